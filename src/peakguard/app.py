@@ -1,0 +1,93 @@
+"""The FastAPI application factory: routes of every domain under ``/api/v1``, JSON errors with a
+code and a message, and the background jobs of ``peakguard serve``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from peakguard import __version__, background
+from peakguard.clock import Clock, SystemClock
+from peakguard.config import Settings, get_settings
+from peakguard.db import Database, database_for
+from peakguard.errors import DomainError
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    run_background: bool = False,
+) -> FastAPI:
+    settings = settings or get_settings()
+    database = db or database_for(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if run_background:
+            task = asyncio.create_task(
+                background.run_forever(database, app.state.clock, settings.tick_seconds)
+            )
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="PeakGuard",
+        version=__version__,
+        description="Double 11 war room: graded incidents (S3), detection, overflow warehouse (S2).",
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    app.state.clock = clock or SystemClock()
+    app.state.settings = settings
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, same_site="lax")
+    _install_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def _routers() -> list[APIRouter]:
+    from peakguard.auth.api import router as auth_router
+    from peakguard.incidents.api import router as incidents_router
+    from peakguard.plan.api import router as plan_router
+    from peakguard.roster.api import router as roster_router
+
+    return [auth_router, plan_router, roster_router, incidents_router]
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"error": exc.as_dict()}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first["loc"] if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        return JSONResponse(
+            {"error": {"code": "invalid", "message": message, "field": field}}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail), "field": None}},
+            status_code=exc.status_code,
+        )

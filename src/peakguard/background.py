@@ -1,0 +1,42 @@
+"""Periodic jobs that ``peakguard serve`` runs inside its process (embedded deployment): the
+deadline ticker first, then whatever other domains register (detection, notification delivery,
+reminders). Each job is a plain function of the database and the time, so the same work runs
+one-shot from the CLI (``peakguard tick --at``) and in tests with a frozen clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.concurrency import run_in_threadpool
+
+from peakguard.clock import Clock
+from peakguard.db import Database
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Database, datetime], object]
+
+
+def jobs() -> list[tuple[str, Job]]:
+    """The jobs in the order they run each round."""
+    from peakguard.incidents.service import tick_job
+
+    return [("deadlines", tick_job)]
+
+
+def run_once(db: Database, now: datetime) -> None:
+    for name, job in jobs():
+        try:
+            job(db, now)
+        except Exception:  # one failing job must not stop the others or the server
+            log.exception("background job %s failed", name)
+
+
+async def run_forever(db: Database, clock: Clock, interval: float) -> None:
+    while True:
+        await run_in_threadpool(run_once, db, clock.now())
+        await asyncio.sleep(interval)

@@ -1,0 +1,198 @@
+"""Incident routes under /api/v1 (thin: each calls one service function)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor
+from peakguard.auth.roles import Perm
+from peakguard.deps import get_now, get_session, require
+from peakguard.incidents import export, presenters, service
+from peakguard.incidents.models import Measure, PlaybookStep, Review, TimelineEntry
+from peakguard.incidents.schemas import (
+    IncidentDetailOut,
+    IncidentOut,
+    LevelIn,
+    MeasureDoneIn,
+    MeasureIn,
+    MeasureOut,
+    NoteIn,
+    ReportIn,
+    ReportOut,
+    ResolveIn,
+    ReviewIn,
+    ReviewOut,
+    StepIn,
+    StepOut,
+    TimelineOut,
+)
+from peakguard.plan.service import current_plan
+
+router = APIRouter(prefix="/api/v1", tags=["incidents"])
+READ = Depends(require(Perm.INCIDENTS_READ))
+WRITE = Depends(require(Perm.INCIDENTS_WRITE))
+REVIEW = Depends(require(Perm.INCIDENTS_REVIEW))
+
+
+@router.get("/incidents", response_model=list[IncidentOut])
+def list_incidents(
+    status: list[str] | None = Query(None, description="open, acknowledged, resolved, closed"),
+    kind: str | None = None,
+    area: str | None = None,
+    _: Actor = READ,
+    session: Session = Depends(get_session),
+) -> list[IncidentOut]:
+    plan = current_plan()
+    rows = service.list_incidents(session, status=status, kind=kind, area=area, plan=plan)
+    return [presenters.summary(session, i, plan) for i in rows]
+
+
+@router.get("/incidents/counts")
+def counts(_: Actor = READ, session: Session = Depends(get_session)) -> dict[str, int]:
+    """Active incidents per level."""
+    return service.counts_by_level(session)
+
+
+@router.post("/incidents", response_model=ReportOut, status_code=201)
+def report(
+    body: ReportIn,
+    response: Response,
+    actor: Actor = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> ReportOut:
+    """Open an incident, or update the active one of the same kind and area (200 then)."""
+    plan = current_plan()
+    result = service.report(session, actor, now, plan=plan, **body.model_dump())
+    if not result.created:
+        response.status_code = 200
+    return presenters.report_out(session, result, plan)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
+def detail(incident_id: int, _: Actor = READ, session: Session = Depends(get_session)) -> IncidentDetailOut:
+    return presenters.detail(session, service.get(session, incident_id), current_plan())
+
+
+@router.post("/incidents/{incident_id}/ack", response_model=IncidentOut)
+def acknowledge(
+    incident_id: int,
+    actor: Actor = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> IncidentOut:
+    incident = service.acknowledge(session, actor, now, incident_id)
+    return presenters.summary(session, incident, current_plan())
+
+
+@router.post("/incidents/{incident_id}/notes", response_model=TimelineOut, status_code=201)
+def add_note(
+    incident_id: int,
+    body: NoteIn,
+    actor: Actor = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> TimelineEntry:
+    return service.add_note(session, actor, now, incident_id, body.text)
+
+
+@router.post("/incidents/{incident_id}/level", response_model=IncidentOut)
+def set_level(
+    incident_id: int,
+    body: LevelIn,
+    actor: Actor = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> IncidentOut:
+    plan = current_plan()
+    incident = service.set_level(session, actor, now, incident_id, body.level, body.reason, plan)
+    return presenters.summary(session, incident, plan)
+
+
+@router.post("/incidents/{incident_id}/resolve", response_model=IncidentOut)
+def resolve(
+    incident_id: int,
+    body: ResolveIn,
+    actor: Actor = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> IncidentOut:
+    plan = current_plan()
+    incident = service.resolve(session, actor, now, incident_id, body.result, plan)
+    return presenters.summary(session, incident, plan)
+
+
+@router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
+def close(
+    incident_id: int,
+    actor: Actor = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> IncidentOut:
+    incident = service.close(session, actor, now, incident_id)
+    return presenters.summary(session, incident, current_plan())
+
+
+@router.put("/incidents/{incident_id}/steps/{step_id}", response_model=StepOut)
+def set_step(
+    incident_id: int,
+    step_id: int,
+    body: StepIn,
+    actor: Actor = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> PlaybookStep:
+    return service.set_step(session, actor, now, incident_id, step_id, body.state, body.note)
+
+
+@router.put("/incidents/{incident_id}/review", response_model=ReviewOut)
+def save_review(
+    incident_id: int,
+    body: ReviewIn,
+    actor: Actor = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Review:
+    return service.save_review(session, actor, now, incident_id, **body.model_dump())
+
+
+@router.post("/incidents/{incident_id}/measures", response_model=MeasureOut, status_code=201)
+def add_measure(
+    incident_id: int,
+    body: MeasureIn,
+    actor: Actor = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Measure:
+    return service.add_measure(session, actor, now, incident_id, **body.model_dump())
+
+
+@router.post("/measures/{measure_id}/done", response_model=MeasureOut)
+def complete_measure(
+    measure_id: int,
+    body: MeasureDoneIn,
+    actor: Actor = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Measure:
+    return service.complete_measure(session, actor, now, measure_id, body.note)
+
+
+@router.get("/incidents/{incident_id}/review.md")
+def review_markdown(
+    incident_id: int, lang: str = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
+) -> Response:
+    text = export.markdown(session, service.get(session, incident_id), current_plan(), lang)
+    return Response(text, media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/incidents/{incident_id}/review.pdf")
+def review_pdf(
+    incident_id: int, lang: str = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
+) -> Response:
+    data = export.pdf(session, service.get(session, incident_id), current_plan(), lang)
+    headers = {"Content-Disposition": f'attachment; filename="incident-{incident_id}-review.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)

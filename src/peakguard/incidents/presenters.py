@@ -1,0 +1,44 @@
+"""Turning incident rows into the API/CLI shapes, in one place for both."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from peakguard.incidents import service
+from peakguard.incidents.models import Incident
+from peakguard.incidents.schemas import (
+    DeadlineOut,
+    IncidentDetailOut,
+    IncidentOut,
+    MeasureOut,
+    NotificationOut,
+    ReportOut,
+    ReviewOut,
+    StepOut,
+    TimelineOut,
+)
+from peakguard.notify.service import for_incident
+from peakguard.plan.schemas import Plan
+
+
+def summary(session: Session, incident: Incident, plan: Plan) -> IncidentOut:
+    person = service.assignee(session, incident)
+    return IncidentOut.of(incident, plan, person.name if person else None)
+
+
+def report_out(session: Session, result: service.ReportResult, plan: Plan) -> ReportOut:
+    base = summary(session, result.incident, plan)
+    return ReportOut(**base.model_dump(), created=result.created, raised_from=result.raised_from)
+
+
+def detail(session: Session, incident: Incident, plan: Plan) -> IncidentDetailOut:
+    review = service.review_of(session, incident.id)
+    return IncidentDetailOut(
+        **summary(session, incident, plan).model_dump(),
+        timeline=[TimelineOut.model_validate(t) for t in incident.timeline],
+        steps=[StepOut.model_validate(s) for s in incident.steps],
+        deadlines=[DeadlineOut.model_validate(d) for d in incident.deadlines],
+        notifications=[NotificationOut.model_validate(n) for n in for_incident(session, incident.id)],
+        review=ReviewOut.model_validate(review) if review else None,
+        measures=[MeasureOut.model_validate(m) for m in incident.measures],
+    )

@@ -1,0 +1,10 @@
+"""Imports every domain's tables so ``Base.metadata`` is complete (Alembic autogenerate and
+``tests`` rely on it). A new domain adds its ``models`` import here."""
+
+from peakguard.audit import models as audit_models
+from peakguard.auth import models as auth_models
+from peakguard.incidents import models as incident_models
+from peakguard.notify import models as notify_models
+from peakguard.roster import models as roster_models
+
+__all__ = ["audit_models", "auth_models", "incident_models", "notify_models", "roster_models"]

@@ -1,0 +1,19 @@
+"""Plan routes: the plan the server runs on, for the war room and for integrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from peakguard.audit.service import Actor
+from peakguard.auth.roles import Perm
+from peakguard.deps import require
+from peakguard.plan.service import current_plan
+
+router = APIRouter(prefix="/api/v1/plan", tags=["plan"])
+
+
+@router.get("")
+def get_plan(_: Actor = Depends(require(Perm.PLAN_READ))) -> dict[str, Any]:
+    return current_plan().model_dump()

@@ -1,0 +1,117 @@
+"""The plan file's shape. Validation here is the whole guard against a broken plan: a user's
+YAML that loads is a plan the engine can run (levels exist, thresholds climb, chains name known
+roles)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LanguageCode = Literal["zh_CN", "en"]
+AUTHORITY = "authority"
+"""An outside recipient of reports (the competent authorities, S3.4 special): a roster
+contact, never a login role."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """User-facing text in both languages of the trade (zh_CN is the default)."""
+
+    zh_CN: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" else self.zh_CN
+
+
+class PenaltyStep(Text):
+    id: str = Field(pattern=r"^[a-z_]+$")
+
+
+class Level(Strict):
+    rank: int = Field(ge=1)
+    name: Text
+    colour: str = Field(pattern=r"^#[0-9a-fA-F]{6}$")
+    deadline_minutes: int = Field(gt=0)
+    notify: list[str] = Field(min_length=1)
+    handler: str
+    supervisor: str | None = None
+    task_force: bool = False
+    report_to: str
+    escalate_to: list[str] = Field(min_length=1)
+
+
+class Threshold(Strict):
+    min_count: int = Field(ge=1)
+    level: str
+
+
+class Kind(Strict):
+    name: Text
+    level: str
+    playbook: str
+    unit: str | None = None
+    thresholds: list[Threshold] = []
+    penalty: bool = False
+    reason: str | None = None
+
+
+class Plan(Strict):
+    name: Text
+    timezone: str = "Asia/Shanghai"
+    roles: list[str] = Field(min_length=1)
+    penalty_ladder: list[PenaltyStep] = Field(min_length=1)
+    levels: dict[str, Level] = Field(min_length=1)
+    playbooks: dict[str, list[Text]]
+    kinds: dict[str, Kind] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Plan:
+        ranks = [lv.rank for lv in self.levels.values()]
+        if len(set(ranks)) != len(ranks):
+            raise ValueError("levels: every level needs its own rank")
+        people = set(self.roles)
+        for key, level in self.levels.items():
+            for field, roles in (
+                ("notify", level.notify),
+                ("handler", [level.handler]),
+                ("supervisor", [level.supervisor] if level.supervisor else []),
+                ("report_to", [level.report_to]),
+                ("escalate_to", level.escalate_to),
+            ):
+                unknown = [r for r in roles if r not in people | {AUTHORITY}]
+                if unknown:
+                    raise ValueError(f"levels.{key}.{field}: unknown role {unknown[0]!r}")
+            if level.handler == AUTHORITY:
+                raise ValueError(f"levels.{key}.handler: the authorities do not handle incidents")
+        for key, kind in self.kinds.items():
+            if kind.level not in self.levels:
+                raise ValueError(f"kinds.{key}.level: unknown level {kind.level!r}")
+            if kind.playbook not in self.playbooks:
+                raise ValueError(f"kinds.{key}.playbook: unknown playbook {kind.playbook!r}")
+            previous_count, previous_rank = 0, self.levels[kind.level].rank
+            for i, th in enumerate(kind.thresholds):
+                where = f"kinds.{key}.thresholds.{i}"
+                if th.level not in self.levels:
+                    raise ValueError(f"{where}.level: unknown level {th.level!r}")
+                if th.min_count <= previous_count:
+                    raise ValueError(f"{where}.min_count: must be larger than the one before")
+                if self.levels[th.level].rank <= previous_rank:
+                    raise ValueError(f"{where}.level: must be above the level before it")
+                previous_count, previous_rank = th.min_count, self.levels[th.level].rank
+        return self

@@ -1,0 +1,46 @@
+"""Roster routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor
+from peakguard.auth.roles import Perm
+from peakguard.deps import get_now, get_session, require
+from peakguard.plan.service import current_plan
+from peakguard.roster import service
+from peakguard.roster.models import Person
+from peakguard.roster.schemas import DutyIn, PersonIn, PersonOut
+
+router = APIRouter(prefix="/api/v1/roster", tags=["roster"])
+
+
+@router.get("", response_model=list[PersonOut])
+def list_people(
+    _: Actor = Depends(require(Perm.ROSTER_READ)), session: Session = Depends(get_session)
+) -> list[Person]:
+    return service.list_people(session)
+
+
+@router.post("", response_model=PersonOut, status_code=201)
+def add_person(
+    body: PersonIn,
+    actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Person:
+    return service.add_person(session, actor, now, current_plan(), **body.model_dump())
+
+
+@router.put("/{person_id}/duty", response_model=PersonOut)
+def set_duty(
+    person_id: int,
+    body: DutyIn,
+    actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Person:
+    return service.set_duty(session, actor, now, person_id, body.on_duty)

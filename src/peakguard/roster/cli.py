@@ -1,0 +1,56 @@
+"""`peakguard roster add|list|duty`."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from peakguard.cli_support import cli_actor, console, open_db
+from peakguard.clock import SystemClock
+from peakguard.plan.service import current_plan
+from peakguard.roster import service
+
+app = typer.Typer(help="The roster: people, roles, contact channels, who is on duty.")
+
+
+@app.command("add")
+def add(
+    name: str,
+    role: str = typer.Option(..., help="member, deputy, leader or authority"),
+    channel: list[str] = typer.Option([], help="Apprise URL, repeatable, tried in order"),
+    language: str = typer.Option("zh_CN", "--lang"),
+    priority: int = typer.Option(100, help="lower is tried first within the role"),
+    off_duty: bool = typer.Option(False, "--off-duty"),
+) -> None:
+    with open_db().transaction() as session:
+        person = service.add_person(
+            session,
+            cli_actor(),
+            SystemClock().now(),
+            current_plan(),
+            name=name,
+            role=role,
+            channels=channel,
+            language=language,
+            priority=priority,
+            on_duty=not off_duty,
+        )
+        console.print(f"[green]{person.name} added as {person.role} (id {person.id})[/green]")
+
+
+@app.command("list")
+def list_people() -> None:
+    table = Table("id", "name", "role", "on duty", "language", "channels")
+    with open_db().transaction() as session:
+        for p in service.list_people(session):
+            table.add_row(
+                str(p.id), p.name, p.role, "yes" if p.on_duty else "no", p.language, " ".join(p.channels)
+            )
+    console.print(table)
+
+
+@app.command("duty")
+def duty(person_id: int, on: bool = typer.Option(True, "--on/--off")) -> None:
+    with open_db().transaction() as session:
+        person = service.set_duty(session, cli_actor(), SystemClock().now(), person_id, on)
+        console.print(f"{person.name}: {'on' if person.on_duty else 'off'} duty")

@@ -1,0 +1,122 @@
+"""Shared fixtures: a migrated database per test on SQLite and, when
+``PEAKGUARD_TEST_DATABASE_URL`` is set, the same tests again on a real PostgreSQL; a frozen
+clock; an API client with a token per role.
+
+PostgreSQL gets its own throw-away database per test run (created from the given URL), so
+parallel runs on one server never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from peakguard.app import create_app
+from peakguard.audit.service import Actor
+from peakguard.auth import service as auth
+from peakguard.clock import FrozenClock
+from peakguard.db import Base, Database, normalise_url
+from peakguard.plan.schemas import Plan
+from peakguard.plan.service import load_plan
+
+PG_URL = os.environ.get("PEAKGUARD_TEST_DATABASE_URL")
+START = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)  # 2026-11-11 00:00 in Shanghai
+ADMIN = Actor(name="test:admin", role="admin")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need PEAKGUARD_TEST_DATABASE_URL (set by .ci/run when a server answers)")
+    base = make_url(normalise_url(PG_URL))
+    name = f"peakguard_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "peakguard.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_database")
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture(scope="session")
+def plan() -> Plan:
+    return load_plan()
+
+
+@pytest.fixture
+def app(db: Database, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    return create_app(db=db, clock=clock)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def headers_for(db: Database, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    """``headers_for("leader")`` makes a user of that role and returns its bearer header."""
+
+    def make(role: str, client_id: int | None = None, username: str | None = None) -> dict[str, str]:
+        name = username or f"{role}-{uuid.uuid4().hex[:6]}"
+        with db.transaction() as s:
+            auth.create_user(
+                s, ADMIN, clock.now(), username=name, password="secret-pass", role=role, client_id=client_id
+            )
+            token = auth.create_token(s, ADMIN, clock.now(), username=name, name="test")
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
