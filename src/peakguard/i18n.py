@@ -1,7 +1,9 @@
 """User-facing text in zh_CN (the trade's default) and en, from Babel catalogs.
 
-The catalogs are the ``.po`` files under ``locales/``; they are read with Babel at first use, so
-there is no compile step to forget. A message missing from a catalog falls back to the English
+The catalogs are the ``.po`` files under ``locales/<language>/LC_MESSAGES/``, one per domain
+(``messages.po`` for the core, ``warehouse.po``, ``web.po`` ...) so that domains never edit each
+other's catalog; they are read with Babel at first use and merged, so there is no compile step
+to forget. A message missing from a catalog falls back to the English
 msgid, and ``tests/test_i18n.py`` fails if any msgid used in the code has no zh_CN entry.
 """
 
@@ -19,12 +21,12 @@ DEFAULT_LANGUAGE = "zh_CN"
 
 @lru_cache(maxsize=4)
 def catalog(language: str) -> dict[str, str]:
-    path = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        cat = read_po(fh, locale=language)
-    return {str(m.id): str(m.string) for m in cat if m.id and m.string}
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as fh:
+            cat = read_po(fh, locale=language)
+        merged.update({str(m.id): str(m.string) for m in cat if m.id and m.string})
+    return merged
 
 
 def normalise(language: str | None) -> str:

@@ -16,10 +16,10 @@ from peakguard.audit.service import Actor, record
 from peakguard.auth.models import ApiToken, User
 from peakguard.auth.roles import Role
 from peakguard.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from peakguard.i18n import LANGUAGES
 
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,80}$")
-LANGUAGES = ("zh_CN", "en")
 
 
 def create_user(
