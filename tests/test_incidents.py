@@ -75,7 +75,10 @@ def test_reports_of_the_same_kind_and_area_group_and_raise_the_level(db, clock, 
     assert (inc.count, inc.level, inc.supervisor_role, inc.report_to_role) == (20, "L2", "deputy", "leader")
     assert (inc.deadline_at - clock.now()).total_seconds() == 480 * 60
     with db.transaction() as s:
-        states = [d.state for d in s.scalars(select(Deadline).where(Deadline.incident_id == first).order_by(Deadline.id))]
+        states = [
+            d.state
+            for d in s.scalars(select(Deadline).where(Deadline.incident_id == first).order_by(Deadline.id))
+        ]
         events = [t.event for t in service.get(s, first).timeline]
         raised = s.scalars(select(Notification).where(Notification.event == "level_raised")).all()
     assert states == ["superseded", "pending"]
@@ -211,15 +214,40 @@ def test_lifecycle_open_ack_resolve_review_close(db, clock, plan):
         service.close(s, ADMIN, clock.now(), iid)
     with db.transaction() as s:
         with pytest.raises(InvalidInput) as err:
-            service.save_review(s, ADMIN, clock.now(), iid, root_cause="x", accountable_type="outlet",
-                                accountable_name="FZ-01", penalty_step="flogging", plan=plan)
+            service.save_review(
+                s,
+                ADMIN,
+                clock.now(),
+                iid,
+                root_cause="x",
+                accountable_type="outlet",
+                accountable_name="FZ-01",
+                penalty_step="flogging",
+                plan=plan,
+            )
         assert err.value.field == "penalty_step"
     with db.transaction() as s:
-        service.save_review(s, ADMIN, clock.now(), iid, root_cause="Sorting line down 3 h",
-                            accountable_type="outlet", accountable_name="FZ-01 outlet",
-                            penalty_step="correction", disclosure_note="Told buyers via SMS", plan=plan)
-        m = service.add_measure(s, ADMIN, clock.now(), iid, description="Spare sorting line",
-                                owner="Zhao", due_date=date(2026, 12, 1))
+        service.save_review(
+            s,
+            ADMIN,
+            clock.now(),
+            iid,
+            root_cause="Sorting line down 3 h",
+            accountable_type="outlet",
+            accountable_name="FZ-01 outlet",
+            penalty_step="correction",
+            disclosure_note="Told buyers via SMS",
+            plan=plan,
+        )
+        m = service.add_measure(
+            s,
+            ADMIN,
+            clock.now(),
+            iid,
+            description="Spare sorting line",
+            owner="Zhao",
+            due_date=date(2026, 12, 1),
+        )
         service.complete_measure(s, ADMIN, clock.now(), m.id, "installed")
         service.close(s, ADMIN, clock.now(), iid)
     with db.transaction() as s:

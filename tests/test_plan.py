@@ -17,15 +17,29 @@ from peakguard.plan.service import DEFAULT_PLAN, PlanError, level_for, load_plan
 
 SEED_LEVELS = {
     "special": [
-        "natural_disaster", "serious_traffic_accident", "fire", "employee_injury", "food_poisoning",
-        "mass_incident", "terrorism", "national_security_parcel", "foreign_national_conflict",
+        "natural_disaster",
+        "serious_traffic_accident",
+        "fire",
+        "employee_injury",
+        "food_poisoning",
+        "mass_incident",
+        "terrorism",
+        "national_security_parcel",
+        "foreign_national_conflict",
     ],
     "L1": ["robbery_theft", "outlet_withholding", "traffic_accident", "prohibited_item"],
     "L3": ["complaint", "delay", "short_content", "service_quality", "service_attitude"],
 }
 CHOSEN = [
-    "internal_conflict", "vehicle_breakdown", "platform_outage", "coupon_failure", "printer_failure",
-    "power_outage", "network_outage", "staff_shortage", "warehouse_overflow",
+    "internal_conflict",
+    "vehicle_breakdown",
+    "platform_outage",
+    "coupon_failure",
+    "printer_failure",
+    "power_outage",
+    "network_outage",
+    "staff_shortage",
+    "warehouse_overflow",
 ]
 
 
@@ -43,9 +57,7 @@ def test_kinds_without_a_seed_level_get_one_with_a_reason(plan, kind):
     assert spec.reason and len(spec.reason) > 20
 
 
-@pytest.mark.parametrize(
-    ("kind", "n"), [("backlog", 20), ("lost", 5), ("transit_interrupted", 100)]
-)
+@pytest.mark.parametrize(("kind", "n"), [("backlog", 20), ("lost", 5), ("transit_interrupted", 100)])
 def test_count_graded_kinds_at_n_minus_one_and_n(plan, kind, n):
     """S3.3 Level 2: "N or more" parcels in an area; below that Level 3."""
     assert level_for(plan, kind, 1) == "L3"
@@ -71,7 +83,12 @@ def test_every_kind_has_a_playbook_of_steps_and_the_ladder_is_the_seeds(plan):
     for key, kind in plan.kinds.items():
         assert plan.playbooks[kind.playbook], key
     assert [p.id for p in plan.penalty_ladder] == [
-        "correction", "self_check", "rectification", "probation", "suspension", "replacement",
+        "correction",
+        "self_check",
+        "rectification",
+        "probation",
+        "suspension",
+        "replacement",
     ]
 
 
@@ -111,11 +128,21 @@ def _broken(tmp_path: Path, change) -> Path:
     ("change", "field", "reason"),
     [
         (lambda p: p["levels"]["L2"].pop("deadline_minutes"), "levels.L2.deadline_minutes", "required"),
-        (lambda p: p["levels"]["L3"].update(deadline_minutes=-5), "levels.L3.deadline_minutes", "greater than 0"),
-        (lambda p: p["kinds"]["fire"].update(level="L9"), "kinds.fire.level", "unknown level"),
-        (lambda p: p["kinds"]["backlog"].update(playbook="nope"), "kinds.backlog.playbook", "unknown playbook"),
         (
-            lambda p: p["kinds"]["lost"].update(thresholds=[{"min_count": 5, "level": "L2"}, {"min_count": 3, "level": "L1"}]),
+            lambda p: p["levels"]["L3"].update(deadline_minutes=-5),
+            "levels.L3.deadline_minutes",
+            "greater than 0",
+        ),
+        (lambda p: p["kinds"]["fire"].update(level="L9"), "kinds.fire.level", "unknown level"),
+        (
+            lambda p: p["kinds"]["backlog"].update(playbook="nope"),
+            "kinds.backlog.playbook",
+            "unknown playbook",
+        ),
+        (
+            lambda p: p["kinds"]["lost"].update(
+                thresholds=[{"min_count": 5, "level": "L2"}, {"min_count": 3, "level": "L1"}]
+            ),
             "kinds.lost.thresholds.1.min_count",
             "larger",
         ),
@@ -143,14 +170,18 @@ def test_plan_check_cli_exit_codes(tmp_path):
     """`peakguard plan check FILE`: 0 and a summary for a good plan; 2 and field + reason for a bad one."""
     ok = subprocess.run(
         [sys.executable, "-m", "peakguard.cli", "plan", "check", str(DEFAULT_PLAN)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
     assert "4 levels" in ok.stdout
     bad = _broken(tmp_path, lambda p: p["kinds"]["fire"].update(level="L9"))
     run = subprocess.run(
         [sys.executable, "-m", "peakguard.cli", "plan", "check", str(bad)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert run.returncode == 2
     assert "kinds.fire.level" in run.stderr and "unknown level" in run.stderr

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from peakguard import __version__, background
-from peakguard.clock import Clock, SystemClock
+from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
 from peakguard.errors import DomainError
@@ -51,7 +51,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.db = database
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed)
     app.state.settings = settings
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, same_site="lax")
     _install_error_handlers(app)

@@ -3,6 +3,7 @@ scaled out: only the URLs change (ARCHITECTURE: two deployments)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,10 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production"
     tick_seconds: float = 1.0
     """How often the deadline ticker inside ``peakguard serve`` looks for due timers."""
+    clock_start: datetime | None = None
+    """Simulated time for drills and the demo: the server's clock starts here..."""
+    clock_speed: float = 1.0
+    """...and runs this many times as fast as the wall clock."""
 
 
 @lru_cache(maxsize=1)

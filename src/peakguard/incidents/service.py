@@ -287,6 +287,7 @@ def add_note(session: Session, actor: Actor, now: datetime, incident_id: int, te
     if not text.strip():
         raise InvalidInput("text", "a note must not be empty")
     entry = _timeline(session, incident, actor, now, "note", text.strip())
+    session.flush()
     record(session, actor, "incident.note", "incident", incident.id, now)
     return entry
 
