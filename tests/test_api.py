@@ -157,3 +157,18 @@ def test_incident_flow_over_http(client, headers_for, clock):
 def test_openapi_documents_the_api(client):
     spec = client.get("/openapi.json").json()
     assert "/api/v1/incidents" in spec["paths"]
+
+
+def test_roster_over_http(client, headers_for):
+    """Roster people with role and channels; only a leader or admin may change it."""
+    leader, member = headers_for("leader"), headers_for("member")
+    person = {"name": "李明", "role": "member", "channels": ["mailto://li@example.com"], "language": "zh_CN"}
+    assert client.post("/api/v1/roster", json=person, headers=member).status_code == 403
+    made = client.post("/api/v1/roster", json=person, headers=leader)
+    assert made.status_code == 201
+    bad = client.post("/api/v1/roster", json={**person, "channels": ["not a url"]}, headers=leader)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "channels.0"
+    pid = made.json()["id"]
+    off = client.put(f"/api/v1/roster/{pid}/duty", json={"on_duty": False}, headers=leader)
+    assert off.json()["on_duty"] is False
+    assert [p["name"] for p in client.get("/api/v1/roster", headers=member).json()] == ["李明"]
