@@ -172,3 +172,24 @@ def test_roster_over_http(client, headers_for):
     off = client.put(f"/api/v1/roster/{pid}/duty", json={"on_duty": False}, headers=leader)
     assert off.json()["on_duty"] is False
     assert [p["name"] for p in client.get("/api/v1/roster", headers=member).json()] == ["李明"]
+
+
+def test_an_unexpected_error_is_json_and_rolls_everything_back(app, headers_for, clock):
+    """A route that writes and then fails leaves nothing behind and answers JSON, not a trace."""
+    from fastapi import Depends
+    from fastapi.testclient import TestClient
+
+    from peakguard.deps import get_session
+    from peakguard.incidents import service
+    from tests.conftest import ADMIN
+
+    def half_write(session=Depends(get_session)):  # noqa: ANN001, ANN202
+        service.report(session, ADMIN, clock.now(), kind="delay", area="A")
+        raise RuntimeError("disk on fire")
+
+    app.add_api_route("/boom", half_write, methods=["POST"])
+    h = headers_for("member")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/boom")
+        assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
+        assert c.get("/api/v1/incidents", headers=h).json() == []

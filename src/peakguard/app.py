@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,8 @@ from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
 from peakguard.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -82,6 +85,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
         return JSONResponse(
             {"error": {"code": "invalid", "message": message, "field": field}}, status_code=422
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            {"error": {"code": "internal", "message": "internal error; nothing was changed", "field": None}},
+            status_code=500,
         )
 
     @app.exception_handler(StarletteHTTPException)
