@@ -47,7 +47,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""
     if not PG_URL:
-        pytest.skip("PostgreSQL tests need PEAKGUARD_TEST_DATABASE_URL (set by .ci/run when a server answers)")
+        pytest.skip(
+            "PostgreSQL tests need PEAKGUARD_TEST_DATABASE_URL (set by .ci/run when a server answers)"
+        )
     base = make_url(normalise_url(PG_URL))
     name = f"peakguard_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
