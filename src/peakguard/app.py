@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -68,21 +68,31 @@ def _routers() -> list[APIRouter]:
     from peakguard.incidents.api import router as incidents_router
     from peakguard.plan.api import router as plan_router
     from peakguard.roster.api import router as roster_router
+    from peakguard.web.router import router as web_router
 
-    return [auth_router, plan_router, roster_router, incidents_router]
+    return [auth_router, plan_router, roster_router, incidents_router, web_router]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"error": exc.as_dict()}, status_code=exc.status)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        from peakguard.web.errors import error_page, is_page, request_language, translate_message
+
+        message = translate_message(request_language(request), exc)
+        if is_page(request):
+            return error_page(request, exc.status, message)
+        return JSONResponse({"error": {**exc.as_dict(), "message": message}}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        from peakguard.web.errors import error_page, is_page
+
         first = exc.errors()[0]
         loc = [str(p) for p in first["loc"] if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
+        if is_page(request):
+            return error_page(request, 422, message)
         return JSONResponse(
             {"error": {"code": "invalid", "message": message, "field": field}}, status_code=422
         )
@@ -96,9 +106,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        from peakguard.web.errors import error_page, is_page
+
+        if is_page(request) and exc.status_code >= 400 and not exc.headers:
+            return error_page(request, exc.status_code, "")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             {"error": {"code": code, "message": str(exc.detail), "field": None}},
             status_code=exc.status_code,
+            headers=exc.headers,
         )

@@ -1,0 +1,66 @@
+"""Errors in the reader's language: the API's JSON ``message`` and the pages' error screens.
+
+An API message is translated when the request says its language (the session's choice or
+``Accept-Language``) and a catalog has the message; ``code`` and ``field`` never change, so
+clients keep matching on them. For ``InvalidInput`` the reason is looked up on its own, so one
+catalog entry serves every field that gives the same reason."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from peakguard.errors import DomainError, InvalidInput
+from peakguard.i18n import LANGUAGES, catalog, gettext, normalise
+
+
+def is_page(request: Request) -> bool:
+    """Everything outside ``/api/`` and the OpenAPI docs is a page and gets an HTML answer."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path.startswith("/docs") or path == "/openapi.json")
+
+
+def request_language(request: Request) -> str | None:
+    """The language the caller asked for, or None when it did not say (API clients then keep
+    the messages as the code writes them)."""
+    if "session" in request.scope:
+        chosen = request.session.get("language")
+        if chosen in LANGUAGES:
+            return str(chosen)
+    header = request.headers.get("accept-language", "")
+    first = header.split(",")[0].split(";")[0].strip()
+    if first[:2].lower() in ("zh", "en"):
+        return normalise(first)
+    return None
+
+
+def translate_message(language: str | None, exc: DomainError) -> str:
+    if language is None:
+        return exc.message
+    table = catalog(language)
+    if isinstance(exc, InvalidInput) and exc.reason in table:
+        return f"{exc.field}: {table[exc.reason]}"
+    return table.get(exc.message, exc.message)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A plain error screen in the page language, with a way back."""
+    from peakguard.web.templating import render_error
+
+    return render_error(request, status, message)
+
+
+TITLES = {
+    400: "The request was not understood",
+    401: "Please log in",
+    403: "You may not open this page",
+    404: "Not found",
+    405: "The request was not understood",
+    409: "That cannot be done now",
+    422: "Please check the input",
+    500: "Something went wrong",
+}
+
+
+def status_title(language: str, status: int) -> str:
+    return gettext(language, TITLES.get(status, TITLES[500]))

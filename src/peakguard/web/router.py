@@ -1,0 +1,17 @@
+"""All page routes and the static files, as one router for ``app._routers()``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.staticfiles import StaticFiles
+
+from peakguard.web import routes_admin, routes_auth, routes_incident, routes_warroom
+
+STATIC = Path(__file__).with_name("static")
+
+router = APIRouter(include_in_schema=False)
+for module in (routes_auth, routes_warroom, routes_incident, routes_admin):
+    router.include_router(module.router)
+router.mount("/static", StaticFiles(directory=STATIC), name="static")

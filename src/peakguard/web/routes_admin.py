@@ -1,0 +1,200 @@
+"""Admin pages: the plan as the war room reads it (S3.3-S3.5), the roster of the emergency group
+(S3.4) with on-duty switches, and users with their API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from peakguard.auth import service as auth
+from peakguard.auth.roles import Perm, Role
+from peakguard.deps import get_now, get_session
+from peakguard.errors import DomainError, InvalidInput
+from peakguard.i18n import gettext
+from peakguard.plan.schemas import AUTHORITY
+from peakguard.plan.service import current_plan, levels_by_rank
+from peakguard.roster import service as roster
+from peakguard.web.actions import attempt
+from peakguard.web.errors import translate_message
+from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.templating import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/admin/plan")
+def plan_page(request: Request, viewer: Viewer = Depends(page_user(Perm.PLAN_READ))) -> Response:
+    plan = current_plan()
+    return render(request, "admin_plan.html", viewer, plan=plan, levels=levels_by_rank(plan))
+
+
+@router.get("/admin/roster")
+def roster_page(
+    request: Request,
+    viewer: Viewer = Depends(page_user(Perm.ROSTER_READ)),
+    session: Session = Depends(get_session),
+) -> Response:
+    plan = current_plan()
+    return render(
+        request,
+        "admin_roster.html",
+        viewer,
+        people=roster.list_people(session),
+        roles=[*plan.roles, AUTHORITY],
+        can_manage=viewer.can(Perm.ROSTER_MANAGE),
+    )
+
+
+@router.post("/admin/roster", dependencies=[CSRF])
+def add_person(
+    request: Request,
+    name: str = Form(""),
+    role: str = Form(""),
+    language: str = Form("zh_CN"),
+    channels: str = Form(""),
+    viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: roster.add_person(
+            session,
+            viewer.actor,
+            now,
+            current_plan(),
+            name=name,
+            role=role,
+            language=language,
+            channels=channels.split(),
+        ),
+        "Added to the roster",
+        "/admin/roster",
+    )
+
+
+@router.post("/admin/roster/{person_id}/duty", dependencies=[CSRF])
+def set_duty(
+    request: Request,
+    person_id: int,
+    on_duty: str = Form(""),
+    viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: roster.set_duty(session, viewer.actor, now, person_id, on_duty == "1"),
+        "Saved",
+        "/admin/roster",
+    )
+
+
+USERS = Depends(page_user(Perm.USERS_MANAGE))
+
+
+@router.get("/admin/users")
+def users_page(request: Request, viewer: Viewer = USERS, session: Session = Depends(get_session)) -> Response:
+    return _users(request, viewer, session, new_token=None)
+
+
+def _users(request: Request, viewer: Viewer, session: Session, new_token: dict[str, str] | None) -> Response:
+    return render(
+        request,
+        "admin_users.html",
+        viewer,
+        users=auth.list_users(session),
+        roles=[r.value for r in Role],
+        new_token=new_token,
+    )
+
+
+def _client_id(text: str) -> int | None:
+    if not text.strip():
+        return None
+    if not text.strip().isdigit():
+        raise InvalidInput("client_id", "a whole number")
+    return int(text)
+
+
+@router.post("/admin/users", dependencies=[CSRF])
+def create_user(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    role: str = Form(""),
+    display_name: str = Form(""),
+    language: str = Form("zh_CN"),
+    client_id: str = Form(""),
+    viewer: Viewer = USERS,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: auth.create_user(
+            session,
+            viewer.actor,
+            now,
+            username=username.strip(),
+            password=password,
+            role=role,
+            display_name=display_name.strip(),
+            language=language,
+            client_id=_client_id(client_id),
+        ),
+        "User created",
+        "/admin/users",
+    )
+
+
+@router.post("/admin/users/{username}/tokens", dependencies=[CSRF])
+def create_token(
+    request: Request,
+    username: str,
+    name: str = Form(""),
+    viewer: Viewer = USERS,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    """The clear token is shown once, in this answer (not after a redirect: it never goes into
+    the session cookie), and only its hash is stored."""
+    try:
+        with session.begin_nested():
+            if not name.strip():
+                raise InvalidInput("name", "must not be empty")
+            token = auth.create_token(session, viewer.actor, now, username=username, name=name.strip())
+    except DomainError as exc:
+        flash(request, "error", translate_message(viewer.lang, exc))
+        return RedirectResponse("/admin/users", status_code=303)
+    flash(request, "ok", gettext(viewer.lang, "Token created; copy it now, it is shown only once"))
+    return _users(
+        request, viewer, session, new_token={"user": username, "name": name.strip(), "token": token}
+    )
+
+
+@router.post("/admin/tokens/{token_id}/revoke", dependencies=[CSRF])
+def revoke_token(
+    request: Request,
+    token_id: int,
+    viewer: Viewer = USERS,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: auth.revoke_token(session, viewer.actor, now, token_id),
+        "Token revoked",
+        "/admin/users",
+    )

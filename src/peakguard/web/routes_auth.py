@@ -1,0 +1,121 @@
+"""Logging in and out, the language switch, and each role's home page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from peakguard.auth import service as auth
+from peakguard.auth.models import User
+from peakguard.auth.roles import Perm, allows
+from peakguard.deps import get_now, get_session
+from peakguard.errors import Unauthorized
+from peakguard.i18n import LANGUAGES, gettext
+from peakguard.web import prefs
+from peakguard.web.errors import translate_message
+from peakguard.web.security import CSRF, Viewer, page_language, page_user, start_session
+from peakguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+HOMES: list[tuple[Perm, str]] = [
+    (Perm.INCIDENTS_READ, "/war-room"),
+    (Perm.WAREHOUSE_OPERATE, "/scan"),
+    (Perm.WAREHOUSE_CLIENT, "/portal"),
+]
+"""Where each role lands: the war room for the emergency group, the scanner for warehouse
+staff, the portal for a client shop."""
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Only a path on this site (never ``//evil.example``): an open redirect helps phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
+
+
+def home_for(user: User) -> str:
+    for perm, path in HOMES:
+        if allows(user.role, perm):
+            return path
+    return "/account"
+
+
+def see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/")
+def home(viewer: Viewer = Depends(page_user())) -> Response:
+    return see_other(home_for(viewer.user))
+
+
+@router.get("/account")
+def account(request: Request, viewer: Viewer = Depends(page_user())) -> Response:
+    """A page every logged-in user can open: who am I, what may I do."""
+    return render(request, "account.html", viewer)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    if request.session.get("user_id") is not None:
+        return see_other(safe_next(next))
+    return render(request, "login.html", None, next=safe_next(next), error=None, username="")
+
+
+@router.post("/login", dependencies=[CSRF])
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    session: Session = Depends(get_session),
+) -> Response:
+    try:
+        user = auth.authenticate(session, username.strip(), password)
+    except Unauthorized as exc:
+        error = translate_message(page_language(request), exc)
+        return render(
+            request, "login.html", None, status=401, next=safe_next(next), error=error, username=username
+        )
+    start_session(request, user)
+    target = safe_next(next)
+    return see_other(home_for(user) if target == "/" else target)
+
+
+@router.post("/logout", dependencies=[CSRF])
+def logout(request: Request) -> Response:
+    language = request.session.get("language")
+    request.session.clear()
+    if language:
+        request.session["language"] = language
+    return see_other("/login")
+
+
+@router.post("/lang", dependencies=[CSRF])
+def switch_language(
+    request: Request,
+    language: str = Form(...),
+    next: str = Form("/"),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    """Switch the page language; a logged-in user keeps the choice for the next login too."""
+    if language not in LANGUAGES:
+        return render(
+            request,
+            "error.html",
+            None,
+            status=422,
+            title=gettext(page_language(request), "Please check the input"),
+            message=f"language: {', '.join(LANGUAGES)}",
+        )
+    request.session["language"] = language
+    user_id = request.session.get("user_id")
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is not None:
+        prefs.set_language(session, auth.actor_for(user), now, user, language)
+    return see_other(safe_next(next))

@@ -1,0 +1,265 @@
+"""The incident page (S3.4-S3.7): level, chain, people, deadline, the playbook as a checklist,
+the timeline, every action (acknowledge, note, level with reason, resolve with the result
+report) and the after-action review with measures, close and the PDF export."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from peakguard.auth.roles import Perm
+from peakguard.deps import get_now, get_session
+from peakguard.errors import InvalidInput
+from peakguard.incidents import presenters, service
+from peakguard.plan.service import current_plan, levels_by_rank
+from peakguard.roster.service import get_person
+from peakguard.web.actions import attempt
+from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.templating import render
+from peakguard.web.timeline import describe
+
+router = APIRouter(include_in_schema=False)
+READ = Depends(page_user(Perm.INCIDENTS_READ))
+WRITE = Depends(page_user(Perm.INCIDENTS_WRITE))
+REVIEW = Depends(page_user(Perm.INCIDENTS_REVIEW))
+
+
+def _page(incident_id: int) -> str:
+    return f"/incidents/{incident_id}"
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(
+    request: Request,
+    incident_id: int,
+    viewer: Viewer = READ,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    plan = current_plan()
+    incident = service.get(session, incident_id)
+    detail = presenters.detail(session, incident, plan)
+    people = {}
+    for n in detail.notifications:
+        if n.person_id is not None and n.person_id not in people:
+            people[n.person_id] = get_person(session, n.person_id).name
+    return render(
+        request,
+        "incident.html",
+        viewer,
+        i=detail,
+        plan=plan,
+        levels=levels_by_rank(plan),
+        timeline=[(t, describe(t, plan, detail.steps, viewer.lang)) for t in reversed(detail.timeline)],
+        people=people,
+        now=now,
+        can_write=viewer.can(Perm.INCIDENTS_WRITE),
+        can_review=viewer.can(Perm.INCIDENTS_REVIEW),
+    )
+
+
+@router.post("/incidents/{incident_id}/ack", dependencies=[CSRF])
+def acknowledge(
+    request: Request,
+    incident_id: int,
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.acknowledge(session, viewer.actor, now, incident_id),
+        "Acknowledged",
+        _page(incident_id),
+    )
+
+
+@router.post("/incidents/{incident_id}/note", dependencies=[CSRF])
+def add_note(
+    request: Request,
+    incident_id: int,
+    text: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.add_note(session, viewer.actor, now, incident_id, text),
+        "Note added",
+        _page(incident_id),
+    )
+
+
+@router.post("/incidents/{incident_id}/level", dependencies=[CSRF])
+def set_level(
+    request: Request,
+    incident_id: int,
+    level: str = Form(""),
+    reason: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.set_level(session, viewer.actor, now, incident_id, level, reason),
+        "Level changed",
+        _page(incident_id),
+    )
+
+
+@router.post("/incidents/{incident_id}/resolve", dependencies=[CSRF])
+def resolve(
+    request: Request,
+    incident_id: int,
+    result: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.resolve(session, viewer.actor, now, incident_id, result),
+        "Resolved",
+        _page(incident_id),
+    )
+
+
+@router.post("/incidents/{incident_id}/steps/{step_id}", dependencies=[CSRF])
+def set_step(
+    request: Request,
+    incident_id: int,
+    step_id: int,
+    state: str = Form(""),
+    note: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.set_step(session, viewer.actor, now, incident_id, step_id, state, note),  # type: ignore[arg-type]
+        "Step saved",
+        _page(incident_id) + "#steps",
+    )
+
+
+@router.post("/incidents/{incident_id}/review", dependencies=[CSRF])
+def save_review(
+    request: Request,
+    incident_id: int,
+    root_cause: str = Form(""),
+    accountable_type: str = Form(""),
+    accountable_name: str = Form(""),
+    penalty_step: str = Form(""),
+    disclosure_note: str = Form(""),
+    viewer: Viewer = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.save_review(
+            session,
+            viewer.actor,
+            now,
+            incident_id,
+            root_cause=root_cause,
+            accountable_type=accountable_type or None,
+            accountable_name=accountable_name or None,
+            penalty_step=penalty_step or None,
+            disclosure_note=disclosure_note,
+        ),
+        "Review saved",
+        _page(incident_id) + "#review",
+    )
+
+
+def _due(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("due_date", "a date such as 2026-12-01") from None
+
+
+@router.post("/incidents/{incident_id}/measures", dependencies=[CSRF])
+def add_measure(
+    request: Request,
+    incident_id: int,
+    description: str = Form(""),
+    owner: str = Form(""),
+    due_date: str = Form(""),
+    viewer: Viewer = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.add_measure(
+            session,
+            viewer.actor,
+            now,
+            incident_id,
+            description=description,
+            owner=owner,
+            due_date=_due(due_date),
+        ),
+        "Measure added",
+        _page(incident_id) + "#review",
+    )
+
+
+@router.post("/incidents/{incident_id}/measures/{measure_id}/done", dependencies=[CSRF])
+def complete_measure(
+    request: Request,
+    incident_id: int,
+    measure_id: int,
+    note: str = Form(""),
+    viewer: Viewer = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.complete_measure(session, viewer.actor, now, measure_id, note),
+        "Measure done",
+        _page(incident_id) + "#review",
+    )
+
+
+@router.post("/incidents/{incident_id}/close", dependencies=[CSRF])
+def close(
+    request: Request,
+    incident_id: int,
+    viewer: Viewer = REVIEW,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.close(session, viewer.actor, now, incident_id),
+        "Closed",
+        _page(incident_id),
+    )

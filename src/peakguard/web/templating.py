@@ -1,0 +1,95 @@
+"""Rendering pages: one Jinja2 environment, and every template gets the page language's ``_``,
+the viewer, the CSRF token, a one-shot flash message and the navigation the viewer may use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from peakguard.auth.roles import Perm
+from peakguard.i18n import gettext
+from peakguard.plan.service import current_plan
+from peakguard.web.security import Viewer, csrf_token, page_language
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+NAV: list[tuple[str, str, Perm]] = [
+    ("/war-room", "War room", Perm.INCIDENTS_READ),
+    ("/admin/plan", "Plan", Perm.PLAN_READ),
+    ("/admin/roster", "Roster", Perm.ROSTER_READ),
+    ("/admin/users", "Users", Perm.USERS_MANAGE),
+]
+"""(path, msgid, permission): a link shows only to whom the page would let in. Domains that
+land later add their entries with :func:`add_nav`."""
+
+
+def add_nav(path: str, label: str, perm: Perm) -> None:
+    if all(item[0] != path for item in NAV):
+        NAV.append((path, label, perm))
+
+
+def local_time(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    """A UTC time as the war room reads it: in the plan's time zone (Asia/Shanghai)."""
+    if value is None:
+        return "-"
+    return value.astimezone(ZoneInfo(current_plan().timezone)).strftime(fmt)
+
+
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def text_colour(background: str) -> str:
+    """Black or white text, whichever reads better on a level's colour (yellow needs black)."""
+    r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+env.filters.update(local=local_time, iso=iso, text_colour=text_colour)
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    """A message shown once on the next page (after a form's redirect)."""
+    request.session["flash"] = {"kind": kind, "text": text}
+
+
+def render(
+    request: Request, template: str, viewer: Viewer | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    lang = viewer.lang if viewer else page_language(request)
+    nav = [(p, label) for p, label, perm in NAV if viewer and viewer.can(perm)]
+    page = env.get_template(template).render(
+        request=request,
+        viewer=viewer,
+        lang=lang,
+        _=partial(gettext, lang),
+        csrf=csrf_token(request),
+        flash=request.session.pop("flash", None),
+        nav=nav,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+def render_error(request: Request, status: int, message: str) -> HTMLResponse:
+    from peakguard.web.errors import status_title
+
+    lang = page_language(request)
+    return render(
+        request, "error.html", None, status=status, title=status_title(lang, status), message=message
+    )
