@@ -19,7 +19,7 @@ from peakguard import __version__, background
 from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
-from peakguard.errors import DomainError
+from peakguard.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +78,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         from peakguard.web.errors import error_page, is_page, request_language, translate_message
 
-        message = translate_message(request_language(request), exc)
         if is_page(request):
-            return error_page(request, exc.status, message)
+            return error_page(request, exc.status, exc)
+        message = translate_message(request_language(request), exc)
         return JSONResponse({"error": {**exc.as_dict(), "message": message}}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -92,7 +92,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         field = ".".join(loc) or None
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
         if is_page(request):
-            return error_page(request, 422, message)
+            return error_page(request, 422, InvalidInput(field or "request", str(first["msg"])))
         return JSONResponse(
             {"error": {"code": "invalid", "message": message, "field": field}}, status_code=422
         )
@@ -110,7 +110,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         from peakguard.web.errors import error_page, is_page
 
         if is_page(request) and exc.status_code >= 400 and not exc.headers:
-            return error_page(request, exc.status_code, "")
+            return error_page(request, exc.status_code)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(
             {"error": {"code": code, "message": str(exc.detail), "field": None}},

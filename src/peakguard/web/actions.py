@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.errors import DomainError
 from peakguard.i18n import gettext
-from peakguard.web.errors import translate_message
+from peakguard.web.errors import page_message
 from peakguard.web.security import Viewer
 from peakguard.web.templating import flash
 
@@ -30,7 +30,7 @@ def attempt(
         with session.begin_nested():
             action()
     except DomainError as exc:
-        flash(request, "error", translate_message(viewer.lang, exc))
+        flash(request, "error", page_message(viewer.lang, exc))
     else:
         flash(request, "ok", gettext(viewer.lang, done))
     return RedirectResponse(back, status_code=303)

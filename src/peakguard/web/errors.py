@@ -43,10 +43,21 @@ def translate_message(language: str | None, exc: DomainError) -> str:
     return table.get(exc.message, exc.message)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+def page_message(language: str, exc: DomainError) -> str:
+    """For a page: the translated message, or, when the catalog has none (a message naming ids
+    and states), the translated kind of error in front so the reader knows what happened."""
+    text = translate_message(language, exc)
+    if text == exc.message and language != "en":
+        return f"{status_title(language, exc.status)}: {text}"
+    return text
+
+
+def error_page(request: Request, status: int, exc: DomainError | None = None) -> HTMLResponse:
     """A plain error screen in the page language, with a way back."""
+    from peakguard.web.security import page_language
     from peakguard.web.templating import render_error
 
+    message = page_message(page_language(request), exc) if exc is not None else ""
     return render_error(request, status, message)
 
 

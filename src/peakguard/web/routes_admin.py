@@ -18,7 +18,7 @@ from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster import service as roster
 from peakguard.web.actions import attempt
-from peakguard.web.errors import translate_message
+from peakguard.web.errors import page_message
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import flash, render
 
@@ -174,7 +174,7 @@ def create_token(
                 raise InvalidInput("name", "must not be empty")
             token = auth.create_token(session, viewer.actor, now, username=username, name=name.strip())
     except DomainError as exc:
-        flash(request, "error", translate_message(viewer.lang, exc))
+        flash(request, "error", page_message(viewer.lang, exc))
         return RedirectResponse("/admin/users", status_code=303)
     flash(request, "ok", gettext(viewer.lang, "Token created; copy it now, it is shown only once"))
     return _users(

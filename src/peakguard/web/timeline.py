@@ -24,7 +24,7 @@ EVENTS = {
     "review": "Review",
     "measure": "Preventive measure",
     "measure_done": "Measure done",
-    "breached": "Deadline breached",
+    "breached": "Deadline missed",
 }
 OWN_WORDS = {"note", "resolved", "review", "measure", "measure_done"}
 
