@@ -18,7 +18,7 @@ from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import load_plan
 from peakguard.web import timeline
 from peakguard.web.errors import TITLES
-from peakguard.web.templating import NAV, TEMPLATES
+from peakguard.web.templating import NAV, STATUS_LABELS, TEMPLATES
 
 WEB = Path(timeline.__file__).parent
 STATUSES = ["open", "acknowledged", "resolved", "closed", "pending", "done", "skipped"]
@@ -78,6 +78,7 @@ def dynamic_msgids() -> set[str]:
         | {label for _p, label, _perm in NAV}
         | set(timeline.EVENTS.values())
         | set(TITLES.values())
+        | set(STATUS_LABELS.values())
     )
 
 

@@ -37,6 +37,15 @@ NAV: list[tuple[str, str, Perm]] = [
 land later add their entries with :func:`add_nav`."""
 
 
+STATUS_LABELS = {
+    "open": "Not yet acknowledged",
+    "acknowledged": "acknowledged",
+    "resolved": "resolved",
+    "closed": "closed",
+}
+"""An incident's status as the war room says it (``open`` alone reads as "not done")."""
+
+
 def add_nav(path: str, label: str, perm: Perm) -> None:
     if all(item[0] != path for item in NAV):
         NAV.append((path, label, perm))
@@ -59,7 +68,11 @@ def text_colour(background: str) -> str:
     return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
 
 
-env.filters.update(local=local_time, iso=iso, text_colour=text_colour)
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+env.filters.update(local=local_time, iso=iso, text_colour=text_colour, status_label=status_label)
 
 
 def flash(request: Request, kind: str, text: str) -> None:

@@ -1,0 +1,115 @@
+"""The war room in a real browser (issue 5): log in, see an incident appear after an event is
+posted (HTMX polling, S3.3), acknowledge and resolve it (S3.4), switch language, and every
+page at phone (390 px) and desktop (1440 px) width without sideways scrolling."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.conftest import PASSWORD, Server
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 900}
+
+
+def log_in(browser, server: Server, username: str, viewport: dict[str, int] = DESKTOP):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport=viewport, locale="zh-CN")
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How many pixels the page is wider than the window (0: no sideways scrolling)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def test_an_incident_appears_is_acknowledged_and_resolved(browser, server):
+    """S3.3/S3.4: a report posted to the API shows on an open dashboard within a poll, with its
+    countdown; the handler acknowledges and resolves it on the incident page."""
+    token = server.user("ops-leader", "leader", token=True)
+    page = log_in(browser, server, "ops-leader")
+    assert page.url.endswith("/war-room")
+    assert page.locator("text=暂无处理中的事件").count() == 1
+    r = httpx.post(
+        server.url + "/api/v1/incidents",
+        json={"kind": "backlog", "area": "FZ-07", "count": 26},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 201, r.text
+    incident_id = r.json()["id"]
+    row = page.locator(f'li.incident[data-id="{incident_id}"]')
+    row.wait_for(timeout=15_000)  # the HTMX poll runs every 3 s
+    assert "FZ-07" in row.inner_text()
+    page.wait_for_function(
+        f"""document.querySelector('li.incident[data-id="{incident_id}"] .countdown').textContent.startsWith('7:59')"""
+    )
+    row.locator("a").click()
+    page.click("#ack")
+    assert page.locator(".flash.ok").inner_text() == "已确认接手"
+    assert page.locator("#status").inner_text().startswith("已接手")
+    page.fill("textarea[name=result]", "已调派两辆车清空积压")
+    page.click("#resolve")
+    assert page.locator("#status").inner_text().startswith("已处理")
+    assert page.locator("#review-pdf").count() == 1
+    page.goto(server.url + "/war-room")
+    assert page.locator(f'li.incident[data-id="{incident_id}"]').count() == 0
+    page.close()
+
+
+def test_language_switch(browser, server):
+    server.user("ops-viewer", "viewer")
+    page = log_in(browser, server, "ops-viewer")
+    assert page.locator("h2").first.inner_text().startswith("处理中的事件")
+    page.click("button[value=en]")
+    page.wait_for_load_state()
+    assert page.locator("h2").first.inner_text().startswith("Active incidents")
+    page.goto(server.url + "/admin/plan")
+    assert page.locator("h1").inner_text().startswith("Double 11 emergency plan")
+    page.click("button[value=zh_CN]")
+    assert page.locator("h1").inner_text().startswith("双十一应急预案")
+    page.close()
+
+
+PAGES = ["/login", "/war-room", "/incidents/{id}", "/admin/plan", "/admin/roster", "/admin/users", "/account"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1440px"])
+def test_every_page_fits_the_screen(browser, server, viewport):
+    name = f"ops-admin-{viewport['width']}"
+    token = server.user(name, "admin", token=True)
+    r = httpx.post(
+        server.url + "/api/v1/incidents",
+        json={"kind": "lost", "area": f"XM-{viewport['width']}", "count": 5, "summary": "五件快件丢失"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    incident_id = r.json()["id"]
+    page = log_in(browser, server, name, viewport)
+    for path in PAGES:
+        page.goto(server.url + path.format(id=incident_id))
+        assert page.locator("main").count() == 1
+        assert overflow(page) <= 0, f"{path} is {overflow(page)} px too wide at {viewport['width']} px"
+    page.close()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PEAKGUARD_SCREENSHOTS"), reason="set PEAKGUARD_SCREENSHOTS=docs to refresh"
+)
+def test_dashboard_screenshot(browser, server):
+    """Refreshes docs/war-room.png for the README (only when asked)."""
+    from tests.browser.seed import seed_war_room
+
+    seed_war_room(server)
+    server.user("wall-screen", "viewer")
+    page = log_in(browser, server, "wall-screen", {"width": 1280, "height": 760})
+    page.wait_for_timeout(1500)
+    out = Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / "war-room.png"
+    page.screenshot(path=str(out))
+    page.close()
