@@ -262,6 +262,17 @@ def test_the_timeline_reads_in_chinese(client, db, clock):
     assert " in XM-03" not in timeline and "count 2 -> 5" not in timeline
 
 
+def test_the_incident_head_follows_changes_made_elsewhere(client, db, clock):
+    """The polled head shows a level raised by a new report (S3.3) without a reload."""
+    incident_id = report(db, clock, kind="lost", area="XM-05", count=1)
+    login(client, make_user(db, clock, "viewer"))
+    assert f'hx-get="/incidents/{incident_id}/head"' in client.get(f"/incidents/{incident_id}").text
+    assert "三级(一般)" in client.get(f"/incidents/{incident_id}/head").text
+    report(db, clock, kind="lost", area="XM-05", count=4)
+    head = client.get(f"/incidents/{incident_id}/head").text
+    assert "二级(较严重)" in head and "<html" not in head
+
+
 def test_an_unknown_incident_is_a_404_page(client, db, clock):
     login(client, make_user(db, clock, "leader"))
     r = client.get("/incidents/999")

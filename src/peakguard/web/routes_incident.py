@@ -17,6 +17,7 @@ from peakguard.incidents import presenters, service
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster.service import get_person
 from peakguard.web.actions import attempt
+from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import render
 from peakguard.web.timeline import describe
@@ -29,6 +30,21 @@ REVIEW = Depends(page_user(Perm.INCIDENTS_REVIEW))
 
 def _page(incident_id: int) -> str:
     return f"/incidents/{incident_id}"
+
+
+@router.get("/incidents/{incident_id}/head")
+def incident_head(
+    request: Request,
+    incident_id: int,
+    viewer: Viewer = READ,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    """The page's head (status, level, deadline, people), polled so a level raised by the
+    detectors or an acknowledgement from another screen shows without a reload."""
+    plan = current_plan()
+    incident = presenters.summary(session, service.get(session, incident_id), plan)
+    return render(request, "_incident_head.html", viewer, i=incident, now=now, speed=clock_speed(request))
 
 
 @router.get("/incidents/{incident_id}")
@@ -56,6 +72,8 @@ def incident_page(
         timeline=[(t, describe(t, plan, detail.steps, viewer.lang)) for t in reversed(detail.timeline)],
         people=people,
         now=now,
+        speed=clock_speed(request),
+        poll=POLL_SECONDS,
         can_write=viewer.can(Perm.INCIDENTS_WRITE),
         can_review=viewer.can(Perm.INCIDENTS_REVIEW),
     )
