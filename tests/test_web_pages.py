@@ -98,6 +98,12 @@ def test_login_refuses_an_open_redirect(client, db, clock):
     assert r.headers["location"] == "/war-room"
 
 
+def test_a_logged_in_user_at_the_login_page_goes_home_not_round_in_circles(client, db, clock):
+    login(client, make_user(db, clock, "leader"))
+    r = client.get("/login?next=/login", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
 def test_every_post_needs_the_sessions_csrf_token(client, db, clock):
     """A forged or missing token is refused (403) and changes nothing."""
     incident_id = report(db, clock)

@@ -31,9 +31,10 @@ staff, the portal for a client shop."""
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
-    """Only a path on this site (never ``//evil.example``): an open redirect helps phishing."""
+    """Only a path on this site (never ``//evil.example``: an open redirect helps phishing), and
+    never the login page itself (a logged-in user would bounce between the two)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+        return fallback if target.startswith("/login") else target
     return fallback
 
 
