@@ -203,6 +203,21 @@ def test_the_war_room_lists_breached_first_with_level_colours_and_counts(client,
     assert "<html" not in live and f'data-id="{serious}"' in live
 
 
+def test_the_parcels_chart_counts_per_area_against_the_plan(client, db, clock):
+    """S3.3: backlog, lost and interrupted parcels per area, from the incidents the detectors
+    keep current, with the Level 2 thresholds; a resolved incident drops out."""
+    login(client, make_user(db, clock, "viewer"))
+    assert "暂无快件积压、丢失或转运中断。" in client.get("/war-room/live").text
+    report(db, clock, kind="backlog", area="FZ-01", count=25)
+    report(db, clock, kind="lost", area="XM-02", count=3)
+    report(db, clock, kind="complaint", area="HZ-09")
+    chart = client.get("/war-room/live").text.split('id="chart-parcels"')[1].split("</figure>")[0]
+    assert "<title>FZ-01 快件积压: 25</title>" in chart and "<title>XM-02 快件丢失: 3</title>" in chart
+    assert "HZ-09" not in chart  # a complaint is not counted in parcels
+    assert "快件积压 ≥ 20" in chart and "快件丢失 ≥ 5" in chart and "转运中断 ≥ 100" in chart
+    assert chart.index(">FZ-01<") < chart.index(">XM-02<")  # the biggest area first
+
+
 def test_the_live_fragment_shows_a_new_incident(client, db, clock):
     login(client, make_user(db, clock, "viewer"))
     assert "data-id=" not in client.get("/war-room/live").text

@@ -16,6 +16,9 @@ REPORTS = [
     ("traffic_accident", "G15 泉州段", 1, 10),
     ("fire", "晋江分拨中心", 1, 5),
     ("delay", "上海-浦东", 3, 2),
+    ("transit_interrupted", "南昌分拨", 120, 15),
+    ("backlog", "福州-02", 12, 8),
+    ("lost", "福州-07", 2, 3),
 ]
 
 

@@ -16,6 +16,9 @@ class Series:
     name: str
     colour: str
     values: list[float]
+    hints: list[str] = field(default_factory=list)
+    """Per value, what the hover title says instead of the plotted number (e.g. the raw count
+    behind a percentage)."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class Chart:
     note: str = ""
     limits: list[tuple[float, str]] = field(default_factory=list)
     """Horizontal marks such as a plan threshold: (value, text)."""
+    empty: str = ""
+    """What to say instead of a chart when there is nothing to draw."""
+    unit: str = ""
+    """Appended to the axis ticks, e.g. ``%``."""
 
     @property
     def top(self) -> float:
@@ -52,7 +59,7 @@ class Chart:
 
     def ticks(self) -> list[tuple[float, str]]:
         step = self.top / 4
-        return [(self.y(step * i), _short(step * i)) for i in range(5)]
+        return [(self.y(step * i), _short(step * i) + self.unit) for i in range(5)]
 
     def slot(self, i: int) -> tuple[float, float]:
         """The x start and width of label ``i``'s slot."""
@@ -83,7 +90,7 @@ class Chart:
                         w=round(bar, 1),
                         h=round(HEIGHT - BOTTOM - y, 1),
                         colour=s.colour,
-                        title=f"{label} {s.name}: {_short(value)}",
+                        title=f"{label} {s.name}: {s.hints[i] if s.hints else _short(value)}",
                     )
                 )
         return out

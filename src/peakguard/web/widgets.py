@@ -1,15 +1,63 @@
-"""The dashboard's charts from the other domains, each drawn as server-rendered SVG. A domain
-that is not installed has no widget (never made-up numbers)."""
+"""The dashboard's charts, each drawn as server-rendered SVG from a domain's service. A domain
+that is not installed has no widget (never made-up numbers).
+
+* Parcels per area (S3.3): the active incidents of the plan's parcel-counted kinds (backlog,
+  lost, transit interrupted: every kind whose ``unit`` is ``parcels`` and that has a threshold),
+  whose counts the detectors keep current, per area. Each bar is the count as a share of its
+  kind's first threshold (20, 5, 100 parcels), so the three read on one axis and the 100 % line
+  is where an area reaches Level 2; the hover title gives the parcels.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from peakguard.web.charts import Chart
+from peakguard.i18n import gettext
+from peakguard.incidents import service as incidents
+from peakguard.incidents.models import ACTIVE
+from peakguard.plan.schemas import Plan
+from peakguard.plan.service import current_plan
+from peakguard.web.charts import Chart, Series
 from peakguard.web.security import Viewer
+
+PALETTE = ["#f2994a", "#eb5757", "#bb6bd9", "#56ccf2", "#27ae60", "#f2c94c"]
+MAX_AREAS = 12
 
 
 def charts(session: Session, viewer: Viewer, now: datetime) -> list[Chart]:
-    return []
+    plan = current_plan()
+    return [parcels_per_area(session, plan, viewer.lang)]
+
+
+def parcels_per_area(session: Session, plan: Plan, lang: str) -> Chart:
+    kinds = [key for key, kind in plan.kinds.items() if kind.unit == "parcels" and kind.thresholds]
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for kind in kinds:
+        for incident in incidents.list_incidents(session, status=list(ACTIVE), kind=kind, plan=plan):
+            counts[incident.area][kind] = incident.count
+    areas = sorted(counts, key=lambda a: (-sum(counts[a].values()), a))[:MAX_AREAS]
+    first = {kind: plan.kinds[kind].thresholds[0] for kind in kinds}
+    thresholds = [f"{plan.kinds[k].name.get(lang)} ≥ {first[k].min_count}" for k in kinds]
+    level = plan.levels[first[kinds[0]].level].name.get(lang) if kinds else ""
+    return Chart(
+        key="parcels",
+        title=gettext(lang, "Parcels in trouble per area"),
+        kind="bars",
+        labels=areas,
+        series=[
+            Series(
+                plan.kinds[kind].name.get(lang),
+                PALETTE[i % len(PALETTE)],
+                [round(100 * counts[a].get(kind, 0) / first[kind].min_count, 1) for a in areas],
+                [str(counts[a].get(kind, 0)) for a in areas],
+            )
+            for i, kind in enumerate(kinds)
+        ],
+        limits=[(100.0, level)],
+        unit="%",
+        note=gettext(lang, "Level 2 from: {thresholds}", thresholds=" · ".join(thresholds)),
+        empty=gettext(lang, "No parcel backlog, loss or interruption reported."),
+    )
