@@ -65,12 +65,22 @@ def create_app(
 
 def _routers() -> list[APIRouter]:
     from peakguard.auth.api import router as auth_router
+    from peakguard.compensation.api import router as compensation_router
     from peakguard.incidents.api import router as incidents_router
+    from peakguard.monitor.api import router as monitor_router
     from peakguard.plan.api import router as plan_router
     from peakguard.roster.api import router as roster_router
     from peakguard.web.router import router as web_router
 
-    return [auth_router, plan_router, roster_router, incidents_router, web_router]
+    return [
+        auth_router,
+        plan_router,
+        roster_router,
+        incidents_router,
+        monitor_router,
+        compensation_router,
+        web_router,
+    ]
 
 
 def _install_error_handlers(app: FastAPI) -> None:

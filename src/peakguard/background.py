@@ -24,8 +24,9 @@ Job = Callable[[Database, datetime], object]
 def jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run each round."""
     from peakguard.incidents.service import tick_job
+    from peakguard.monitor.service import detection_job
 
-    return [("deadlines", tick_job)]
+    return [("detection", detection_job), ("deadlines", tick_job)]
 
 
 def run_once(db: Database, now: datetime) -> None:

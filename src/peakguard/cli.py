@@ -9,8 +9,10 @@ import typer
 
 from peakguard.auth.cli import register as register_auth
 from peakguard.cli_support import err_console, open_db
+from peakguard.compensation.cli import app as compensation_app
 from peakguard.errors import DomainError
 from peakguard.incidents.cli import register as register_incidents
+from peakguard.monitor.cli import register as register_monitor
 from peakguard.plan.cli import app as plan_app
 from peakguard.roster.cli import app as roster_app
 from peakguard.serve_cli import register as register_serve
@@ -24,8 +26,10 @@ db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(roster_app, name="roster")
+app.add_typer(compensation_app, name="compensation")
 register_auth(app)
 register_incidents(app)
+register_monitor(app)
 register_serve(app)
 
 

@@ -3,8 +3,18 @@
 
 from peakguard.audit import models as audit_models
 from peakguard.auth import models as auth_models
+from peakguard.compensation import models as compensation_models
 from peakguard.incidents import models as incident_models
+from peakguard.monitor import models as monitor_models
 from peakguard.notify import models as notify_models
 from peakguard.roster import models as roster_models
 
-__all__ = ["audit_models", "auth_models", "incident_models", "notify_models", "roster_models"]
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "compensation_models",
+    "incident_models",
+    "monitor_models",
+    "notify_models",
+    "roster_models",
+]

@@ -60,6 +60,70 @@ class Kind(Strict):
     reason: str | None = None
 
 
+class Detection(Strict):
+    """Parameters of the live detectors (S3.3 parcel rules, S1.2, S1.5, S1.8). The count
+    thresholds themselves are the kinds' (``kinds.backlog.thresholds`` ...), not repeated here."""
+
+    lost_after_hours: float = Field(default=72, gt=0)
+    """A parcel with no scan for this long counts as lost."""
+    transit_timeout_hours: float = Field(default=6, gt=0)
+    """A parcel whose last scan is ``hub_departed`` and older than this is interrupted in transit."""
+    stuck_after_hours: float = Field(default=12, gt=0)
+    """A parcel not delivered whose last scan is older than this is part of its area's backlog."""
+    l1_exceptions: dict[str, str] = {
+        "robbed": "robbery_theft",
+        "withheld": "outlet_withholding",
+        "prohibited": "prohibited_item",
+    }
+    """Scan exceptions that open a Level 1 incident per site at once, and the kind they open."""
+    platform_paid_ratio: float = Field(default=0.3, gt=0, lt=1)
+    """S1.2: paid orders per minute below this share of the recent normal, while orders are
+    still created, means buyers cannot pay."""
+    platform_error_spike: int = Field(default=50, ge=1)
+    """S1.2: platform errors in one minute at or above this."""
+    coupon_error_rate: float = Field(default=0.2, gt=0, le=1)
+    """S1.5: share of a minute's orders with a coupon error at or above this."""
+    window_minutes: int = Field(default=10, ge=1)
+    """Shop-side rules look at this many recent minutes."""
+    shortfall_ratio: float = Field(default=0.7, gt=0, lt=1)
+    """S1.5: visitors or conversion below this share of plan is a shortfall."""
+    planned_conversion: float = Field(default=0.05, gt=0, le=1)
+    """S1.5: paid orders per visitor the shop plans for."""
+    hourly_visitors: list[int] = Field(
+        default=[
+            9000,
+            8000,
+            3000,
+            1000,
+            500,
+            400,
+            500,
+            1000,
+            2500,
+            6000,
+            7000,
+            6000,
+            4000,
+            3500,
+            3500,
+            6000,
+            6500,
+            5000,
+            4000,
+            4500,
+            7000,
+            7500,
+            6000,
+            5000,
+        ],
+        min_length=24,
+        max_length=24,
+    )
+    """S1.8's curve as visitors per hour (00-02 burst, 09-11, 15-17, 20-22, last hour)."""
+    chase_after_minutes: int = Field(default=15, ge=1)
+    """S1.8: a created order still unpaid after this goes on the chase list."""
+
+
 class Plan(Strict):
     name: Text
     timezone: str = "Asia/Shanghai"
@@ -68,6 +132,7 @@ class Plan(Strict):
     levels: dict[str, Level] = Field(min_length=1)
     playbooks: dict[str, list[Text]]
     kinds: dict[str, Kind] = Field(min_length=1)
+    detection: Detection = Detection()
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +164,9 @@ class Plan(Strict):
                     raise ValueError(f"levels.{key}.{field}: unknown role {unknown[0]!r}")
             if level.handler == AUTHORITY:
                 raise ValueError(f"levels.{key}.handler: the authorities do not handle incidents")
+        for exception, kind_key in self.detection.l1_exceptions.items():
+            if kind_key not in self.kinds:
+                raise ValueError(f"detection.l1_exceptions.{exception}: unknown kind {kind_key!r}")
         for key, kind in self.kinds.items():
             if kind.level not in self.levels:
                 raise ValueError(f"kinds.{key}.level: unknown level {kind.level!r}")

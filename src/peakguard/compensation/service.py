@@ -1,0 +1,174 @@
+"""Registering affected orders (from detection or by hand), agreeing the compensation, marking
+it paid, exporting the register."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor, record
+from peakguard.compensation.models import CompensationEntry
+from peakguard.errors import Conflict, InvalidInput, NotFound
+
+METHODS = ("cash_back", "price_cut")
+
+
+def register_affected(
+    session: Session, actor: Actor, now: datetime, order_ids: Sequence[str], *, incident_id: int | None = None
+) -> list[CompensationEntry]:
+    """Put every order not yet on the register onto it (detection calls this each time a coupon
+    failure grows; an order already there is left as it is)."""
+    from peakguard.monitor.service import order_amounts
+
+    known = set(
+        session.scalars(select(CompensationEntry.order_id).where(CompensationEntry.order_id.in_(order_ids)))
+    )
+    amounts = order_amounts(session, [o for o in order_ids if o not in known])
+    added = []
+    for order_id in order_ids:
+        if order_id in known:
+            continue
+        shop, amount = amounts.get(order_id, ("?", None))
+        entry = CompensationEntry(
+            order_id=order_id,
+            shop=shop,
+            order_amount=amount,
+            source="detector",
+            incident_id=incident_id,
+            registered_at=now,
+        )
+        session.add(entry)
+        added.append(entry)
+        known.add(order_id)
+    if added:
+        session.flush()
+        record(
+            session,
+            actor,
+            "compensation.register",
+            "compensation",
+            incident_id or "-",
+            now,
+            orders=len(added),
+        )
+    return added
+
+
+def add(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    order_id: str,
+    shop: str,
+    order_amount: Decimal | None = None,
+) -> CompensationEntry:
+    """Register an affected order by hand (S1.5: the seller noticed it before any detector)."""
+    order_id, shop = order_id.strip(), shop.strip()
+    if not order_id:
+        raise InvalidInput("order_id", "must not be empty")
+    if not shop:
+        raise InvalidInput("shop", "must not be empty")
+    if order_amount is not None and order_amount < 0:
+        raise InvalidInput("order_amount", "must not be negative")
+    if session.scalar(select(CompensationEntry.id).where(CompensationEntry.order_id == order_id)):
+        raise Conflict(f"order {order_id} is already on the register", field="order_id")
+    entry = CompensationEntry(
+        order_id=order_id, shop=shop, order_amount=order_amount, source="manual", registered_at=now
+    )
+    session.add(entry)
+    session.flush()
+    record(session, actor, "compensation.add", "compensation", entry.id, now, order_id=order_id)
+    return entry
+
+
+def set_terms(
+    session: Session, actor: Actor, now: datetime, entry_id: int, *, method: str, amount: str | Decimal
+) -> CompensationEntry:
+    entry = get(session, entry_id)
+    if entry.status == "paid":
+        raise Conflict(f"compensation {entry_id} is already paid")
+    if method not in METHODS:
+        raise InvalidInput("method", f"one of {', '.join(METHODS)}")
+    value = _money(amount)
+    if entry.order_amount is not None and value > entry.order_amount:
+        raise InvalidInput("amount", f"more than the order's {entry.order_amount}")
+    entry.method, entry.amount = method, value
+    record(
+        session, actor, "compensation.terms", "compensation", entry.id, now, method=method, amount=str(value)
+    )
+    return entry
+
+
+def mark_paid(session: Session, actor: Actor, now: datetime, entry_id: int) -> CompensationEntry:
+    entry = get(session, entry_id)
+    if entry.status == "paid":
+        raise Conflict(f"compensation {entry_id} is already paid")
+    if entry.method is None or entry.amount is None:
+        raise Conflict(f"compensation {entry_id} has no method and amount yet", field="method")
+    entry.status, entry.paid_at = "paid", now
+    record(session, actor, "compensation.paid", "compensation", entry.id, now)
+    return entry
+
+
+def get(session: Session, entry_id: int) -> CompensationEntry:
+    entry = session.get(CompensationEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no compensation entry {entry_id}")
+    return entry
+
+
+def entries(session: Session, status: str | None = None) -> list[CompensationEntry]:
+    query = select(CompensationEntry).order_by(CompensationEntry.id)
+    if status:
+        query = query.where(CompensationEntry.status == status)
+    return list(session.scalars(query))
+
+
+def export_csv(session: Session) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "order_id",
+            "shop",
+            "order_amount",
+            "method",
+            "amount",
+            "status",
+            "source",
+            "registered_at",
+            "paid_at",
+        ]
+    )
+    for e in entries(session):
+        writer.writerow(
+            [
+                e.order_id,
+                e.shop,
+                e.order_amount or "",
+                e.method or "",
+                e.amount or "",
+                e.status,
+                e.source,
+                e.registered_at.isoformat(),
+                e.paid_at.isoformat() if e.paid_at else "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _money(value: str | Decimal) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:
+        raise InvalidInput("amount", f"not an amount of money: {value!r}") from exc
+    if amount <= 0:
+        raise InvalidInput("amount", "must be more than 0")
+    return amount

@@ -1,0 +1,91 @@
+"""Monitor routes: post events in batches, read dead letters, current signals, the chase list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor
+from peakguard.auth.roles import Perm
+from peakguard.deps import get_now, get_session, require
+from peakguard.errors import InvalidInput
+from peakguard.monitor import service
+from peakguard.plan.service import current_plan
+
+router = APIRouter(prefix="/api/v1", tags=["monitor"])
+MAX_BATCH = 10_000
+
+
+class RejectedOut(BaseModel):
+    line: int
+    reason: str
+
+
+class IngestOut(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedOut]
+
+
+@router.post("/events", response_model=IngestOut)
+def post_events(
+    events: list[Any] = Body(..., description="a JSON array of scan, order and shop_metrics events"),
+    actor: Actor = Depends(require(Perm.EVENTS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> IngestOut:
+    """Idempotent by event_id. A malformed element goes to the dead-letter store with its
+    position (1-based) and reason; the rest of the batch is accepted."""
+    if len(events) > MAX_BATCH:
+        raise InvalidInput("events", f"at most {MAX_BATCH} events per batch")
+    result = service.ingest(session, actor, now, enumerate(events, start=1), source=f"api:{actor.name}")
+    return IngestOut(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=[RejectedOut(line=r.line, reason=r.reason) for r in result.rejected],
+    )
+
+
+@router.get("/events/dead-letters")
+def list_dead_letters(
+    _: Actor = Depends(require(Perm.EVENTS_WRITE)), session: Session = Depends(get_session)
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": d.id,
+            "received_at": d.received_at,
+            "source": d.source,
+            "line": d.line,
+            "raw": d.raw,
+            "reason": d.reason,
+        }
+        for d in service.dead_letters(session)
+    ]
+
+
+@router.get("/signals")
+def signals(
+    _: Actor = Depends(require(Perm.INCIDENTS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> list[dict[str, Any]]:
+    """What the detectors see now (parcels per area and state, shop-side trouble)."""
+    return [s.as_dict() for s in service.detect(session, now, current_plan())]
+
+
+@router.get("/chase-list")
+def chase_list(
+    shop: str | None = None,
+    _: Actor = Depends(require(Perm.INCIDENTS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> list[dict[str, Any]]:
+    """S1.8: created, unpaid after the plan's delay, largest first."""
+    return [
+        {"order_id": o.order_id, "shop": o.shop, "amount": str(o.amount), "created_at": o.created_at}
+        for o in service.chase_list(session, now, current_plan(), shop)
+    ]

@@ -1,0 +1,98 @@
+"""`peakguard ingest`, `detect`, `chase-list`, `dead-letters`."""
+
+from __future__ import annotations
+
+from itertools import islice
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from peakguard.cli_support import cli_actor, console, err_console, open_db, print_json
+from peakguard.clock import SystemClock, parse_iso
+from peakguard.monitor import service
+from peakguard.monitor.events import read_file
+from peakguard.monitor.offline import detect_file
+from peakguard.monitor.service import IngestResult
+from peakguard.plan.service import current_plan
+
+BATCH = 5000
+
+
+def register(root: typer.Typer) -> None:
+    root.command("ingest")(ingest)
+    root.command("detect")(detect)
+    root.command("chase-list")(chase_list)
+    root.command("dead-letters")(dead_letters)
+
+
+def ingest(file: Path) -> None:
+    """Load an event file (NDJSON, CSV or Parquet) idempotently; bad rows go to dead letters.
+    Each batch is its own transaction, so an interrupted load keeps what it had accepted."""
+    if not file.exists():
+        err_console.print(f"[red]error[/red] file: no such file {file}")
+        raise typer.Exit(2)
+    total_lines = (
+        sum(1 for _ in file.open("rb"))
+        if file.suffix.lower() in (".ndjson", ".jsonl", ".json", ".csv")
+        else None
+    )
+    db, actor, total = open_db(), cli_actor(), IngestResult()
+    rows = read_file(file)
+    columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console) as progress:
+        task = progress.add_task("ingest", total=total_lines)
+        while batch := list(islice(rows, BATCH)):
+            with db.transaction() as session:
+                total.add(service.ingest(session, actor, SystemClock().now(), batch, source=str(file)))
+            progress.advance(task, len(batch))
+    console.print(
+        f"accepted {total.accepted}, duplicates {total.duplicates}, dead-lettered {len(total.rejected)}"
+    )
+    for bad in total.rejected[:20]:
+        console.print(f"  line {bad.line}: {bad.reason}")
+
+
+def detect(
+    file: Path,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="evaluation time (ISO 8601); default the last event"
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Offline detection over a file: no server, no database."""
+    signals, rejected = detect_file(file, current_plan(), parse_iso(as_of, "as_of") if as_of else None)
+    for bad in rejected:
+        err_console.print(f"[yellow]skipped line {bad.line}[/yellow]: {bad.reason}")
+    if as_json:
+        print_json([s.as_dict() for s in signals])
+        return
+    table = Table("kind", "where", "count", "level", "ids")
+    for s in signals:
+        table.add_row(
+            s.kind, s.scope, str(s.count), s.level, " ".join(s.ids[:5]) + (" ..." if len(s.ids) > 5 else "")
+        )
+    console.print(table)
+
+
+def chase_list(
+    shop: str | None = None, at: str | None = typer.Option(None, help="ISO 8601; default now")
+) -> None:
+    """S1.8: orders created and still unpaid after the plan's delay, largest first."""
+    now = parse_iso(at) if at else SystemClock().now()
+    table = Table("order", "shop", "amount", "created")
+    with open_db().transaction() as session:
+        for o in service.chase_list(session, now, current_plan(), shop):
+            table.add_row(o.order_id, o.shop, str(o.amount), o.created_at.isoformat(timespec="minutes"))
+    console.print(table)
+
+
+def dead_letters() -> None:
+    table = Table("id", "received", "source", "line", "reason")
+    with open_db().transaction() as session:
+        for d in service.dead_letters(session):
+            table.add_row(
+                str(d.id), d.received_at.isoformat(timespec="seconds"), d.source, str(d.line), d.reason
+            )
+    console.print(table)

@@ -1,0 +1,146 @@
+"""The three event shapes and how raw rows become them. A row that does not parse becomes a
+:class:`Rejected` with its line and reason, never an exception that would stop a batch, so one
+bad row cannot cost the good ones (and nothing is silently dropped)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+ScanStatus = Literal["picked_up", "hub_arrived", "hub_departed", "out_for_delivery", "delivered", "exception"]
+ExceptionKind = Literal["lost", "damaged", "short", "withheld", "robbed", "prohibited"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: str = Field(min_length=1, max_length=80)
+    ts: AwareDatetime
+    """ISO 8601 with an offset: a time without one is refused (whose midnight would it be?)."""
+
+
+class ScanEvent(_Event):
+    type: Literal["scan"]
+    parcel_id: str = Field(min_length=1, max_length=80)
+    status: ScanStatus
+    area: str = Field(min_length=1, max_length=64)
+    site: str = Field(min_length=1, max_length=64)
+    exception: ExceptionKind | None = None
+
+
+class OrderEvent(_Event):
+    type: Literal["order"]
+    order_id: str = Field(min_length=1, max_length=80)
+    shop: str = Field(min_length=1, max_length=64)
+    status: Literal["created", "paid", "cancelled"]
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    coupon_error: bool = False
+
+
+class ShopMetricsEvent(_Event):
+    type: Literal["shop_metrics"]
+    shop: str = Field(min_length=1, max_length=64)
+    visitors: int = Field(ge=0)
+    orders: int = Field(ge=0)
+    paid_orders: int = Field(ge=0)
+    platform_errors: int = Field(ge=0)
+
+
+Event = Annotated[ScanEvent | OrderEvent | ShopMetricsEvent, Field(discriminator="type")]
+_ADAPTER: TypeAdapter[ScanEvent | OrderEvent | ShopMetricsEvent] = TypeAdapter(Event)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row that could not be accepted: where it was, what it said, why it was refused."""
+
+    line: int
+    raw: str
+    reason: str
+
+
+def parse_row(row: dict[str, Any]) -> ScanEvent | OrderEvent | ShopMetricsEvent:
+    return _ADAPTER.validate_python(_clean(row))
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, Any]],
+) -> Iterator[ScanEvent | OrderEvent | ShopMetricsEvent | Rejected]:
+    """Each (line, row) as an event or a :class:`Rejected` naming the field and the reason."""
+    for line, row in rows:
+        if isinstance(row, Rejected):
+            yield row
+            continue
+        if not isinstance(row, dict):
+            yield Rejected(line, _raw(row), "not a JSON object")
+            continue
+        try:
+            yield parse_row(row)
+        except ValidationError as exc:
+            yield Rejected(line, _raw(row), _reason(exc))
+
+
+def read_file(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, row) from NDJSON (.ndjson/.jsonl/.json), CSV or Parquet; the same fields in
+    each. A line that is not JSON comes out as a :class:`Rejected` already."""
+    suffix = path.suffix.lower()
+    if suffix in (".ndjson", ".jsonl", ".json"):
+        with path.open(encoding="utf-8") as fh:
+            for number, text in enumerate(fh, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    yield number, json.loads(text)
+                except json.JSONDecodeError as exc:
+                    yield number, Rejected(number, text.rstrip("\n")[:2000], f"bad JSON: {exc.msg}")
+        return
+    if suffix in (".csv", ".parquet"):
+        import polars as pl
+
+        frame = pl.read_csv(path, infer_schema=False) if suffix == ".csv" else pl.read_parquet(path)
+        for number, row in enumerate(frame.iter_rows(named=True), start=2 if suffix == ".csv" else 1):
+            yield number, {k: v for k, v in row.items() if v is not None and v != ""}
+        return
+    raise ValueError(f"unknown event file type {suffix!r}: use .ndjson, .csv or .parquet")
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    """CSV and Parquet carry every column on every row: drop the ones that do not belong to the
+    row's type, and read CSV's text booleans."""
+    kind = row.get("type")
+    allowed = {
+        "scan": ScanEvent.model_fields,
+        "order": OrderEvent.model_fields,
+        "shop_metrics": ShopMetricsEvent.model_fields,
+    }.get(kind if isinstance(kind, str) else "")
+    if allowed is None:
+        return row
+    out = {}
+    for key, value in row.items():
+        if key not in allowed and (value is None or value == ""):
+            continue
+        if key == "coupon_error" and isinstance(value, str):
+            value = {"true": True, "false": False, "1": True, "0": False}.get(value.lower(), value)
+        if key == "exception" and value in ("", "null"):
+            value = None
+        out[key] = value
+    return out
+
+
+def _reason(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"] if str(p) not in ("scan", "order", "shop_metrics"))
+    return f"{loc or 'row'}: {err['msg']}"
+
+
+def _raw(row: Any) -> str:
+    try:
+        return json.dumps(row, ensure_ascii=False, default=str)[:2000]
+    except (TypeError, ValueError):
+        return str(row)[:2000]

@@ -1,0 +1,81 @@
+"""Monitor tables. ``monitor_events`` keeps every accepted event once (unique ``event_id``:
+re-ingesting a file changes nothing). ``parcel_state`` is the detection checkpoint: each
+parcel's latest scan, updated as events arrive, so a restarted server detects from where it was
+without re-reading history. ``detector_signals`` remembers the count last reported per kind and
+scope, so a restart neither loses nor repeats an incident update."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peakguard.db import Base, UTCDateTime
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class MonitorEvent(Base):
+    __tablename__ = "monitor_events"
+    __table_args__ = (Index("ix_monitor_events_type_ts", "type", "ts"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(80), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    subject: Mapped[str] = mapped_column(String(80))
+    """parcel_id, order_id or shop."""
+    scope: Mapped[str] = mapped_column(String(64), index=True)
+    """area for scans, shop for orders and metrics."""
+    status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DeadLetter(Base):
+    __tablename__ = "monitor_dead_letters"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ParcelState(Base):
+    __tablename__ = "parcel_state"
+
+    parcel_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(64), index=True)
+    site: Mapped[str] = mapped_column(String(64))
+    exception: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class OrderState(Base):
+    """Each order's latest status, for the unpaid chase list (S1.8) and coupon failures (S1.5)."""
+
+    __tablename__ = "order_state"
+
+    order_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    shop: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    coupon_error: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DetectorSignal(Base):
+    __tablename__ = "detector_signals"
+
+    key: Mapped[str] = mapped_column(String(140), primary_key=True)
+    """``kind|scope``."""
+    count: Mapped[int] = mapped_column(Integer)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

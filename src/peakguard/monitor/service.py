@@ -1,0 +1,308 @@
+"""Ingestion and live detection: the only writer of the monitor tables.
+
+Ingest is idempotent by ``event_id`` and keeps the detection checkpoint (``parcel_state``,
+``order_state``) current in the same transaction as the events, so what was accepted survives a
+restart and detection resumes from it. The live job reports a signal to the incident engine only
+when its count differs from the count last reported for that kind and scope (also stored), so a
+restart neither loses nor repeats an incident update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor, record
+from peakguard.db import Database
+from peakguard.incidents import service as incidents
+from peakguard.monitor import shop
+from peakguard.monitor.events import OrderEvent, Rejected, ScanEvent, ShopMetricsEvent, parse_rows
+from peakguard.monitor.models import DeadLetter, DetectorSignal, MonitorEvent, OrderState, ParcelState
+from peakguard.monitor.parcels import parcel_signals, scans_frame
+from peakguard.monitor.signals import Signal
+from peakguard.plan.schemas import Plan
+from peakguard.plan.service import current_plan
+
+AnyEvent = ScanEvent | OrderEvent | ShopMetricsEvent
+CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
+MAX_IDS_IN_INCIDENT = 100
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+
+
+def ingest(
+    session: Session, actor: Actor, now: datetime, rows: Iterable[tuple[int, Any]], source: str
+) -> IngestResult:
+    """Store each new event once, dead-letter each bad row with its line and reason."""
+    result = IngestResult()
+    fresh: dict[str, AnyEvent] = {}
+    for item in parse_rows(rows):
+        if isinstance(item, Rejected):
+            result.rejected.append(item)
+        elif item.event_id in fresh:
+            result.duplicates += 1
+        else:
+            fresh[item.event_id] = item
+    known = _existing_ids(session, list(fresh))
+    new = [e for key, e in fresh.items() if key not in known]
+    result.duplicates += len(fresh) - len(new)
+    for event in new:
+        session.add(_row(event, now))
+    for bad in result.rejected:
+        session.add(
+            DeadLetter(received_at=now, source=source[:200], line=bad.line, raw=bad.raw, reason=bad.reason)
+        )
+    _update_parcels(session, [e for e in new if isinstance(e, ScanEvent)])
+    _update_orders(session, [e for e in new if isinstance(e, OrderEvent)])
+    result.accepted = len(new)
+    session.flush()
+    record(
+        session,
+        actor,
+        "events.ingest",
+        "events",
+        source[:60],
+        now,
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=len(result.rejected),
+    )
+    return result
+
+
+def detect(session: Session, now: datetime, plan: Plan) -> list[Signal]:
+    """Every signal at ``now`` from the stored checkpoint and the recent shop window."""
+    return _parcel_signals(session, now, plan) + _shop_signals(session, now, plan)
+
+
+def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal]) -> list[int]:
+    """Feed changed signals to the incident engine; return the incident ids touched."""
+    from peakguard.compensation import service as compensation
+
+    actor = Actor.system("detector")
+    touched = []
+    for signal in signals:
+        key = f"{signal.kind}|{signal.scope}"
+        last = session.get(DetectorSignal, key)
+        if last is not None and last.count == signal.count:
+            continue
+        result = incidents.report(
+            session,
+            actor,
+            now,
+            kind=signal.kind,
+            area=signal.scope,
+            count=signal.count,
+            mode="replace",
+            source="detector",
+            plan=plan,
+            details={"ids": list(signal.ids[:MAX_IDS_IN_INCIDENT]), "ids_total": len(signal.ids)},
+        )
+        if last is None:
+            session.add(
+                DetectorSignal(key=key, count=signal.count, reported_at=now, incident_id=result.incident.id)
+            )
+        else:
+            last.count, last.reported_at, last.incident_id = signal.count, now, result.incident.id
+        if signal.kind == "coupon_failure":
+            compensation.register_affected(
+                session, actor, now, list(signal.ids), incident_id=result.incident.id
+            )
+        touched.append(result.incident.id)
+    return touched
+
+
+def detection_job(db: Database, now: datetime) -> list[int]:
+    """The live detector inside ``peakguard serve``: its own transaction each round."""
+    plan = current_plan()
+    with db.transaction() as session:
+        return report(session, now, plan, detect(session, now, plan))
+
+
+def chase_list(session: Session, now: datetime, plan: Plan, shop_name: str | None = None) -> list[OrderState]:
+    """S1.8: orders created and still unpaid after the plan's delay, largest first."""
+    cutoff = now - timedelta(minutes=plan.detection.chase_after_minutes)
+    query = select(OrderState).where(OrderState.status == "created", OrderState.created_at <= cutoff)
+    if shop_name:
+        query = query.where(OrderState.shop == shop_name)
+    return list(session.scalars(query.order_by(OrderState.amount.desc(), OrderState.created_at)))
+
+
+def dead_letters(session: Session, limit: int = 200) -> list[DeadLetter]:
+    return list(session.scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)))
+
+
+def order_amounts(session: Session, order_ids: Sequence[str]) -> dict[str, tuple[str, Any]]:
+    """Shop and amount of each known order (for the compensation register)."""
+    out: dict[str, tuple[str, Any]] = {}
+    for chunk in _chunks(list(order_ids)):
+        for row in session.scalars(select(OrderState).where(OrderState.order_id.in_(chunk))):
+            out[row.order_id] = (row.shop, row.amount)
+    return out
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+def _parcel_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
+    rows = session.execute(
+        select(
+            ParcelState.parcel_id,
+            ParcelState.ts,
+            ParcelState.status,
+            ParcelState.area,
+            ParcelState.site,
+            ParcelState.exception,
+        ).where(ParcelState.status != "delivered")
+    ).all()
+    return parcel_signals(scans_frame(rows), now, plan)
+
+
+def _shop_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
+    since = now - timedelta(minutes=plan.detection.window_minutes)
+    events = session.scalars(
+        select(MonitorEvent).where(
+            MonitorEvent.type.in_(("shop_metrics", "order")), MonitorEvent.ts > since, MonitorEvent.ts <= now
+        )
+    ).all()
+    minutes = [
+        shop.Minute(
+            shop=e.scope,
+            ts=e.ts,
+            visitors=e.payload["visitors"],
+            orders=e.payload["orders"],
+            paid_orders=e.payload["paid_orders"],
+            platform_errors=e.payload["platform_errors"],
+        )
+        for e in events
+        if e.type == "shop_metrics"
+    ]
+    orders = [
+        shop.OrderRow(
+            order_id=e.subject,
+            shop=e.scope,
+            ts=e.ts,
+            status=e.status or "",
+            coupon_error=bool(e.payload.get("coupon_error")),
+        )
+        for e in events
+        if e.type == "order"
+    ]
+    return (
+        shop.platform_outage(minutes, plan)
+        + shop.coupon_failure(orders, plan)
+        + shop.sales_shortfall(minutes, plan)
+    )
+
+
+def _row(event: AnyEvent, now: datetime) -> MonitorEvent:
+    payload = event.model_dump(mode="json")
+    status: str | None
+    if isinstance(event, ScanEvent):
+        subject, scope, status = event.parcel_id, event.area, event.status
+    elif isinstance(event, OrderEvent):
+        subject, scope, status = event.order_id, event.shop, event.status
+    else:
+        subject, scope, status = event.shop, event.shop, None
+    return MonitorEvent(
+        event_id=event.event_id,
+        type=event.type,
+        ts=event.ts,
+        received_at=now,
+        subject=subject,
+        scope=scope,
+        status=status,
+        payload=payload,
+    )
+
+
+def _existing_ids(session: Session, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(session.scalars(select(MonitorEvent.event_id).where(MonitorEvent.event_id.in_(chunk))))
+    return found
+
+
+def _update_parcels(session: Session, scans: list[ScanEvent]) -> None:
+    latest: dict[str, ScanEvent] = {}
+    for scan in scans:  # in arrival order: a later row wins a tie in time
+        if scan.parcel_id not in latest or scan.ts >= latest[scan.parcel_id].ts:
+            latest[scan.parcel_id] = scan
+    states: dict[str, ParcelState] = {}
+    for chunk in _chunks(list(latest)):
+        states.update(
+            {
+                s.parcel_id: s
+                for s in session.scalars(select(ParcelState).where(ParcelState.parcel_id.in_(chunk)))
+            }
+        )
+    for pid, scan in latest.items():
+        state = states.get(pid)
+        if state is None:
+            session.add(
+                ParcelState(
+                    parcel_id=pid,
+                    ts=scan.ts,
+                    status=scan.status,
+                    area=scan.area,
+                    site=scan.site,
+                    exception=scan.exception,
+                )
+            )
+        elif scan.ts >= state.ts:
+            state.ts, state.status, state.area, state.site, state.exception = (
+                scan.ts,
+                scan.status,
+                scan.area,
+                scan.site,
+                scan.exception,
+            )
+
+
+def _update_orders(session: Session, orders: list[OrderEvent]) -> None:
+    rows: dict[str, OrderState] = {}
+    ids = list({o.order_id for o in orders})
+    for chunk in _chunks(ids):
+        rows.update(
+            {o.order_id: o for o in session.scalars(select(OrderState).where(OrderState.order_id.in_(chunk)))}
+        )
+    for event in sorted(orders, key=lambda o: o.ts):
+        row = rows.get(event.order_id)
+        if row is None:
+            row = OrderState(
+                order_id=event.order_id,
+                shop=event.shop,
+                created_at=event.ts,
+                ts=event.ts,
+                status=event.status,
+                amount=event.amount,
+                coupon_error=event.coupon_error,
+            )
+            session.add(row)
+            rows[event.order_id] = row
+            continue
+        if event.status == "created":
+            row.created_at = min(row.created_at, event.ts)
+        if event.ts >= row.ts:
+            row.ts, row.status = event.ts, event.status
+        row.coupon_error = row.coupon_error or event.coupon_error
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]

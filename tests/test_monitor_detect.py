@@ -1,0 +1,110 @@
+"""Parcel detectors at every threshold edge (S3.3): 19/20 backlog, 4/5 lost, 99/100 transit
+interrupted, the time edges, a parcel moving from one state to another, Level 1 exceptions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from peakguard.monitor.offline import detect_file
+from peakguard.monitor.parcels import parcel_signals, scans_frame
+
+T0 = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
+
+
+def scan(pid, ts, status="hub_arrived", area="FZ-01", site="FZ-HUB", exception=None):
+    return (pid, ts, status, area, site, exception)
+
+
+def signals(rows, as_of, plan):
+    return {(s.kind, s.scope): (s.count, s.level) for s in parcel_signals(scans_frame(rows), as_of, plan)}
+
+
+@pytest.mark.parametrize(("n", "level"), [(19, "L3"), (20, "L2")])
+def test_backlog_19_and_20(plan, n, level):
+    rows = [scan(f"P{i}", T0) for i in range(n)]
+    assert signals(rows, T0 + timedelta(hours=12, seconds=1), plan) == {("backlog", "FZ-01"): (n, level)}
+
+
+def test_backlog_needs_the_last_scan_older_than_12_hours(plan):
+    rows = [scan(f"P{i}", T0) for i in range(25)]
+    assert signals(rows, T0 + timedelta(hours=12), plan) == {}
+    assert signals(rows, T0 + timedelta(hours=12, seconds=1), plan)[("backlog", "FZ-01")] == (25, "L2")
+
+
+@pytest.mark.parametrize(("n", "level"), [(4, "L3"), (5, "L2")])
+def test_lost_4_and_5_by_exception(plan, n, level):
+    rows = [scan(f"L{i}", T0, "exception", exception="lost") for i in range(n)]
+    assert signals(rows, T0 + timedelta(minutes=1), plan) == {("lost", "FZ-01"): (n, level)}
+
+
+def test_lost_by_72_hours_of_silence(plan):
+    rows = [scan("P1", T0, "out_for_delivery")]
+    assert signals(rows, T0 + timedelta(hours=71, minutes=59), plan) == {("backlog", "FZ-01"): (1, "L3")}
+    assert signals(rows, T0 + timedelta(hours=72), plan) == {("lost", "FZ-01"): (1, "L3")}
+
+
+@pytest.mark.parametrize(("n", "level"), [(99, "L3"), (100, "L2")])
+def test_transit_interrupted_99_and_100(plan, n, level):
+    rows = [scan(f"T{i}", T0, "hub_departed", area="XM-03") for i in range(n)]
+    assert signals(rows, T0 + timedelta(hours=6), plan) == {}
+    assert signals(rows, T0 + timedelta(hours=6, seconds=1), plan) == {("transit_interrupted", "XM-03"): (n, level)}
+
+
+def test_a_parcel_moves_from_state_to_state(plan):
+    """hub_departed: transit interrupted after 6 h (first match wins over backlog at 12 h),
+    lost at 72 h; a later delivery scan takes it out of every state."""
+    rows = [scan("P1", T0 - timedelta(hours=1), "picked_up"), scan("P1", T0, "hub_departed")]
+    assert signals(rows, T0 + timedelta(hours=5), plan) == {}
+    assert signals(rows, T0 + timedelta(hours=7), plan) == {("transit_interrupted", "FZ-01"): (1, "L3")}
+    assert signals(rows, T0 + timedelta(hours=13), plan) == {("transit_interrupted", "FZ-01"): (1, "L3")}
+    assert signals(rows, T0 + timedelta(hours=72), plan) == {("lost", "FZ-01"): (1, "L3")}
+    rows.append(scan("P1", T0 + timedelta(hours=80), "delivered", area="FZ-02"))
+    assert signals(rows, T0 + timedelta(hours=100), plan) == {}
+
+
+def test_the_latest_scan_counts_in_its_own_area(plan):
+    rows = [scan("P1", T0, area="FZ-01"), scan("P1", T0 + timedelta(hours=1), area="FZ-02")]
+    assert signals(rows, T0 + timedelta(hours=14), plan) == {("backlog", "FZ-02"): (1, "L3")}
+
+
+def test_level_1_exceptions_open_per_site_at_once(plan):
+    rows = [
+        scan("R1", T0, "exception", site="S-9", exception="robbed"),
+        scan("R2", T0, "exception", site="S-9", exception="robbed"),
+        scan("W1", T0, "exception", site="S-3", exception="withheld"),
+        scan("X1", T0, "exception", site="S-3", exception="prohibited"),
+        scan("D1", T0, "exception", site="S-3", exception="damaged"),
+    ]
+    assert signals(rows, T0 + timedelta(seconds=1), plan) == {
+        ("robbery_theft", "S-9"): (2, "L1"),
+        ("outlet_withholding", "S-3"): (1, "L1"),
+        ("prohibited_item", "S-3"): (1, "L1"),
+    }
+
+
+def _ndjson(path, rows):
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _scan_event(i, pid, ts, **kw):
+    return {"event_id": f"e{i}", "type": "scan", "parcel_id": pid, "ts": ts.isoformat(), "status": "hub_arrived",
+            "area": "FZ-01", "site": "FZ-HUB", "exception": None, **kw}
+
+
+def test_offline_detect_cli_prints_signals_with_their_ids(tmp_path, plan):
+    path = _ndjson(tmp_path / "day.ndjson", [_scan_event(i, f"P{i}", T0) for i in range(20)] + ["not an object"])
+    as_of = (T0 + timedelta(hours=13)).isoformat()
+    out = subprocess.run([sys.executable, "-m", "peakguard.cli", "detect", str(path), "--as-of", as_of, "--json"],
+                         capture_output=True, text=True, check=True)
+    body = json.loads(out.stdout)
+    assert [(s["kind"], s["scope"], s["count"], s["level"]) for s in body] == [("backlog", "FZ-01", 20, "L2")]
+    assert sorted(body[0]["ids"]) == sorted(f"P{i}" for i in range(20))
+    assert "line 21" in out.stderr
+    signals_, rejected = detect_file(path, plan, T0 + timedelta(hours=1))
+    assert signals_ == [] and len(rejected) == 1
