@@ -294,6 +294,26 @@ def test_the_incident_head_follows_changes_made_elsewhere(client, db, clock):
     assert "二级(较严重)" in head and "<html" not in head
 
 
+def test_the_incident_page_names_what_the_detector_found(client, db, clock):
+    """An incident the monitor opened lists the parcel ids behind it (the first ten, and how many)."""
+    with db.transaction() as s:
+        incident_id = incidents.report(
+            s,
+            ADMIN,
+            clock.now(),
+            kind="lost",
+            area="XM-07",
+            count=12,
+            source="detector",
+            details={"ids": [f"P{n}" for n in range(12)], "ids_total": 12},
+        ).incident.id
+    login(client, make_user(db, clock, "viewer"))
+    head = client.get(f"/incidents/{incident_id}/head").text
+    assert (
+        "检测发现" in head and "P0, P1" in head and "P9" in head and "P10" not in head and "共 12 个" in head
+    )
+
+
 def test_an_unknown_incident_is_a_404_page(client, db, clock):
     login(client, make_user(db, clock, "leader"))
     r = client.get("/incidents/999")

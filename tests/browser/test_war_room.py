@@ -5,6 +5,7 @@ page at phone (390 px) and desktop (1440 px) width without sideways scrolling.""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -32,24 +33,32 @@ def overflow(page) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_an_incident_appears_is_acknowledged_and_resolved(browser, server):
-    """S3.3/S3.4: a report posted to the API shows on an open dashboard within a poll, with its
-    countdown; the handler acknowledges and resolves it on the incident page."""
+    """S3.3/S3.4: a scan event posted to the API (a robbed parcel) becomes a Level 1 incident
+    through the live detector and shows on an open dashboard within a poll, with its countdown;
+    the handler acknowledges and resolves it on the incident page."""
     token = server.user("ops-leader", "leader", token=True)
     page = log_in(browser, server, "ops-leader")
     assert page.url.endswith("/war-room")
     assert page.locator("text=暂无处理中的事件").count() == 1
-    r = httpx.post(
-        server.url + "/api/v1/incidents",
-        json={"kind": "backlog", "area": "FZ-07", "count": 26},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert r.status_code == 201, r.text
-    incident_id = r.json()["id"]
-    row = page.locator(f'li.incident[data-id="{incident_id}"]')
-    row.wait_for(timeout=15_000)  # the HTMX poll runs every 3 s
-    assert "FZ-07" in row.inner_text()
+    event = {
+        "event_id": "browser-robbed-1",
+        "type": "scan",
+        "parcel_id": "P-7001",
+        "ts": datetime.now(UTC).isoformat(),
+        "status": "exception",
+        "area": "FZ-07",
+        "site": "福州-仓山网点",
+        "exception": "robbed",
+    }
+    r = httpx.post(server.url + "/api/v1/events", json=[event], headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+    row = page.locator("li.incident", has_text="福州-仓山网点")
+    row.wait_for(timeout=15_000)  # the detector runs each second, the page polls every 3 s
+    assert "快件被抢被盗" in row.inner_text() and "一级(严重)" in row.inner_text()
+    incident_id = row.get_attribute("data-id")
     page.wait_for_function(
-        f"""document.querySelector('li.incident[data-id="{incident_id}"] .countdown').textContent.startsWith('7:59')"""
+        f"""/^1[12]:[0-5][0-9]:[0-5][0-9]$/.test(
+            document.querySelector('li.incident[data-id="{incident_id}"] .countdown').textContent)"""
     )
     row.locator("a").click()
     page.click("#ack")
