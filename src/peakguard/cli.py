@@ -13,6 +13,7 @@ from peakguard.compensation.cli import app as compensation_app
 from peakguard.errors import DomainError
 from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
+from peakguard.sim.cli import register as register_sim
 from peakguard.plan.cli import app as plan_app
 from peakguard.roster.cli import app as roster_app
 from peakguard.serve_cli import register as register_serve
@@ -30,6 +31,7 @@ app.add_typer(compensation_app, name="compensation")
 register_auth(app)
 register_incidents(app)
 register_monitor(app)
+register_sim(app)
 register_serve(app)
 
 
