@@ -10,13 +10,14 @@ import typer
 from peakguard.auth.cli import register as register_auth
 from peakguard.cli_support import err_console, open_db
 from peakguard.compensation.cli import app as compensation_app
+from peakguard.demo.cli import register as register_demo
 from peakguard.errors import DomainError
 from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
-from peakguard.sim.cli import register as register_sim
 from peakguard.plan.cli import app as plan_app
 from peakguard.roster.cli import app as roster_app
 from peakguard.serve_cli import register as register_serve
+from peakguard.sim.cli import register as register_sim
 
 app = typer.Typer(
     help="PeakGuard: keep a Double 11 peak day under control.",
@@ -32,6 +33,7 @@ register_auth(app)
 register_incidents(app)
 register_monitor(app)
 register_sim(app)
+register_demo(app)
 register_serve(app)
 
 
