@@ -8,6 +8,7 @@ from peakguard.incidents import models as incident_models
 from peakguard.monitor import models as monitor_models
 from peakguard.notify import models as notify_models
 from peakguard.roster import models as roster_models
+from peakguard.warehouse import models as warehouse_models
 
 __all__ = [
     "audit_models",
@@ -17,4 +18,5 @@ __all__ = [
     "monitor_models",
     "notify_models",
     "roster_models",
+    "warehouse_models",
 ]

@@ -124,6 +124,28 @@ class Detection(Strict):
     """S1.8: a created order still unpaid after this goes on the chase list."""
 
 
+class CarrierRange(Strict):
+    """A carrier whose tracking numbers come from a range it allotted us (S2.11)."""
+
+    name: str = Field(min_length=1)
+    prefix: str = Field(pattern=r"^[A-Z0-9]{0,8}$")
+    first: int = Field(ge=0)
+    last: int = Field(ge=0)
+
+
+class Warehouse(Strict):
+    """The overflow warehouse (S2): its name as the incident area, when its used area counts as
+    overflow, and the carriers that collect from it."""
+
+    name: str = Field(default="overflow-warehouse", min_length=1, max_length=64)
+    overflow_percent: int = Field(default=90, ge=1, le=100)
+    """A ``warehouse_overflow`` incident opens when leased area reaches this share of the bays."""
+    carriers: dict[str, CarrierRange] = {
+        "sf": CarrierRange(name="SF Express", prefix="SF", first=1000000000, last=1999999999),
+        "zto": CarrierRange(name="ZTO Express", prefix="ZT", first=7000000000, last=7999999999),
+    }
+
+
 class Plan(Strict):
     name: Text
     timezone: str = "Asia/Shanghai"
@@ -133,6 +155,7 @@ class Plan(Strict):
     playbooks: dict[str, list[Text]]
     kinds: dict[str, Kind] = Field(min_length=1)
     detection: Detection = Detection()
+    warehouse: Warehouse = Warehouse()
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,64 @@
+"""Label PDFs with ReportLab (S2.6, S2.9): 60 x 40 mm product and pallet labels, 100 x 150 mm
+e-waybills, each a Code128 barcode that a scanner reads back to the same text. Chinese text uses
+ReportLab's built-in CID font, so no font file ships with the package."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+
+FONT = "STSong-Light"
+SMALL = (60 * mm, 40 * mm)
+WAYBILL = (100 * mm, 150 * mm)
+
+
+def cid_font() -> str:
+    """The built-in Chinese CID font, registered once."""
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _barcode(canvas: Canvas, value: str, x: float, y: float, width: float, height: float) -> None:
+    """Draw ``value`` as Code128 scaled to ``width``, with the human-readable text under it."""
+    code = Code128(value, barHeight=height, humanReadable=True, quiet=False)
+    code.barWidth = code.barWidth * min(1.0, width / code.width)
+    code.validate()
+    code.computeSize()
+    code.drawOn(canvas, x + (width - code.width) / 2, y)
+
+
+def product_label(barcode: str, title: str, subtitle: str = "") -> bytes:
+    """A 60 x 40 mm label: title, subtitle and the barcode (products and pallets)."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=SMALL)
+    font = cid_font()
+    canvas.setFont(font, 8)
+    canvas.drawString(3 * mm, 35 * mm, title[:40])
+    canvas.setFont(font, 6)
+    canvas.drawString(3 * mm, 31 * mm, subtitle[:60])
+    _barcode(canvas, barcode, 3 * mm, 6 * mm, 54 * mm, 18 * mm)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def waybill(tracking_no: str, carrier: str, lines: list[str]) -> bytes:
+    """A 100 x 150 mm e-waybill: carrier, the tracking number as Code128, then the lines."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=WAYBILL)
+    font = cid_font()
+    canvas.setFont(font, 16)
+    canvas.drawString(6 * mm, 140 * mm, carrier)
+    _barcode(canvas, tracking_no, 6 * mm, 105 * mm, 88 * mm, 25 * mm)
+    canvas.setFont(font, 10)
+    for i, line in enumerate(lines):
+        canvas.drawString(6 * mm, (92 - 7 * i) * mm, line[:60])
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

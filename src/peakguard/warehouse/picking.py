@@ -1,0 +1,210 @@
+"""Picking by scan (S2.9) and packing: a picker scans the location, then the item; a wrong
+location, a wrong item or more than the task asks is refused with exactly that message and moves
+nothing. A good scan moves the reserved stock off the location in one conditional update and
+answers the picker's next task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor, record
+from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.plan.schemas import Plan
+from peakguard.warehouse import billing, carriers, stock
+from peakguard.warehouse.clients_service import decimal_field
+from peakguard.warehouse.models import Location, Order, Package, PickTask, Sku
+from peakguard.warehouse.outbound import get_order
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    order_id: int
+    location: str
+    sku: str
+    barcode: str
+    quantity: int
+    picked: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    task: TaskView
+    next_task: TaskView | None
+    order_picked: bool
+
+
+def _view(task: PickTask, loc: Location, sku: Sku) -> TaskView:
+    return TaskView(
+        task.id, task.order_id, loc.code, sku.code, sku.barcode, task.quantity, task.picked, task.status
+    )
+
+
+def get_task(session: Session, task_id: int) -> TaskView:
+    row = session.execute(
+        select(PickTask, Location, Sku)
+        .join(Location, Location.id == PickTask.location_id)
+        .join(Sku, Sku.id == PickTask.sku_id)
+        .where(PickTask.id == task_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"pick task {task_id} not found")
+    return _view(*row)
+
+
+def next_task(session: Session, wave_id: int | None) -> TaskView | None:
+    """The open task with the lowest location code in the wave (the walking order)."""
+    if wave_id is None:
+        return None
+    row = session.execute(
+        select(PickTask, Location, Sku)
+        .join(Location, Location.id == PickTask.location_id)
+        .join(Sku, Sku.id == PickTask.sku_id)
+        .where(PickTask.wave_id == wave_id, PickTask.status == "open")
+        .order_by(Location.code, PickTask.id)
+        .limit(1)
+    ).first()
+    return _view(*row) if row else None
+
+
+def scan_confirm(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    task_id: int,
+    location_code: str,
+    barcode: str,
+    quantity: int = 1,
+) -> ScanResult:
+    """Confirm ``quantity`` picked for a task by its scans; returns the task and the next one."""
+    row = session.execute(
+        select(PickTask, Location, Sku)
+        .join(Location, Location.id == PickTask.location_id)
+        .join(Sku, Sku.id == PickTask.sku_id)
+        .where(PickTask.id == task_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"pick task {task_id} not found")
+    task, loc, sku = row
+    if task.status != "open":
+        raise Conflict(f"pick task {task_id} is {task.status}, not open", field="task_id")
+    if location_code.strip() != loc.code:
+        raise InvalidInput("location", f"wrong location: scanned {location_code}, the task is at {loc.code}")
+    if barcode.strip() != sku.barcode:
+        raise InvalidInput(
+            "barcode", f"wrong item: scanned {barcode}, the task wants {sku.code} ({sku.barcode})"
+        )
+    if quantity < 1:
+        raise InvalidInput("quantity", "must be 1 or more")
+    left = task.quantity - task.picked
+    if quantity > left:
+        raise InvalidInput("quantity", f"over-pick: {quantity} scanned, only {left} left to pick")
+    done = session.execute(
+        update(PickTask)
+        .where(
+            PickTask.id == task.id, PickTask.status == "open", PickTask.picked + quantity <= PickTask.quantity
+        )
+        .values(
+            picked=PickTask.picked + quantity,
+            status=case((PickTask.picked + quantity == PickTask.quantity, "done"), else_="open"),
+        )
+        .returning(PickTask.picked, PickTask.status)
+    ).first()
+    if done is None:
+        raise InvalidInput("quantity", f"over-pick: another scan already picked task {task_id}")
+    stock.move(
+        session,
+        actor,
+        now,
+        client_id=task.client_id,
+        sku_id=sku.id,
+        from_place=stock.place_of_location(loc.id),
+        to_place=f"out:{task.order_id}",
+        quantity=quantity,
+        kind="pick",
+        ref=f"task:{task.id}",
+        reserved=True,
+    )
+    session.expire(task)
+    order_picked = False
+    if done.status == "done":
+        remaining = session.scalar(
+            select(func.count())
+            .select_from(PickTask)
+            .where(PickTask.order_id == task.order_id, PickTask.status != "done")
+        )
+        if not remaining:
+            session.execute(update(Order).where(Order.id == task.order_id).values(status="picked"))
+            order_picked = True
+    record(
+        session,
+        actor,
+        "warehouse.pick.scan",
+        "wh_pick_task",
+        task.id,
+        now,
+        location=loc.code,
+        barcode=barcode,
+        quantity=quantity,
+    )
+    view = TaskView(
+        task.id, task.order_id, loc.code, sku.code, sku.barcode, task.quantity, done.picked, done.status
+    )
+    return ScanResult(view, next_task(session, task.wave_id), order_picked)
+
+
+def pack(
+    session: Session, actor: Actor, now: datetime, plan: Plan, order_id: int, *, weight_kg: object
+) -> Package:
+    """Pack a picked order: weigh it, draw a tracking number from its carrier, bill the order and
+    its waybill label."""
+    order = get_order(session, actor, order_id)
+    weight = decimal_field(weight_kg, "weight_kg", Decimal("0.001"))
+    claimed = session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "picked").values(status="packed")
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"order {order.ref} is {order.status}; only a picked order can be packed", field="order_id"
+        )
+    tracking = carriers.adapter(plan, order.carrier).tracking_number(session)
+    package = Package(
+        order_id=order.id,
+        client_id=order.client_id,
+        weight_kg=weight,
+        carrier=order.carrier,
+        tracking_no=tracking,
+        packed_at=now,
+    )
+    session.add(package)
+    session.flush()
+    billing.charge(
+        session,
+        now,
+        plan,
+        client_id=order.client_id,
+        code="outbound_order",
+        quantity=1,
+        ref=f"order:{order.id}",
+    )
+    billing.charge(
+        session, now, plan, client_id=order.client_id, code="label", quantity=1, ref=f"waybill:{tracking}"
+    )
+    session.refresh(order)
+    record(
+        session,
+        actor,
+        "warehouse.order.pack",
+        "wh_order",
+        order.id,
+        now,
+        weight_kg=weight,
+        tracking_no=tracking,
+    )
+    return package

@@ -1,0 +1,213 @@
+"""The stock ledger (S2.5, S2.8): every change of stock is one appended :class:`StockMove`, and
+the same transaction adds it to :class:`StockBalance`. Balances change only by conditional
+updates whose WHERE clause carries the condition (enough on hand, enough unreserved), so two
+transactions on separate connections can never both take the last unit: on PostgreSQL the second
+UPDATE waits for the first and re-checks its WHERE on the committed row; on SQLite writers are
+serialised by BEGIN IMMEDIATE. The CHECK constraints are the last line: never negative."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor
+from peakguard.errors import Conflict, InvalidInput
+from peakguard.warehouse.models import Location, Sku, StockBalance, StockMove
+from peakguard.warehouse.scope import client_filter
+
+SOURCE = "in"
+SINK = "shipped"
+
+
+def place_of_location(location_id: int) -> str:
+    return f"loc:{location_id}"
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    client_id: int,
+    sku_id: int,
+    from_place: str,
+    to_place: str,
+    quantity: int,
+    kind: str,
+    ref: str = "",
+    reserved: bool = False,
+) -> StockMove:
+    """Append one move and apply it to both balances. ``reserved`` consumes stock that allocation
+    reserved (a pick); otherwise only unreserved stock may leave a place."""
+    if quantity < 1:
+        raise InvalidInput("quantity", "must be 1 or more")
+    if from_place != SOURCE:
+        _take(session, sku_id, from_place, quantity, reserved)
+    if to_place != SINK:
+        _put(session, client_id, sku_id, to_place, quantity)
+    row = StockMove(
+        client_id=client_id,
+        sku_id=sku_id,
+        from_place=from_place,
+        to_place=to_place,
+        quantity=quantity,
+        kind=kind,
+        ref=ref,
+        at=now,
+        actor=actor.name,
+    )
+    session.add(row)
+    return row
+
+
+def _take(session: Session, sku_id: int, place: str, quantity: int, reserved: bool) -> None:
+    where = [StockBalance.sku_id == sku_id, StockBalance.place == place]
+    values: dict[str, object] = {"on_hand": StockBalance.on_hand - quantity}
+    if reserved:
+        where.append(StockBalance.reserved >= quantity)
+        values["reserved"] = StockBalance.reserved - quantity
+    else:
+        where.append(StockBalance.on_hand - StockBalance.reserved >= quantity)
+    done = session.execute(update(StockBalance).where(*where).values(**values))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"not enough stock at {place}: {quantity} needed", field="quantity")
+
+
+def _put(session: Session, client_id: int, sku_id: int, place: str, quantity: int) -> None:
+    def add() -> int:
+        result = session.execute(
+            update(StockBalance)
+            .where(StockBalance.sku_id == sku_id, StockBalance.place == place)
+            .values(on_hand=StockBalance.on_hand + quantity)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    if add():
+        return
+    location_id = int(place[4:]) if place.startswith("loc:") else None
+    try:
+        with session.begin_nested():
+            session.add(
+                StockBalance(
+                    client_id=client_id,
+                    sku_id=sku_id,
+                    place=place,
+                    location_id=location_id,
+                    on_hand=quantity,
+                    reserved=0,
+                )
+            )
+    except IntegrityError:
+        # Another transaction created the row between our update and our insert.
+        if not add():
+            raise
+
+
+def reserve(session: Session, balance_id: int, quantity: int) -> bool:
+    """Reserve ``quantity`` at one balance if that much is still unreserved (S2.9 allocation)."""
+    result = session.execute(
+        update(StockBalance)
+        .where(StockBalance.id == balance_id, StockBalance.on_hand - StockBalance.reserved >= quantity)
+        .values(reserved=StockBalance.reserved + quantity)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class StockRow:
+    client_id: int
+    sku: str
+    barcode: str
+    place: str
+    location: str | None
+    on_hand: int
+    reserved: int
+    available: int
+    held: bool
+
+
+def query(
+    session: Session, actor: Actor, client_id: int | None = None, sku: str | None = None
+) -> list[StockRow]:
+    """Real-time stock per client, SKU and place (S2.8); QC-failed stock shows as held, never
+    available."""
+    stmt = (
+        select(StockBalance, Sku, Location.code)
+        .join(Sku, Sku.id == StockBalance.sku_id)
+        .outerjoin(Location, Location.id == StockBalance.location_id)
+        .where(StockBalance.on_hand > 0)
+        .order_by(StockBalance.client_id, Sku.code, StockBalance.place)
+    )
+    scoped = client_filter(actor, client_id)
+    if scoped is not None:
+        stmt = stmt.where(StockBalance.client_id == scoped)
+    if sku:
+        stmt = stmt.where(Sku.code == sku)
+    rows = []
+    for bal, item, loc in session.execute(stmt):
+        held = bal.place == "hold"
+        available = 0 if held or loc is None else bal.on_hand - bal.reserved
+        rows.append(
+            StockRow(
+                bal.client_id,
+                item.code,
+                item.barcode,
+                bal.place,
+                loc,
+                bal.on_hand,
+                bal.reserved,
+                available,
+                held,
+            )
+        )
+    return rows
+
+
+def totals(session: Session, actor: Actor, client_id: int | None = None) -> dict[str, dict[str, int]]:
+    """Per SKU code: on hand, reserved, available (at locations) and held, summed over places."""
+    out: dict[str, dict[str, int]] = {}
+    for row in query(session, actor, client_id):
+        entry = out.setdefault(row.sku, {"on_hand": 0, "reserved": 0, "available": 0, "held": 0})
+        entry["on_hand"] += row.on_hand
+        entry["reserved"] += row.reserved
+        entry["available"] += row.available
+        entry["held"] += row.on_hand if row.held else 0
+    return out
+
+
+def export(rows: list[StockRow], fmt: str) -> str:
+    """CSV or NDJSON of :func:`query` rows, for a shop to publish accurate stock (S2.8)."""
+    fields = list(StockRow.__dataclass_fields__)
+    if fmt == "ndjson":
+        return "".join(
+            json.dumps({f: getattr(r, f) for f in fields}, ensure_ascii=False) + "\n" for r in rows
+        )
+    if fmt != "csv":
+        raise InvalidInput("format", "must be csv or ndjson")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(fields)
+    writer.writerows([getattr(r, f) for f in fields] for r in rows)
+    return out.getvalue()
+
+
+def ledger_balance(session: Session, sku_id: int, place: str) -> int:
+    """The balance recomputed from the ledger alone, to prove the running sum right."""
+    into = session.scalar(
+        select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+            StockMove.sku_id == sku_id, StockMove.to_place == place
+        )
+    )
+    out = session.scalar(
+        select(func.coalesce(func.sum(StockMove.quantity), 0)).where(
+            StockMove.sku_id == sku_id, StockMove.from_place == place
+        )
+    )
+    return int(into or 0) - int(out or 0)
