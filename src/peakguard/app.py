@@ -70,6 +70,7 @@ def _routers() -> list[APIRouter]:
     from peakguard.monitor.api import router as monitor_router
     from peakguard.plan.api import router as plan_router
     from peakguard.roster.api import router as roster_router
+    from peakguard.warehouse.api import router as warehouse_router
     from peakguard.web.router import router as web_router
 
     return [
@@ -79,6 +80,7 @@ def _routers() -> list[APIRouter]:
         incidents_router,
         monitor_router,
         compensation_router,
+        warehouse_router,
         web_router,
     ]
 

@@ -1,0 +1,179 @@
+"""Routes for SKUs and labels, inbound plans and receipts, pallets and putaway, and the
+real-time stock query and export (S2.4-S2.8)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor
+from peakguard.deps import get_now, get_session
+from peakguard.plan.service import current_plan
+from peakguard.warehouse import inbound, skus, stock
+from peakguard.warehouse.api_deps import OPERATE, SHARED
+from peakguard.warehouse.models import InboundPlan
+from peakguard.warehouse.schemas import (
+    DiscrepancyOut,
+    InboundIn,
+    InboundLineOut,
+    InboundOut,
+    LocationOut,
+    PalletIn,
+    PalletOut,
+    PutawayIn,
+    ReceiptIn,
+    ReceiptOut,
+    SkuIn,
+    SkuOut,
+    StockOut,
+)
+
+router = APIRouter(prefix="/api/v1/warehouse", tags=["warehouse"])
+SESSION = Depends(get_session)
+NOW = Depends(get_now)
+LABEL_FORMAT = Query("pdf", pattern="^(pdf|zpl)$")
+
+
+def label_response(body: bytes | str, name: str) -> Response:
+    if isinstance(body, bytes):
+        return Response(
+            body,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+        )
+    return Response(body, media_type="text/plain; charset=utf-8")
+
+
+@router.post("/skus", response_model=SkuOut, status_code=201)
+def create_sku(body: SkuIn, actor: Actor = SHARED, session: Session = SESSION, now: datetime = NOW) -> object:
+    """A SKU; an existing EAN-13/UPC-A code is checked, none gets a Code128 code (S2.6)."""
+    return skus.create_sku(session, actor, now, **body.model_dump())
+
+
+@router.get("/skus", response_model=list[SkuOut])
+def list_skus(client_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+    return skus.list_skus(session, actor, client_id)
+
+
+@router.get("/skus/{sku_id}", response_model=SkuOut)
+def get_sku(sku_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+    return skus.get_sku(session, actor, sku_id)
+
+
+@router.get("/skus/{sku_id}/label")
+def sku_label(
+    sku_id: int,
+    format: str = LABEL_FORMAT,
+    actor: Actor = OPERATE,
+    session: Session = SESSION,
+    now: datetime = NOW,
+) -> Response:
+    """The 60 x 40 mm product label as PDF or ZPL (billed as one label)."""
+    return label_response(
+        skus.sku_label(session, actor, now, current_plan(), sku_id, fmt=format), f"sku-{sku_id}"
+    )
+
+
+def _plan_out(session: Session, plan: InboundPlan) -> InboundOut:
+    out = InboundOut.model_validate(plan)
+    out.lines = [
+        InboundLineOut(
+            sku=sku.code,
+            barcode=sku.barcode,
+            expected=line.expected,
+            received=line.received,
+            failed=line.failed,
+        )
+        for line, sku in inbound.plan_lines(session, plan)
+    ]
+    return out
+
+
+@router.post("/inbound", response_model=InboundOut, status_code=201)
+def create_plan(
+    body: InboundIn, actor: Actor = SHARED, session: Session = SESSION, now: datetime = NOW
+) -> object:
+    lines = [inbound.PlanLineIn(ln.sku, ln.expected) for ln in body.lines]
+    plan = inbound.create_plan(session, actor, now, client_id=body.client_id, lines=lines, notes=body.notes)
+    return _plan_out(session, plan)
+
+
+@router.get("/inbound", response_model=list[InboundOut])
+def list_plans(client_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+    return inbound.list_plans(session, actor, client_id)
+
+
+@router.get("/inbound/{plan_id}", response_model=InboundOut)
+def get_plan(plan_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+    return _plan_out(session, inbound.get_plan(session, actor, plan_id))
+
+
+@router.post("/inbound/{plan_id}/receipts", response_model=ReceiptOut, status_code=201)
+def receive(
+    plan_id: int, body: ReceiptIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+) -> object:
+    """A dock scan with quantity and QC result (S2.5, S2.6)."""
+    return inbound.receive(session, actor, now, plan_id=plan_id, **body.model_dump())
+
+
+@router.post("/inbound/{plan_id}/close", response_model=list[DiscrepancyOut])
+def close_plan(
+    plan_id: int, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+) -> object:
+    """Finish receiving; answers the lines that differ from the plan."""
+    found = inbound.close_plan(session, actor, now, current_plan(), plan_id)
+    return [
+        DiscrepancyOut(
+            sku=d.sku, expected=d.expected, received=d.received, failed=d.failed, difference=d.difference
+        )
+        for d in found
+    ]
+
+
+@router.post("/pallets", response_model=PalletOut, status_code=201)
+def palletize(
+    body: PalletIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+) -> object:
+    items = [inbound.PalletItem(it.sku, it.quantity) for it in body.items]
+    return inbound.palletize(session, actor, now, client_id=body.client_id, items=items)
+
+
+@router.get("/pallets/{pallet_id}/suggest", response_model=LocationOut)
+def suggest(pallet_id: int, actor: Actor = OPERATE, session: Session = SESSION) -> object:
+    """Where the pallet should go (S2.7)."""
+    return inbound.suggest_location(session, actor, pallet_id)
+
+
+@router.post("/pallets/{pallet_id}/putaway", response_model=PalletOut)
+def putaway(
+    pallet_id: int, body: PutawayIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+) -> object:
+    return inbound.putaway(session, actor, now, pallet_id=pallet_id, location_code=body.location)
+
+
+@router.get("/pallets/{pallet_id}/label")
+def pallet_label(
+    pallet_id: int, format: str = LABEL_FORMAT, actor: Actor = OPERATE, session: Session = SESSION
+) -> Response:
+    return label_response(inbound.pallet_label(session, actor, pallet_id, format), f"pallet-{pallet_id}")
+
+
+@router.get("/stock", response_model=list[StockOut])
+def stock_query(
+    client_id: int | None = None, sku: str | None = None, actor: Actor = SHARED, session: Session = SESSION
+) -> object:
+    """Real-time stock per SKU and place (S2.8); a client sees its own only."""
+    return stock.query(session, actor, client_id, sku)
+
+
+@router.get("/stock/export")
+def stock_export(
+    format: str = Query("csv", pattern="^(csv|ndjson)$"),
+    client_id: int | None = None,
+    actor: Actor = SHARED,
+    session: Session = SESSION,
+) -> Response:
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    return Response(stock.export(stock.query(session, actor, client_id), format), media_type=media)
