@@ -1,5 +1,5 @@
 """Label PDFs with ReportLab (S2.6, S2.9): 60 x 40 mm product and pallet labels, 100 x 150 mm
-e-waybills, each a Code128 barcode that a scanner reads back to the same text. Chinese text uses
+e-waybills, each with a Code128 barcode and its text under it. Chinese text uses
 ReportLab's built-in CID font, so no font file ships with the package."""
 
 from __future__ import annotations
