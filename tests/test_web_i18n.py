@@ -23,6 +23,7 @@ from peakguard.web.templating import NAV, STATUS_LABELS, TEMPLATES
 WEB = Path(timeline.__file__).parent
 STATUSES = ["open", "acknowledged", "resolved", "closed", "pending", "done", "skipped"]
 NOTIFY_STATUSES = ["pending", "sent", "failed", "no_recipient"]
+ORDER_STATUSES = ["new", "allocated", "picking", "picked", "packed", "handed_over"]
 
 
 def template_msgids() -> set[str]:
@@ -75,6 +76,7 @@ def dynamic_msgids() -> set[str]:
         | {AUTHORITY}
         | set(STATUSES)
         | set(NOTIFY_STATUSES)
+        | set(ORDER_STATUSES)
         | {label for _p, label, _perm in NAV}
         | set(timeline.EVENTS.values())
         | set(TITLES.values())

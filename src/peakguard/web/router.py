@@ -7,11 +7,18 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from peakguard.web import routes_admin, routes_auth, routes_incident, routes_warroom
+from peakguard.web import (
+    routes_admin,
+    routes_auth,
+    routes_incident,
+    routes_portal,
+    routes_scan,
+    routes_warroom,
+)
 
 STATIC = Path(__file__).with_name("static")
 
 router = APIRouter(include_in_schema=False)
-for module in (routes_auth, routes_warroom, routes_incident, routes_admin):
+for module in (routes_auth, routes_warroom, routes_incident, routes_admin, routes_scan, routes_portal):
     router.include_router(module.router)
 router.mount("/static", StaticFiles(directory=STATIC), name="static")

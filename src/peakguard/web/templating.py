@@ -32,9 +32,10 @@ NAV: list[tuple[str, str, Perm]] = [
     ("/admin/plan", "Plan", Perm.PLAN_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
     ("/admin/users", "Users", Perm.USERS_MANAGE),
+    ("/scan", "Scanner", Perm.WAREHOUSE_OPERATE),
+    ("/portal", "Client portal", Perm.WAREHOUSE_CLIENT),
 ]
-"""(path, msgid, permission): a link shows only to whom the page would let in. Domains that
-land later add their entries with :func:`add_nav`."""
+"""(path, msgid, permission): a link shows only to whom the page would let in."""
 
 
 STATUS_LABELS = {
@@ -44,11 +45,6 @@ STATUS_LABELS = {
     "closed": "closed",
 }
 """An incident's status as the war room says it (``open`` alone reads as "not done")."""
-
-
-def add_nav(path: str, label: str, perm: Perm) -> None:
-    if all(item[0] != path for item in NAV):
-        NAV.append((path, label, perm))
 
 
 def local_time(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
