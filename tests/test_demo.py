@@ -60,6 +60,10 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
         assert "level_raised" in [t["event"] for t in detail["timeline"]], detail["timeline"]
         login = httpx.post(f"{url}/api/v1/auth/token", json={"username": "li", "password": "peakguard-demo"})
         assert login.status_code == 200
+        shop = httpx.post(f"{url}/api/v1/auth/token", json={"username": "shop-a", "password": "peakguard-demo"})
+        own = {"Authorization": f"Bearer {shop.json()['token']}"}
+        stock = httpx.get(f"{url}/api/v1/warehouse/stock", headers=own, timeout=5).json()
+        assert stock and all(row["client_id"] == stock[0]["client_id"] for row in stock)  # its own goods only
         db.dispose()
     finally:
         proc.send_signal(signal.SIGINT)

@@ -24,6 +24,7 @@ from peakguard.config import Settings
 from peakguard.db import Database
 from peakguard.demo.people import DEMO_PASSWORD, DemoLogin, create_team
 from peakguard.demo.server import ServerThread
+from peakguard.demo.warehouse import create_warehouse
 from peakguard.plan.service import current_plan
 from peakguard.sim.generator import generate
 from peakguard.sim.replay import replay
@@ -56,6 +57,7 @@ def run_demo(
     actor = Actor(name="demo:setup", role="admin")
     with db.transaction() as session:
         logins = create_team(session, actor, clock.now(), plan)
+        logins += create_warehouse(session, actor, clock.now(), plan)
         token = auth.create_token(session, actor, clock.now(), username="admin", name="demo feed")
     day = generate(plan, parcels=parcels, areas=8, seed=seed, start=start)
     settings = Settings(database_url=db.url, tick_seconds=1.0)
