@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
@@ -40,37 +41,70 @@ class ScanResult:
     order_picked: bool
 
 
-def _view(task: PickTask, loc: Location, sku: Sku) -> TaskView:
+_T = cast(Table, PickTask.__table__)
+_L = cast(Table, Location.__table__)
+_S = cast(Table, Sku.__table__)
+# Built once (S2.9 is the hot path): SQLAlchemy reuses the compiled statements on every scan.
+_ROW = (
+    select(
+        _T.c.id,
+        _T.c.order_id,
+        _T.c.client_id,
+        _T.c.sku_id,
+        _T.c.location_id,
+        _T.c.quantity,
+        _T.c.picked,
+        _T.c.status,
+        _T.c.wave_id,
+        _L.c.code.label("location"),
+        _S.c.code.label("sku"),
+        _S.c.barcode,
+    )
+    .join_from(_T, _L, _L.c.id == _T.c.location_id)
+    .join(_S, _S.c.id == _T.c.sku_id)
+)
+_BY_ID = _ROW.where(_T.c.id == bindparam("t_id"))
+_NEXT = (
+    _ROW.where(_T.c.wave_id == bindparam("t_wave"), _T.c.status == "open")
+    .order_by(_L.c.code, _T.c.id)
+    .limit(1)
+)
+_PICK = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("t_id"), _T.c.status == "open", _T.c.picked + bindparam("t_qty") <= _T.c.quantity
+    )
+    .values(
+        picked=_T.c.picked + bindparam("t_qty"),
+        status=case((_T.c.picked + bindparam("t_qty") == _T.c.quantity, "done"), else_="open"),
+    )
+    .returning(_T.c.picked, _T.c.status)
+)
+_OPEN_LEFT = select(func.count()).where(_T.c.order_id == bindparam("t_order"), _T.c.status != "done")
+_ORDER_PICKED = (
+    update(cast(Table, Order.__table__)).where(Order.id == bindparam("t_order")).values(status="picked")
+)
+
+
+def _view(row: Any) -> TaskView:
     return TaskView(
-        task.id, task.order_id, loc.code, sku.code, sku.barcode, task.quantity, task.picked, task.status
+        row.id, row.order_id, row.location, row.sku, row.barcode, row.quantity, row.picked, row.status
     )
 
 
 def get_task(session: Session, task_id: int) -> TaskView:
-    row = session.execute(
-        select(PickTask, Location, Sku)
-        .join(Location, Location.id == PickTask.location_id)
-        .join(Sku, Sku.id == PickTask.sku_id)
-        .where(PickTask.id == task_id)
-    ).first()
+    row = session.execute(_BY_ID, {"t_id": task_id}).first()
     if row is None:
         raise NotFound(f"pick task {task_id} not found")
-    return _view(*row)
+    return _view(row)
 
 
 def next_task(session: Session, wave_id: int | None) -> TaskView | None:
     """The open task with the lowest location code in the wave (the walking order)."""
     if wave_id is None:
         return None
-    row = session.execute(
-        select(PickTask, Location, Sku)
-        .join(Location, Location.id == PickTask.location_id)
-        .join(Sku, Sku.id == PickTask.sku_id)
-        .where(PickTask.wave_id == wave_id, PickTask.status == "open")
-        .order_by(Location.code, PickTask.id)
-        .limit(1)
-    ).first()
-    return _view(*row) if row else None
+    row = session.execute(_NEXT, {"t_wave": wave_id}).first()
+    return _view(row) if row else None
 
 
 def scan_confirm(
@@ -83,39 +117,25 @@ def scan_confirm(
     quantity: int = 1,
 ) -> ScanResult:
     """Confirm ``quantity`` picked for a task by its scans; returns the task and the next one."""
-    row = session.execute(
-        select(PickTask, Location, Sku)
-        .join(Location, Location.id == PickTask.location_id)
-        .join(Sku, Sku.id == PickTask.sku_id)
-        .where(PickTask.id == task_id)
-    ).first()
-    if row is None:
+    task = session.execute(_BY_ID, {"t_id": task_id}).first()
+    if task is None:
         raise NotFound(f"pick task {task_id} not found")
-    task, loc, sku = row
     if task.status != "open":
         raise Conflict(f"pick task {task_id} is {task.status}, not open", field="task_id")
-    if location_code.strip() != loc.code:
-        raise InvalidInput("location", f"wrong location: scanned {location_code}, the task is at {loc.code}")
-    if barcode.strip() != sku.barcode:
+    if location_code.strip() != task.location:
         raise InvalidInput(
-            "barcode", f"wrong item: scanned {barcode}, the task wants {sku.code} ({sku.barcode})"
+            "location", f"wrong location: scanned {location_code}, the task is at {task.location}"
+        )
+    if barcode.strip() != task.barcode:
+        raise InvalidInput(
+            "barcode", f"wrong item: scanned {barcode}, the task wants {task.sku} ({task.barcode})"
         )
     if quantity < 1:
         raise InvalidInput("quantity", "must be 1 or more")
     left = task.quantity - task.picked
     if quantity > left:
         raise InvalidInput("quantity", f"over-pick: {quantity} scanned, only {left} left to pick")
-    done = session.execute(
-        update(PickTask)
-        .where(
-            PickTask.id == task.id, PickTask.status == "open", PickTask.picked + quantity <= PickTask.quantity
-        )
-        .values(
-            picked=PickTask.picked + quantity,
-            status=case((PickTask.picked + quantity == PickTask.quantity, "done"), else_="open"),
-        )
-        .returning(PickTask.picked, PickTask.status)
-    ).first()
+    done = session.execute(_PICK, {"t_id": task.id, "t_qty": quantity}).first()
     if done is None:
         raise InvalidInput("quantity", f"over-pick: another scan already picked task {task_id}")
     stock.move(
@@ -123,25 +143,18 @@ def scan_confirm(
         actor,
         now,
         client_id=task.client_id,
-        sku_id=sku.id,
-        from_place=stock.place_of_location(loc.id),
+        sku_id=task.sku_id,
+        from_place=stock.place_of_location(task.location_id),
         to_place=f"out:{task.order_id}",
         quantity=quantity,
         kind="pick",
         ref=f"task:{task.id}",
         reserved=True,
     )
-    session.expire(task)
     order_picked = False
-    if done.status == "done":
-        remaining = session.scalar(
-            select(func.count())
-            .select_from(PickTask)
-            .where(PickTask.order_id == task.order_id, PickTask.status != "done")
-        )
-        if not remaining:
-            session.execute(update(Order).where(Order.id == task.order_id).values(status="picked"))
-            order_picked = True
+    if done.status == "done" and not session.scalar(_OPEN_LEFT, {"t_order": task.order_id}):
+        session.execute(_ORDER_PICKED, {"t_order": task.order_id})
+        order_picked = True
     record(
         session,
         actor,
@@ -149,12 +162,12 @@ def scan_confirm(
         "wh_pick_task",
         task.id,
         now,
-        location=loc.code,
+        location=task.location,
         barcode=barcode,
         quantity=quantity,
     )
     view = TaskView(
-        task.id, task.order_id, loc.code, sku.code, sku.barcode, task.quantity, done.picked, done.status
+        task.id, task.order_id, task.location, task.sku, task.barcode, task.quantity, done.picked, done.status
     )
     return ScanResult(view, next_task(session, task.wave_id), order_picked)
 

@@ -12,8 +12,9 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,35 @@ def place_of_location(location_id: int) -> str:
     return f"loc:{location_id}"
 
 
+_BAL = cast(Table, StockBalance.__table__)
+_MOVE = cast(Table, StockMove.__table__)
+# Built once: the scan path runs these on every pick, and SQLAlchemy then reuses their compiled form.
+_TAKE_RESERVED = (
+    update(_BAL)
+    .where(
+        _BAL.c.sku_id == bindparam("b_sku"),
+        _BAL.c.place == bindparam("b_place"),
+        _BAL.c.reserved >= bindparam("b_qty"),
+    )
+    .values(on_hand=_BAL.c.on_hand - bindparam("b_qty"), reserved=_BAL.c.reserved - bindparam("b_qty"))
+)
+_TAKE_FREE = (
+    update(_BAL)
+    .where(
+        _BAL.c.sku_id == bindparam("b_sku"),
+        _BAL.c.place == bindparam("b_place"),
+        _BAL.c.on_hand - _BAL.c.reserved >= bindparam("b_qty"),
+    )
+    .values(on_hand=_BAL.c.on_hand - bindparam("b_qty"))
+)
+_ADD = (
+    update(_BAL)
+    .where(_BAL.c.sku_id == bindparam("b_sku"), _BAL.c.place == bindparam("b_place"))
+    .values(on_hand=_BAL.c.on_hand + bindparam("b_qty"))
+)
+_APPEND = insert(_MOVE)
+
+
 def move(
     session: Session,
     actor: Actor,
@@ -43,50 +73,39 @@ def move(
     kind: str,
     ref: str = "",
     reserved: bool = False,
-) -> StockMove:
+) -> None:
     """Append one move and apply it to both balances. ``reserved`` consumes stock that allocation
     reserved (a pick); otherwise only unreserved stock may leave a place."""
     if quantity < 1:
         raise InvalidInput("quantity", "must be 1 or more")
     if from_place != SOURCE:
-        _take(session, sku_id, from_place, quantity, reserved)
+        taken = session.execute(
+            _TAKE_RESERVED if reserved else _TAKE_FREE,
+            {"b_sku": sku_id, "b_place": from_place, "b_qty": quantity},
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"not enough stock at {from_place}: {quantity} needed", field="quantity")
     if to_place != SINK:
         _put(session, client_id, sku_id, to_place, quantity)
-    row = StockMove(
-        client_id=client_id,
-        sku_id=sku_id,
-        from_place=from_place,
-        to_place=to_place,
-        quantity=quantity,
-        kind=kind,
-        ref=ref,
-        at=now,
-        actor=actor.name,
+    session.execute(
+        _APPEND,
+        {
+            "client_id": client_id,
+            "sku_id": sku_id,
+            "from_place": from_place,
+            "to_place": to_place,
+            "quantity": quantity,
+            "kind": kind,
+            "ref": ref,
+            "at": now,
+            "actor": actor.name,
+        },
     )
-    session.add(row)
-    return row
-
-
-def _take(session: Session, sku_id: int, place: str, quantity: int, reserved: bool) -> None:
-    where = [StockBalance.sku_id == sku_id, StockBalance.place == place]
-    values: dict[str, object] = {"on_hand": StockBalance.on_hand - quantity}
-    if reserved:
-        where.append(StockBalance.reserved >= quantity)
-        values["reserved"] = StockBalance.reserved - quantity
-    else:
-        where.append(StockBalance.on_hand - StockBalance.reserved >= quantity)
-    done = session.execute(update(StockBalance).where(*where).values(**values))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"not enough stock at {place}: {quantity} needed", field="quantity")
 
 
 def _put(session: Session, client_id: int, sku_id: int, place: str, quantity: int) -> None:
     def add() -> int:
-        result = session.execute(
-            update(StockBalance)
-            .where(StockBalance.sku_id == sku_id, StockBalance.place == place)
-            .values(on_hand=StockBalance.on_hand + quantity)
-        )
+        result = session.execute(_ADD, {"b_sku": sku_id, "b_place": place, "b_qty": quantity})
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     if add():
@@ -144,6 +163,7 @@ def query(
         .outerjoin(Location, Location.id == StockBalance.location_id)
         .where(StockBalance.on_hand > 0)
         .order_by(StockBalance.client_id, Sku.code, StockBalance.place)
+        .execution_options(populate_existing=True)  # balances change by Core updates
     )
     scoped = client_filter(actor, client_id)
     if scoped is not None:
