@@ -22,12 +22,14 @@ from peakguard.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 HOMES: list[tuple[Perm, str]] = [
-    (Perm.INCIDENTS_READ, "/war-room"),
-    (Perm.WAREHOUSE_OPERATE, "/scan"),
     (Perm.WAREHOUSE_CLIENT, "/portal"),
+    (Perm.INCIDENTS_WRITE, "/war-room"),
+    (Perm.WAREHOUSE_OPERATE, "/scan"),
+    (Perm.INCIDENTS_READ, "/war-room"),
 ]
-"""Where each role lands: the war room for the emergency group, the scanner for warehouse
-staff, the portal for a client shop."""
+"""Where each role lands, by what it does first: a client shop its portal (admins, who may do
+everything, are caught by the next line), the emergency group the war room, warehouse staff
+(who may also read incidents) the scanner, viewers the war room."""
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
@@ -40,7 +42,7 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 
 def home_for(user: User) -> str:
     for perm, path in HOMES:
-        if allows(user.role, perm):
+        if allows(user.role, perm) and not (path == "/portal" and user.client_id is None):
             return path
     return "/account"
 
