@@ -164,3 +164,18 @@ def test_another_clients_pages_are_404(client, db, clock, wh, tab):
     login(client, make_user(db, clock, "client", client_id=wh.shop_a))
     r = client.get(f"/portal/{wh.shop_b}/{tab}")
     assert r.status_code == 404 and "TEA" not in r.text and "店铺B" not in r.text
+
+
+def test_the_war_room_shows_locations_in_use_per_bay(client, db, clock, wh):
+    """S2.1/S2.7: one of the two locations of bay A holds stock, none of bay S; the note gives
+    the leased share against the overflow threshold."""
+    login(client, make_user(db, clock, "viewer"))
+    chart = client.get("/war-room/live").text.split('id="chart-bays"')[1].split("</figure>")[0]
+    assert "<title>A 有货库位: 1/2 · 40.00 m²</title>" in chart
+    assert "<title>S 有货库位: 0/1 · 60.00 m²</title>" in chart
+    assert "已出租全部库区面积的 0%;达到 90% 报爆仓" in chart
+
+
+def test_no_bays_no_warehouse_chart(client, db, clock):
+    login(client, make_user(db, clock, "viewer"))
+    assert 'id="chart-bays"' not in client.get("/war-room/live").text

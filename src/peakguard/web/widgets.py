@@ -6,20 +6,26 @@ that is not installed has no widget (never made-up numbers).
   whose counts the detectors keep current, per area. Each bar is the count as a share of its
   kind's first threshold (20, 5, 100 parcels), so the three read on one axis and the 100 % line
   is where an area reaches Level 2; the hover title gives the parcels.
+* Warehouse use per bay (S2.1, S2.7): the share of each bay's locations that hold stock, from
+  the warehouse's bays, locations and real-time stock; the note gives the leased share of all
+  bays' area against the plan's overflow threshold. Shown once the warehouse has bays.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from peakguard.audit.service import Actor
 from peakguard.i18n import gettext
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import ACTIVE
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
+from peakguard.warehouse import clients_service, leases, stock
 from peakguard.web.charts import Chart, Series
 from peakguard.web.security import Viewer
 
@@ -29,7 +35,42 @@ MAX_AREAS = 12
 
 def charts(session: Session, viewer: Viewer, now: datetime) -> list[Chart]:
     plan = current_plan()
-    return [parcels_per_area(session, plan, viewer.lang)]
+    out = [parcels_per_area(session, plan, viewer.lang)]
+    bays = warehouse_use(session, plan, viewer, now)
+    if bays is not None:
+        out.append(bays)
+    return out
+
+
+def warehouse_use(session: Session, plan: Plan, viewer: Viewer, now: datetime) -> Chart | None:
+    bays = clients_service.list_bays(session)
+    if not bays:
+        return None
+    held = {row.location for row in stock.query(session, Actor.system("war-room")) if row.location}
+    labels, used, hints = [], [], []
+    for bay in bays:
+        codes = [loc.code for loc in clients_service.list_locations(session, bay.id)]
+        busy = sum(1 for code in codes if code in held)
+        labels.append(bay.code)
+        used.append(round(100 * busy / len(codes), 1) if codes else 0.0)
+        hints.append(f"{busy}/{len(codes)} · {bay.area_m2} m²")
+    leased = leases.used_percent(session, now.astimezone(ZoneInfo(plan.timezone)).date())
+    lang = viewer.lang
+    return Chart(
+        key="bays",
+        title=gettext(lang, "Warehouse: locations in use per bay"),
+        kind="bars",
+        labels=labels,
+        series=[Series(gettext(lang, "Locations holding stock"), "#56ccf2", used, hints)],
+        limits=[(100.0, gettext(lang, "full"))],
+        unit="%",
+        note=gettext(
+            lang,
+            "Leased {leased}% of all bays' area; overflow alarm at {limit}%",
+            leased=leased if leased is not None else 0,
+            limit=plan.warehouse.overflow_percent,
+        ),
+    )
 
 
 def parcels_per_area(session: Session, plan: Plan, lang: str) -> Chart:
