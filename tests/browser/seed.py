@@ -1,13 +1,15 @@
 """A war room with something to show, for the README's screenshots: incidents of every level,
-one already past its deadline (S3.3, S3.4)."""
+one already past its deadline (S3.3, S3.4), and the small warehouse of the page tests (S2)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from peakguard.incidents import service as incidents
+from peakguard.plan.service import current_plan
 from tests.browser.conftest import Server
 from tests.conftest import ADMIN
+from tests.web_warehouse_setup import build
 
 REPORTS = [
     ("complaint", "杭州-西湖", 1, 45),
@@ -30,3 +32,4 @@ def seed_war_room(server: Server) -> None:
                 s, ADMIN, now - timedelta(minutes=minutes_ago), kind=kind, area=area, count=count
             )
         incidents.tick(s, now)
+        build(s, now, current_plan())
