@@ -5,6 +5,7 @@ functions; concurrent scanners (httpx, one connection each) drive
 
     .venv/bin/python bench/warehouse.py                        # both databases, 32 scanners
     .venv/bin/python bench/warehouse.py --scanners 16 --scans 50 --only sqlite
+    .venv/bin/python bench/warehouse.py --pace 1       # each picker scans once a second
 
 Prints scans/s, p50 and p99 latency for one scanner (the baseline, same run) and for N, and
 the throughput ratio N : 1. Target: p99 < 50 ms at 32 scanners on PostgreSQL.
@@ -145,10 +146,11 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
 
 
 async def drive(
-    base: str, token: str, tasks: list[Task], scanners: int, scans: int
+    base: str, token: str, tasks: list[Task], scanners: int, scans: int, pace: float
 ) -> tuple[list[float], float]:
     """``scanners`` pickers share the task list; each claims the next task and scans its units
-    one by one. Returns every scan's latency and the wall time."""
+    one by one, ``pace`` seconds apart (0: back to back, the server's limit). Returns every
+    scan's latency and the wall time."""
     queue: asyncio.Queue[Task] = asyncio.Queue()
     for task in tasks:
         queue.put_nowait(task)
@@ -173,6 +175,8 @@ async def drive(
                     latencies.append(time.perf_counter() - t0)
                     if answer.status_code != 200:
                         raise RuntimeError(f"scan failed: {answer.status_code} {answer.text}")
+                    if pace:
+                        await asyncio.sleep(pace)
 
     start = time.perf_counter()
     await asyncio.gather(*(picker() for _ in range(scanners)))
@@ -194,7 +198,9 @@ def summarise(backend: str, scanners: int, latencies: list[float], wall: float) 
     return Result(backend, scanners, len(latencies), len(latencies) / wall, cuts[49] * 1000, cuts[98] * 1000)
 
 
-def run_backend(backend: str, url: str, scanners: int, scans: int, progress: Progress) -> list[Result]:
+def run_backend(
+    backend: str, url: str, scanners: int, scans: int, pace: float, progress: Progress
+) -> list[Result]:
     baseline_scans = max(scans // 4, 100)
     total = baseline_scans + scans * scanners
     step = progress.add_task(f"{backend}: seeding {total} scans", total=4)
@@ -206,9 +212,9 @@ def run_backend(backend: str, url: str, scanners: int, scans: int, progress: Pro
     try:
         base = f"http://127.0.0.1:{port}"
         per_task = -(-baseline_scans // QTY_PER_TASK)
-        lat1, wall1 = asyncio.run(drive(base, token, tasks[:per_task], 1, baseline_scans))
+        lat1, wall1 = asyncio.run(drive(base, token, tasks[:per_task], 1, baseline_scans, pace))
         progress.advance(step)
-        latn, walln = asyncio.run(drive(base, token, tasks[per_task:], scanners, scans * scanners))
+        latn, walln = asyncio.run(drive(base, token, tasks[per_task:], scanners, scans * scanners, pace))
         progress.advance(step)
     finally:
         server.terminate()
@@ -222,6 +228,7 @@ def main() -> None:
     )
     parser.add_argument("--scanners", type=int, default=32)
     parser.add_argument("--scans", type=int, default=100, help="scans per scanner")
+    parser.add_argument("--pace", type=float, default=0.0, help="seconds between one scanner's scans")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument(
         "--pg", default=PG_URL, help="PostgreSQL server; a scratch database is made and dropped"
@@ -231,7 +238,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Progress(console=console) as progress:
         if args.only in (None, "sqlite"):
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            results += run_backend("sqlite", url, args.scanners, args.scans, progress)
+            results += run_backend("sqlite", url, args.scanners, args.scans, args.pace, progress)
         if args.only in (None, "postgresql"):
             base = make_url(normalise_url(args.pg))
             name = f"peakguard_bench_{uuid.uuid4().hex[:8]}"
@@ -240,12 +247,14 @@ def main() -> None:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = base.set(database=name).render_as_string(hide_password=False)
-                results += run_backend("postgresql", url, args.scanners, args.scans, progress)
+                results += run_backend("postgresql", url, args.scanners, args.scans, args.pace, progress)
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
-    table = Table(title="scan-confirm picking (POST /api/v1/warehouse/tasks/{id}/scan)")
+    table = Table(
+        title=f"scan-confirm picking (POST /api/v1/warehouse/tasks/{{id}}/scan), pace {args.pace} s"
+    )
     for col in ("database", "scanners", "scans", "scans/s", "p50 ms", "p99 ms", "vs 1 scanner"):
         table.add_column(col, justify="right")
     for r in results:

@@ -18,6 +18,7 @@ from peakguard.plan.cli import app as plan_app
 from peakguard.roster.cli import app as roster_app
 from peakguard.serve_cli import register as register_serve
 from peakguard.sim.cli import register as register_sim
+from peakguard.warehouse.cli import register as register_warehouse
 
 app = typer.Typer(
     help="PeakGuard: keep a Double 11 peak day under control.",
@@ -33,6 +34,7 @@ register_auth(app)
 register_incidents(app)
 register_monitor(app)
 register_sim(app)
+register_warehouse(app)
 register_demo(app)
 register_serve(app)
 
