@@ -1,6 +1,5 @@
-"""Periodic jobs that ``peakguard serve`` runs inside its process (embedded deployment): the
-deadline ticker first, then whatever other domains register (detection, notification delivery,
-reminders). Each job is a plain function of the database and the time, so the same work runs
+"""Periodic jobs that ``peakguard serve`` runs inside its process (embedded deployment):
+detection, the deadline ticker, notification delivery, and whatever other domains register. Each job is a plain function of the database and the time, so the same work runs
 one-shot from the CLI (``peakguard tick --at``) and in tests with a frozen clock.
 """
 
@@ -25,8 +24,9 @@ def jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run each round."""
     from peakguard.incidents.service import tick_job
     from peakguard.monitor.service import detection_job
+    from peakguard.notify.delivery import delivery_job
 
-    return [("detection", detection_job), ("deadlines", tick_job)]
+    return [("detection", detection_job), ("deadlines", tick_job), ("notifications", delivery_job)]
 
 
 def run_once(db: Database, now: datetime) -> None:
