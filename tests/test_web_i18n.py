@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,61 @@ def test_both_web_catalogs_hold_the_same_msgids_and_placeholders():
     assert set(zh) == set(en)
     for msgid, text in zh.items():
         assert set(re.findall(r"\{\w+\}", msgid)) == set(re.findall(r"\{\w+\}", text)), msgid
+
+
+class _Texts(HTMLParser):
+    """Every text node and every placeholder/title/aria-label a reader sees."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.texts.append(data.strip())
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.texts += [v.strip() for k, v in attrs if k in ("placeholder", "title", "aria-label") and v]
+
+
+def test_no_page_shows_an_english_message_in_zh_cn(client, db, clock, plan):
+    """Render every page in zh_CN (with an incident and a warehouse behind it) and look for any
+    visible text that is exactly an English msgid with a different Chinese translation."""
+    from tests.test_web_pages import login, make_user, report
+    from tests.web_warehouse_setup import build
+
+    with db.transaction() as s:
+        wh = build(s, clock.now(), plan)
+    incident_id = report(db, clock, kind="backlog", area="FZ-01", count=25)
+    zh = catalog("zh_CN")
+    english = {m for m, t in zh.items() if t != m and re.search(r"[A-Za-z]{2}", m)}
+    pages = [
+        "/war-room",
+        f"/incidents/{incident_id}",
+        "/admin/plan",
+        "/admin/roster",
+        "/admin/users",
+        "/account",
+        "/scan",
+        f"/scan/pick?wave={wh.wave}",
+        f"/scan/receive?plan={wh.inbound_plan}",
+        "/scan/putaway",
+        f"/scan/pack?order={wh.order}",
+        "/portal",
+        f"/portal/{wh.shop_a}/stock",
+        f"/portal/{wh.shop_a}/orders",
+        f"/portal/{wh.shop_a}/invoices",
+        "/incidents/9999",
+    ]
+    assert "<html" in client.get("/login").text
+    token = login(client, make_user(db, clock, "admin"))
+
+    def untranslated(path: str) -> list[str]:
+        parser = _Texts()
+        parser.feed(client.get(path).text)
+        return [t for t in parser.texts if t in english]
+
+    for path in pages:
+        assert not untranslated(path), f"{path} shows untranslated {untranslated(path)}"
+    client.post("/lang", data={"language": "en", "csrf_token": token})
+    assert "Active incidents" in untranslated("/war-room")  # the check does see English
