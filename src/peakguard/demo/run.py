@@ -60,7 +60,7 @@ def run_demo(
         logins += create_warehouse(session, actor, clock.now(), plan)
         token = auth.create_token(session, actor, clock.now(), username="admin", name="demo feed")
     day = generate(plan, parcels=parcels, areas=8, seed=seed, start=start)
-    settings = Settings(database_url=db.url, tick_seconds=1.0)
+    settings = Settings(database_url=db.url, tick_seconds=1.0, clock_start=start, clock_speed=speed)
     server = ServerThread(create_app(settings, db=db, clock=clock, run_background=True), host, port)
     server.start()
     _banner(server.url, logins, speed, len(day.events), len(day.faults), db_path)
