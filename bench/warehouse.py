@@ -6,6 +6,7 @@ functions; concurrent scanners (httpx, one connection each) drive
     .venv/bin/python bench/warehouse.py                        # both databases, 32 scanners
     .venv/bin/python bench/warehouse.py --scanners 16 --scans 50 --only sqlite
     .venv/bin/python bench/warehouse.py --pace 1       # each picker scans once a second
+    .venv/bin/python bench/warehouse.py --workers 4    # uvicorn worker processes, on a bigger box
 
 Prints scans/s, p50 and p99 latency for one scanner (the baseline, same run) and for N, and
 the throughput ratio N : 1. Target: p99 < 50 ms at 32 scanners on PostgreSQL.
@@ -115,7 +116,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PEAKGUARD_DATABASE_URL": url}
     proc = subprocess.Popen(
         [
@@ -199,7 +200,7 @@ def summarise(backend: str, scanners: int, latencies: list[float], wall: float) 
 
 
 def run_backend(
-    backend: str, url: str, scanners: int, scans: int, pace: float, progress: Progress
+    backend: str, url: str, scanners: int, scans: int, pace: float, workers: int, progress: Progress
 ) -> list[Result]:
     baseline_scans = max(scans // 4, 100)
     warm = 3 * QTY_PER_TASK  # first requests compile statements and fill pools: not measured
@@ -208,7 +209,7 @@ def run_backend(
     token, tasks = seed(url, total)
     progress.advance(step)
     port = free_port()
-    server = start_server(url, port)
+    server = start_server(url, port, workers)
     progress.advance(step)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -232,6 +233,7 @@ def main() -> None:
     parser.add_argument("--scanners", type=int, default=32)
     parser.add_argument("--scans", type=int, default=100, help="scans per scanner")
     parser.add_argument("--pace", type=float, default=0.0, help="seconds between one scanner's scans")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument(
         "--pg", default=PG_URL, help="PostgreSQL server; a scratch database is made and dropped"
@@ -241,7 +243,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, Progress(console=console) as progress:
         if args.only in (None, "sqlite"):
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            results += run_backend("sqlite", url, args.scanners, args.scans, args.pace, progress)
+            results += run_backend(
+                "sqlite", url, args.scanners, args.scans, args.pace, args.workers, progress
+            )
         if args.only in (None, "postgresql"):
             base = make_url(normalise_url(args.pg))
             name = f"peakguard_bench_{uuid.uuid4().hex[:8]}"
@@ -250,7 +254,9 @@ def main() -> None:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = base.set(database=name).render_as_string(hide_password=False)
-                results += run_backend("postgresql", url, args.scanners, args.scans, args.pace, progress)
+                results += run_backend(
+                    "postgresql", url, args.scanners, args.scans, args.pace, args.workers, progress
+                )
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
