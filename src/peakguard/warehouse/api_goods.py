@@ -25,6 +25,7 @@ from peakguard.warehouse.schemas import (
     PutawayIn,
     ReceiptIn,
     ReceiptOut,
+    RelocateIn,
     SkuIn,
     SkuOut,
     StockOut,
@@ -158,6 +159,14 @@ def pallet_label(
     pallet_id: int, format: str = LABEL_FORMAT, actor: Actor = OPERATE, session: Session = SESSION
 ) -> Response:
     return label_response(inbound.pallet_label(session, actor, pallet_id, format), f"pallet-{pallet_id}")
+
+
+@router.post("/stock/relocate", status_code=204)
+def relocate(
+    body: RelocateIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+) -> None:
+    """Move unreserved stock between locations (S2.5)."""
+    inbound.relocate(session, actor, now, **body.model_dump())
 
 
 @router.get("/stock", response_model=list[StockOut])

@@ -81,7 +81,8 @@ def waybill(session: Session, actor: Actor, plan: Plan, order_id: int, fmt: str 
 
 
 def hand_over(session: Session, actor: Actor, now: datetime, plan: Plan, carrier: str) -> Manifest:
-    """Give every packed package of this carrier to its driver: today's manifest lists them."""
+    """Give every packed package of this carrier to its driver: today's manifest lists them
+    (the same manifest for every hand-off to this carrier today)."""
     adapter(plan, carrier)
     day = local_day(now, plan)
     packages = list(
@@ -94,9 +95,11 @@ def hand_over(session: Session, actor: Actor, now: datetime, plan: Plan, carrier
     )
     if not packages:
         raise Conflict(f"no packed parcels waiting for {carrier}", field="carrier")
-    manifest = Manifest(carrier=carrier, day=day, created_at=now)
-    session.add(manifest)
-    session.flush()
+    manifest = session.scalar(select(Manifest).where(Manifest.carrier == carrier, Manifest.day == day))
+    if manifest is None:  # one manifest per carrier and day; a later pick-up adds to it
+        manifest = Manifest(carrier=carrier, day=day, created_at=now)
+        session.add(manifest)
+        session.flush()
     for package in packages:
         package.manifest_id = manifest.id
         for bal in session.scalars(

@@ -119,6 +119,28 @@ def register_floor(app: typer.Typer) -> None:
             inbound.putaway(s, cli_actor(), now, pallet_id=made.id, location_code=where)
             console.print(f"pallet [bold]{made.code}[/bold] put away at {where}")
 
+    @app.command("relocate")
+    def relocate(
+        client: int = typer.Option(...),
+        sku: str = typer.Option(...),
+        source: str = typer.Option(..., "--from"),
+        target: str = typer.Option(..., "--to"),
+        qty: int = typer.Option(...),
+    ) -> None:
+        """Move unreserved stock between locations (S2.5)."""
+        with open_db().transaction() as s:
+            inbound.relocate(
+                s,
+                cli_actor(),
+                SystemClock().now(),
+                client_id=client,
+                sku=sku,
+                from_location=source,
+                to_location=target,
+                quantity=qty,
+            )
+        console.print(f"moved {qty} x {sku} from {source} to {target}")
+
     @app.command("stock")
     def stock_cmd(
         client: int | None = typer.Option(None),

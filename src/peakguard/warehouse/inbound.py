@@ -342,3 +342,61 @@ def putaway(session: Session, actor: Actor, now: datetime, *, pallet_id: int, lo
     pallet.location_id = loc.id
     record(session, actor, "warehouse.pallet.putaway", "wh_pallet", pallet.id, now, location=loc.code)
     return pallet
+
+
+def relocate(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    client_id: int,
+    sku: str,
+    from_location: str,
+    to_location: str,
+    quantity: int,
+) -> None:
+    """Move unreserved stock from one location to another (S2.5 moves); reserved units stay
+    where their pick tasks send the pickers."""
+    get_client(session, actor, client_id)
+    item = sku_by_code(session, client_id, sku)
+    if quantity < 1:
+        raise InvalidInput("quantity", "must be 1 or more")
+    places = []
+    for field, code in (("from_location", from_location), ("to_location", to_location)):
+        found = session.execute(
+            select(Location, Bay).join(Bay, Bay.id == Location.bay_id).where(Location.code == code.strip())
+        ).first()
+        if found is None:
+            raise InvalidInput(field, f"unknown location {code!r}")
+        loc, bay = found
+        if bay.kind == "dedicated" and bay.client_id != client_id:
+            raise InvalidInput(field, f"bay {bay.code} is dedicated to another client")
+        places.append(stock.place_of_location(loc.id))
+    if places[0] == places[1]:
+        raise InvalidInput("to_location", "must differ from from_location")
+    try:
+        stock.move(
+            session,
+            actor,
+            now,
+            client_id=client_id,
+            sku_id=item.id,
+            from_place=places[0],
+            to_place=places[1],
+            quantity=quantity,
+            kind="relocate",
+            ref=f"{from_location}>{to_location}",
+        )
+    except Conflict as exc:
+        raise InvalidInput("quantity", f"only unreserved stock can move: {exc.message}") from exc
+    record(
+        session,
+        actor,
+        "warehouse.stock.relocate",
+        "wh_sku",
+        item.id,
+        now,
+        from_location=from_location,
+        to_location=to_location,
+        quantity=quantity,
+    )

@@ -210,6 +210,14 @@ class PutawayIn(BaseModel):
     location: str
 
 
+class RelocateIn(BaseModel):
+    client_id: int
+    sku: str
+    from_location: str
+    to_location: str
+    quantity: int
+
+
 class StockOut(BaseModel):
     client_id: int
     sku: str
