@@ -14,7 +14,7 @@ import httpx
 from peakguard.auth import service as auth
 from peakguard.db import Database
 from tests.conftest import ADMIN, START
-from tests.test_restart import free_port, wait_for
+from tests.test_restart import _answers, free_port, wait_for
 
 
 def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
@@ -60,7 +60,9 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
         assert "level_raised" in [t["event"] for t in detail["timeline"]], detail["timeline"]
         login = httpx.post(f"{url}/api/v1/auth/token", json={"username": "li", "password": "peakguard-demo"})
         assert login.status_code == 200
-        shop = httpx.post(f"{url}/api/v1/auth/token", json={"username": "shop-a", "password": "peakguard-demo"})
+        shop = httpx.post(
+            f"{url}/api/v1/auth/token", json={"username": "shop-a", "password": "peakguard-demo"}
+        )
         own = {"Authorization": f"Bearer {shop.json()['token']}"}
         stock = httpx.get(f"{url}/api/v1/warehouse/stock", headers=own, timeout=5).json()
         assert stock and all(row["client_id"] == stock[0]["client_id"] for row in stock)  # its own goods only
@@ -69,10 +71,3 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert "peakguard-demo" in out and url in out
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url + "/openapi.json", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
