@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,11 @@ from peakguard.clock import FrozenClock
 from peakguard.db import Base, Database, normalise_url
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import load_plan
+
+# Property tests check behaviour, not speed (speed lives in bench/): no per-example time limit,
+# which on a loaded 2-core CI machine only produces false failures.
+settings.register_profile("peakguard", deadline=None)
+settings.load_profile("peakguard")
 
 PG_URL = os.environ.get("PEAKGUARD_TEST_DATABASE_URL")
 START = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)  # 2026-11-11 00:00 in Shanghai
