@@ -68,6 +68,8 @@ class Deadline(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")
     """pending -> met (resolved in time) | breached (fired once) | superseded (level changed)."""
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """When the handler was told the deadline is near (``deadline_warning_percent`` of it gone)."""
 
 
 class TimelineEntry(Base):

@@ -449,9 +449,11 @@ def open_measures(session: Session) -> list[Measure]:
 
 
 def tick(session: Session, now: datetime, plan: Plan | None = None) -> list[Incident]:
-    """Escalate every incident whose deadline is due, each exactly once; return them."""
+    """Warn of deadlines that are near, then escalate every incident whose deadline is due, each
+    exactly once; return the escalated ones."""
     plan = plan or current_plan()
     actor = Actor.system("deadline")
+    _warn_near(session, now, plan, actor)
     due = session.scalars(
         select(Deadline).where(Deadline.state == "pending", Deadline.due_at <= now).order_by(Deadline.due_at)
     ).all()
@@ -482,6 +484,38 @@ def tick(session: Session, now: datetime, plan: Plan | None = None) -> list[Inci
         record(session, actor, "incident.breach", "incident", incident.id, now, deadline=deadline.id)
         escalated.append(incident)
     return escalated
+
+
+def _warn_near(session: Session, now: datetime, plan: Plan, actor: Actor) -> None:
+    """Tell the handler (and supervisor) once ``deadline_warning_percent`` of the time is gone,
+    so a deadline is never a surprise; the conditional update makes the warning fire once."""
+    pending = session.scalars(
+        select(Deadline).where(Deadline.state == "pending", Deadline.warned_at.is_(None), Deadline.due_at > now)
+    ).all()
+    for deadline in pending:
+        warn_at = deadline.started_at + (deadline.due_at - deadline.started_at) * plan.deadline_warning_percent / 100
+        if warn_at > now:
+            continue
+        claimed = session.execute(
+            update(Deadline)
+            .where(Deadline.id == deadline.id, Deadline.warned_at.is_(None))
+            .values(warned_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        incident = get(session, deadline.incident_id)
+        roles = [incident.handler_role] + ([incident.supervisor_role] if incident.supervisor_role else [])
+        _timeline(
+            session,
+            incident,
+            actor,
+            now,
+            "deadline_near",
+            f"deadline {deadline.due_at.isoformat()} is near; told {', '.join(roles)}",
+            roles=roles,
+        )
+        _tell(session, plan, incident, now, "deadline_near", roles)
 
 
 def tick_job(db: Database, now: datetime) -> list[int]:
@@ -652,6 +686,7 @@ SUBJECTS = {
     "opened": "[{level}] New incident #{id}: {kind} in {area}",
     "level_raised": "[{level}] Incident #{id} raised: {kind} in {area}",
     "level_changed": "[{level}] Incident #{id} level changed: {kind} in {area}",
+    "deadline_near": "[{level}] Deadline near on incident #{id}: {kind} in {area}",
     "breached": "[{level}] Deadline missed on incident #{id}: {kind} in {area}",
     "resolved": "[{level}] Incident #{id} resolved: {kind} in {area}",
 }
@@ -659,6 +694,7 @@ BODIES = {
     "opened": "{kind} in {area}, count {count}. Handle it by {deadline}.",
     "level_raised": "{kind} in {area} now counts {count}. Handle it by {deadline}.",
     "level_changed": "{kind} in {area} was set to {level} by hand. Handle it by {deadline}.",
+    "deadline_near": "{kind} in {area} must be handled by {deadline}. Finish it or ask for help now.",
     "breached": "{kind} in {area} was not done by {deadline}. Step in now.",
     "resolved": "Result: {result}",
 }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from peakguard.i18n import DEFAULT_LANGUAGE
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
+from peakguard.roster.models import Person
 
 Renderer = Callable[[str], tuple[str, str]]
 """Given a language, the (subject, body) of the message in it."""
@@ -31,39 +32,38 @@ def enqueue(
     for role in dict.fromkeys(roles):
         people = roster.on_duty(session, role)
         if not people:
-            subject, body = render(DEFAULT_LANGUAGE)
-            rows.append(
-                Notification(
-                    created_at=now,
-                    event=event,
-                    incident_id=incident_id,
-                    role=role,
-                    person_id=None,
-                    language=DEFAULT_LANGUAGE,
-                    subject=subject,
-                    body=body,
-                    status="no_recipient",
-                )
-            )
-            continue
-        for person in people:
-            subject, body = render(person.language)
-            rows.append(
-                Notification(
-                    created_at=now,
-                    event=event,
-                    incident_id=incident_id,
-                    role=role,
-                    person_id=person.id,
-                    language=person.language,
-                    subject=subject,
-                    body=body,
-                    status="pending",
-                    next_attempt_at=now,
-                )
-            )
+            rows.append(_message(now, event, role, None, render, incident_id))
+        rows += [_message(now, event, role, person, render, incident_id) for person in people]
     session.add_all(rows)
     return rows
+
+
+def enqueue_person(
+    session: Session, now: datetime, *, event: str, person: Person, render: Renderer
+) -> Notification:
+    """A message for one named person (the owner of a checklist item, say), in their language."""
+    row = _message(now, event, person.role, person, render, None)
+    session.add(row)
+    return row
+
+
+def _message(
+    now: datetime, event: str, role: str, person: Person | None, render: Renderer, incident_id: int | None
+) -> Notification:
+    language = person.language if person else DEFAULT_LANGUAGE
+    subject, body = render(language)
+    return Notification(
+        created_at=now,
+        event=event,
+        incident_id=incident_id,
+        role=role,
+        person_id=person.id if person else None,
+        language=language,
+        subject=subject,
+        body=body,
+        status="pending" if person else "no_recipient",
+        next_attempt_at=now if person else None,
+    )
 
 
 def for_incident(session: Session, incident_id: int) -> list[Notification]:

@@ -4,6 +4,7 @@ roles)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -146,9 +147,61 @@ class Warehouse(Strict):
     }
 
 
+class ChecklistTemplate(Strict):
+    """A preparation to finish before the day (S1.1-S1.7), copied into the readiness checklist."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    text: Text
+    owner_role: str
+    days_before: int = Field(default=3, ge=0, le=90)
+    """Due at local midnight this many days before the peak day."""
+
+
+class Risk(Strict):
+    """One of the shop's seven risks (S1.1-S1.7) and the preparations that answer it."""
+
+    section: str = Field(pattern=r"^S1\.[1-7]$")
+    name: Text
+    kind: str | None = None
+    """The incident kind this risk becomes on the day, if it has one."""
+    items: list[ChecklistTemplate] = Field(min_length=1)
+
+
+class Reminder(Strict):
+    """A point of the day's timeline (S1.8): at a local time, advice to some roles."""
+
+    at: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    roles: list[str] = Field(min_length=1)
+    text: Text
+
+
+class QuickReply(Strict):
+    """A ready answer to buyers (S1.2, S1.4, S1.5), offered on incidents of the listed kinds."""
+
+    title: Text
+    text: Text
+    kinds: list[str] = []
+
+
+class Readiness(Strict):
+    """Before and during the day on the shop side (S1): the risk register, the timeline's
+    reminders and the quick-reply library."""
+
+    day: date = date(2026, 11, 11)
+    """The peak day, in the plan's time zone."""
+    reminder_grace_minutes: int = Field(default=60, ge=1)
+    """A reminder whose time passed more than this long ago (the server was down) is recorded as
+    missed instead of being sent late."""
+    risks: dict[str, Risk] = {}
+    timeline: list[Reminder] = []
+    quick_replies: dict[str, QuickReply] = {}
+
+
 class Plan(Strict):
     name: Text
     timezone: str = "Asia/Shanghai"
+    deadline_warning_percent: int = Field(default=80, ge=1, le=99)
+    """Share of an incident's deadline after which the handler is told it is near (S3.4)."""
     roles: list[str] = Field(min_length=1)
     penalty_ladder: list[PenaltyStep] = Field(min_length=1)
     levels: dict[str, Level] = Field(min_length=1)
@@ -156,6 +209,7 @@ class Plan(Strict):
     kinds: dict[str, Kind] = Field(min_length=1)
     detection: Detection = Detection()
     warehouse: Warehouse = Warehouse()
+    readiness: Readiness = Readiness()
 
     @field_validator("timezone")
     @classmethod
@@ -205,4 +259,22 @@ class Plan(Strict):
                 if self.levels[th.level].rank <= previous_rank:
                     raise ValueError(f"{where}.level: must be above the level before it")
                 previous_count, previous_rank = th.min_count, self.levels[th.level].rank
+        self._check_readiness(people)
         return self
+
+    def _check_readiness(self, people: set[str]) -> None:
+        r = self.readiness
+        for key, risk in r.risks.items():
+            if risk.kind is not None and risk.kind not in self.kinds:
+                raise ValueError(f"readiness.risks.{key}.kind: unknown kind {risk.kind!r}")
+            for i, item in enumerate(risk.items):
+                if item.owner_role not in people:
+                    raise ValueError(f"readiness.risks.{key}.items.{i}.owner_role: unknown role {item.owner_role!r}")
+        for i, reminder in enumerate(r.timeline):
+            unknown = [role for role in reminder.roles if role not in people]
+            if unknown:
+                raise ValueError(f"readiness.timeline.{i}.roles: unknown role {unknown[0]!r}")
+        for key, reply in r.quick_replies.items():
+            unknown = [kind for kind in reply.kinds if kind not in self.kinds]
+            if unknown:
+                raise ValueError(f"readiness.quick_replies.{key}.kinds: unknown kind {unknown[0]!r}")

@@ -25,6 +25,7 @@ EVENTS = {
     "measure": "Preventive measure",
     "measure_done": "Measure done",
     "breached": "Deadline missed",
+    "deadline_near": "Deadline near",
 }
 OWN_WORDS = {"note", "resolved", "review", "measure", "measure_done"}
 
@@ -68,6 +69,9 @@ def describe(entry: TimelineOut, plan: Plan, steps: list[StepOut], lang: str) ->
     elif entry.event == "breached":
         roles = ", ".join(gettext(lang, str(r)) for r in d.get("roles", []))
         text = gettext(lang, "Deadline passed; told {roles}", roles=roles)
+    elif entry.event == "deadline_near":
+        roles = ", ".join(gettext(lang, str(r)) for r in d.get("roles", []))
+        text = gettext(lang, "Deadline near; told {roles}", roles=roles)
     elif entry.event == "acknowledged":
         text = entry.actor
     else:
