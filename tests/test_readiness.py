@@ -47,7 +47,13 @@ def test_done_needs_evidence_and_moves_the_score(db, clock, plan):
             checklist.complete(s, ADMIN, clock.now(), image.id, note="  ")
         assert err.value.field == "evidence"
         checklist.complete(
-            s, ADMIN, clock.now(), image.id, file_name="image.txt", file_type="text/plain", content=b"D:/img.gho"
+            s,
+            ADMIN,
+            clock.now(),
+            image.id,
+            file_name="image.txt",
+            file_type="text/plain",
+            content=b"D:/img.gho",
         )
         with pytest.raises(Conflict):
             checklist.complete(s, ADMIN, clock.now(), image.id, note="again")
@@ -63,7 +69,12 @@ def test_a_too_large_file_is_refused_and_nothing_changes(db, clock, plan):
         item_id = item.id
     with pytest.raises(InvalidInput) as err, db.transaction() as s:
         checklist.complete(
-            s, ADMIN, clock.now(), item_id, file_name="big.bin", content=b"x" * (checklist.MAX_EVIDENCE_BYTES + 1)
+            s,
+            ADMIN,
+            clock.now(),
+            item_id,
+            file_name="big.bin",
+            content=b"x" * (checklist.MAX_EVIDENCE_BYTES + 1),
         )
     assert err.value.field == "evidence"
     with db.transaction() as s:
@@ -100,7 +111,9 @@ def test_overdue_items_tell_their_owner_once_in_the_owners_language(db, clock, p
     assert again == []
     with db.transaction() as s:
         to_ann = s.scalars(
-            select(Notification).where(Notification.event == "readiness_overdue", Notification.person_id == ann)
+            select(Notification).where(
+                Notification.event == "readiness_overdue", Notification.person_id == ann
+            )
         ).all()
     about_line = [m for m in to_ann if "second line" in m.subject]
     assert len(about_line) == 1 and about_line[0].language == "en"
@@ -120,7 +133,13 @@ def test_timeline_reminders_fire_once_and_late_ones_are_missed(db, clock, plan):
         later = timeline.remind(s, midnight + timedelta(hours=15, minutes=5), plan)
         assert [(r.at, r.status) for r in later] == [("09:00", "missed"), ("15:00", "sent")]
         points = {p.reminder.at: p.status for p in timeline.points(s, plan, midnight + timedelta(hours=16))}
-    assert points == {"00:00": "sent", "09:00": "missed", "15:00": "sent", "20:00": "upcoming", "23:00": "upcoming"}
+    assert points == {
+        "00:00": "sent",
+        "09:00": "missed",
+        "15:00": "sent",
+        "20:00": "upcoming",
+        "23:00": "upcoming",
+    }
     with db.transaction() as s:
         messages = s.scalars(select(Notification).where(Notification.event == "reminder")).all()
     to_li = [m for m in messages if m.person_id == li]
@@ -195,7 +214,9 @@ def test_the_handler_hears_the_deadline_is_near_once(db, clock, plan):
     """S3.4: at 80% of the deadline the handler (and supervisor) are told, once."""
     _people(db, clock, plan)
     with db.transaction() as s:
-        incident = incidents.report(s, ADMIN, clock.now(), kind="backlog", area="FZ-01", count=25, plan=plan).incident
+        incident = incidents.report(
+            s, ADMIN, clock.now(), kind="backlog", area="FZ-01", count=25, plan=plan
+        ).incident
         incident_id, minutes = incident.id, incident.deadline_minutes
     clock.advance(minutes=minutes * 0.8 - 1)
     with db.transaction() as s:
@@ -205,7 +226,9 @@ def test_the_handler_hears_the_deadline_is_near_once(db, clock, plan):
         incidents.tick(s, clock.now(), plan)
         incidents.tick(s, clock.now(), plan)
         near = s.scalars(
-            select(Notification).where(Notification.event == "deadline_near", Notification.incident_id == incident_id)
+            select(Notification).where(
+                Notification.event == "deadline_near", Notification.incident_id == incident_id
+            )
         ).all()
     assert sorted(n.role for n in near) == ["deputy", "member"]
     assert any("即将超时" in n.subject for n in near)

@@ -109,7 +109,9 @@ def assign(session: Session, actor: Actor, now: datetime, item_id: int, person_i
     item = get_item(session, item_id)
     person = roster.get_person(session, person_id)
     if person.role != item.owner_role:
-        raise InvalidInput("person_id", f"{person.name} is {person.role}; this item needs a {item.owner_role}")
+        raise InvalidInput(
+            "person_id", f"{person.name} is {person.role}; this item needs a {item.owner_role}"
+        )
     item.owner_id = person.id
     item.overdue_notified_at = None  # a new owner hears about it if it is overdue
     record(session, actor, "readiness.assign", "readiness_item", item.id, now, person=person.id)
@@ -242,15 +244,24 @@ def notify_overdue(session: Session, now: datetime, plan: Plan) -> list[Checklis
             continue  # another server told the owner first
 
         def render(language: str, item: ChecklistItem = item) -> tuple[str, str]:
-            values = {"text": text_of(item, language), "due": item.due_at.astimezone(zone).strftime("%m-%d %H:%M")}
+            values = {
+                "text": text_of(item, language),
+                "due": item.due_at.astimezone(zone).strftime("%m-%d %H:%M"),
+            }
             return (
                 gettext(language, "Readiness item overdue: {text}", **values),
-                gettext(language, "Due {due}. Finish it and attach the evidence on the readiness page.", **values),
+                gettext(
+                    language, "Due {due}. Finish it and attach the evidence on the readiness page.", **values
+                ),
             )
 
         if item.owner_id is not None:
             notify.enqueue_person(
-                session, now, event="readiness_overdue", person=roster.get_person(session, item.owner_id), render=render
+                session,
+                now,
+                event="readiness_overdue",
+                person=roster.get_person(session, item.owner_id),
+                render=render,
             )
         else:
             notify.enqueue(session, now, event="readiness_overdue", roles=[item.owner_role], render=render)

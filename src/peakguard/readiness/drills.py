@@ -24,9 +24,13 @@ from peakguard.sim import drills as scenarios
 
 def start(session: Session, actor: Actor, now: datetime, plan: Plan, scenario: str) -> Drill:
     if scenario not in scenarios.SCENARIOS:
-        raise InvalidInput("scenario", f"unknown scenario {scenario!r}; choose from {', '.join(scenarios.SCENARIOS)}")
+        raise InvalidInput(
+            "scenario", f"unknown scenario {scenario!r}; choose from {', '.join(scenarios.SCENARIOS)}"
+        )
     chosen = scenarios.SCENARIOS[scenario]
-    drill = Drill(scenario=scenario, kind=chosen.kind, scope="-", started_at=now, started_by=actor.name, events=0)
+    drill = Drill(
+        scenario=scenario, kind=chosen.kind, scope="-", started_at=now, started_by=actor.name, events=0
+    )
     session.add(drill)
     session.flush()  # the id names the drill's scope
     tag = f"DRILL-{drill.id}"
@@ -43,7 +47,9 @@ def refresh(session: Session, now: datetime, drill: Drill) -> Drill:
     if drill.resolved_seconds is not None:
         return drill
     incident = session.scalar(
-        select(Incident).where(Incident.kind == drill.kind, Incident.area == drill.scope).order_by(Incident.id)
+        select(Incident)
+        .where(Incident.kind == drill.kind, Incident.area == drill.scope)
+        .order_by(Incident.id)
     )
     if incident is None:
         return drill

@@ -16,7 +16,9 @@ class Reply:
 
 
 def all_replies(plan: Plan, language: str) -> list[Reply]:
-    return [Reply(k, r.title.get(language), r.text.get(language)) for k, r in plan.readiness.quick_replies.items()]
+    return [
+        Reply(k, r.title.get(language), r.text.get(language)) for k, r in plan.readiness.quick_replies.items()
+    ]
 
 
 def for_kind(plan: Plan, kind: str, language: str) -> list[Reply]:

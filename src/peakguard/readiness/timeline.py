@@ -47,7 +47,11 @@ def remind(session: Session, now: datetime, plan: Plan) -> list[ReminderSent]:
         if reminder.at in handled or due > now:
             continue
         row = ReminderSent(
-            day=day, at=reminder.at, due_at=due, handled_at=now, status="sent" if now - due <= grace else "missed"
+            day=day,
+            at=reminder.at,
+            due_at=due,
+            handled_at=now,
+            status="sent" if now - due <= grace else "missed",
         )
         try:
             with session.begin_nested():  # the unique key: another server may have just done it
@@ -69,7 +73,9 @@ def points(session: Session, plan: Plan, now: datetime) -> list[Point]:
     """The whole timeline with what happened to each point, for the readiness page."""
     rows = {
         r.at: r.status
-        for r in session.scalars(select(ReminderSent).where(ReminderSent.day == plan.readiness.day.isoformat()))
+        for r in session.scalars(
+            select(ReminderSent).where(ReminderSent.day == plan.readiness.day.isoformat())
+        )
     }
     out = []
     for reminder in plan.readiness.timeline:

@@ -46,9 +46,7 @@ def _top_count(plan: Plan, kind: str) -> int:
 
 def _backlog(plan: Plan, now: datetime, tag: str) -> list[Event]:
     eid, old = _ids(tag), now - timedelta(hours=plan.detection.stuck_after_hours, minutes=1)
-    return [
-        _scan(eid, f"{tag}-P{i}", old, "hub_arrived", tag) for i in range(_top_count(plan, "backlog"))
-    ]
+    return [_scan(eid, f"{tag}-P{i}", old, "hub_arrived", tag) for i in range(_top_count(plan, "backlog"))]
 
 
 def _transit(plan: Plan, now: datetime, tag: str) -> list[Event]:
