@@ -69,6 +69,7 @@ def _routers() -> list[APIRouter]:
     from peakguard.incidents.api import router as incidents_router
     from peakguard.monitor.api import router as monitor_router
     from peakguard.plan.api import router as plan_router
+    from peakguard.readiness.api import router as readiness_router
     from peakguard.roster.api import router as roster_router
     from peakguard.warehouse.api import router as warehouse_router
     from peakguard.web.router import router as web_router
@@ -80,6 +81,7 @@ def _routers() -> list[APIRouter]:
         incidents_router,
         monitor_router,
         compensation_router,
+        readiness_router,
         warehouse_router,
         web_router,
     ]

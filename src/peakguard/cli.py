@@ -15,6 +15,7 @@ from peakguard.errors import DomainError
 from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
 from peakguard.plan.cli import app as plan_app
+from peakguard.readiness.cli import register as register_readiness
 from peakguard.roster.cli import app as roster_app
 from peakguard.serve_cli import register as register_serve
 from peakguard.sim.cli import register as register_sim
@@ -33,6 +34,7 @@ app.add_typer(compensation_app, name="compensation")
 register_auth(app)
 register_incidents(app)
 register_monitor(app)
+register_readiness(app)
 register_sim(app)
 register_warehouse(app)
 register_demo(app)

@@ -1,0 +1,308 @@
+"""Readiness routes (S1): checklists with evidence, scores, the day's timeline, quick replies
+and drills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from peakguard.audit.service import Actor
+from peakguard.auth.roles import Perm
+from peakguard.clock import parse_iso
+from peakguard.deps import get_now, get_session, require
+from peakguard.errors import NotFound
+from peakguard.i18n import normalise
+from peakguard.plan.service import current_plan
+from peakguard.readiness import checklist, drills, replies, timeline
+from peakguard.readiness.models import ChecklistItem, Drill
+
+router = APIRouter(prefix="/api/v1/readiness", tags=["readiness"])
+
+
+class ItemOut(BaseModel):
+    id: int
+    risk: str
+    template: str | None
+    text: dict[str, str]
+    owner_role: str
+    owner_id: int | None
+    due_at: datetime
+    overdue: bool
+    done_at: datetime | None
+    done_by: str | None
+    evidence_note: str | None
+    evidence_file: str | None
+
+
+class ItemIn(BaseModel):
+    risk: str
+    text_zh: str = Field(max_length=checklist.MAX_TEXT)
+    text_en: str = Field(max_length=checklist.MAX_TEXT)
+    owner_role: str
+    due_at: str = Field(description="ISO 8601 with offset")
+
+
+class AssignIn(BaseModel):
+    person_id: int
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RiskScoreOut(BaseModel):
+    risk: str
+    section: str
+    name: str
+    done: int
+    total: int
+    overdue: int
+    percent: int
+
+
+class ScoresOut(BaseModel):
+    percent: int
+    done: int
+    total: int
+    overdue: int
+    risks: list[RiskScoreOut]
+
+
+class PointOut(BaseModel):
+    at: str
+    due_at: datetime
+    roles: list[str]
+    text: str
+    status: str
+
+
+class ReplyOut(BaseModel):
+    key: str
+    title: str
+    text: str
+
+
+class DrillIn(BaseModel):
+    scenario: str
+
+
+class DrillOut(BaseModel):
+    id: int
+    scenario: str
+    kind: str
+    scope: str
+    started_at: datetime
+    started_by: str
+    events: int
+    incident_id: int | None
+    acknowledged_seconds: int | None
+    resolved_seconds: int | None
+    deadline_minutes: int | None
+    outcome: str
+
+
+def item_out(item: ChecklistItem, now: datetime) -> ItemOut:
+    return ItemOut(
+        id=item.id,
+        risk=item.risk,
+        template=item.template,
+        text=item.text,
+        owner_role=item.owner_role,
+        owner_id=item.owner_id,
+        due_at=item.due_at,
+        overdue=checklist.is_overdue(item, now),
+        done_at=item.done_at,
+        done_by=item.done_by,
+        evidence_note=item.evidence_note,
+        evidence_file=item.evidence_name,
+    )
+
+
+def drill_out(drill: Drill) -> DrillOut:
+    return DrillOut.model_validate(drill, from_attributes=True)
+
+
+@router.get("/items", response_model=list[ItemOut])
+def list_items(
+    risk: str | None = None,
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> list[ItemOut]:
+    return [item_out(i, now) for i in checklist.list_items(session, risk)]
+
+
+@router.post("/items/init", response_model=list[ItemOut], status_code=201)
+def init_items(
+    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> list[ItemOut]:
+    """Copy the plan's preparations not yet on the checklist; returns the ones added."""
+    return [item_out(i, now) for i in checklist.init_from_plan(session, actor, now, current_plan())]
+
+
+@router.post("/items", response_model=ItemOut, status_code=201)
+def add_item(
+    body: ItemIn,
+    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> ItemOut:
+    item = checklist.add_item(
+        session,
+        actor,
+        now,
+        current_plan(),
+        risk=body.risk,
+        text_zh=body.text_zh,
+        text_en=body.text_en,
+        owner_role=body.owner_role,
+        due_at=parse_iso(body.due_at, "due_at"),
+    )
+    return item_out(item, now)
+
+
+@router.post("/items/{item_id}/assign", response_model=ItemOut)
+def assign(
+    item_id: int,
+    body: AssignIn,
+    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> ItemOut:
+    return item_out(checklist.assign(session, actor, now, item_id, body.person_id), now)
+
+
+@router.post("/items/{item_id}/done", response_model=ItemOut)
+async def done(
+    item_id: int,
+    note: str | None = Form(None),
+    evidence: UploadFile | None = File(None),
+    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> ItemOut:
+    """Mark done with evidence: a note, a file (multipart ``evidence``) or both."""
+    content = await evidence.read(checklist.MAX_EVIDENCE_BYTES + 1) if evidence else None
+    item = checklist.complete(
+        session,
+        actor,
+        now,
+        item_id,
+        note=note,
+        file_name=evidence.filename if evidence else None,
+        file_type=evidence.content_type if evidence else None,
+        content=content,
+    )
+    return item_out(item, now)
+
+
+@router.post("/items/{item_id}/reopen", response_model=ItemOut)
+def reopen(
+    item_id: int,
+    body: ReasonIn,
+    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> ItemOut:
+    return item_out(checklist.reopen(session, actor, now, item_id, body.reason), now)
+
+
+@router.get("/items/{item_id}/evidence")
+def evidence(
+    item_id: int,
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+) -> Response:
+    item = checklist.get_item(session, item_id)
+    if item.evidence_file is None:
+        raise NotFound(f"item {item_id} has no evidence file", field="evidence")
+    return Response(
+        item.evidence_file,
+        media_type=item.evidence_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.evidence_name or 'evidence')}"
+        },
+    )
+
+
+@router.get("/scores", response_model=ScoresOut)
+def scores(
+    lang: str | None = None,
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> ScoresOut:
+    result = checklist.scores(session, current_plan(), now, normalise(lang))
+    return ScoresOut(
+        percent=result.percent,
+        done=result.done,
+        total=result.total,
+        overdue=result.overdue,
+        risks=[RiskScoreOut(**r.__dict__, percent=r.percent) for r in result.risks],
+    )
+
+
+@router.get("/timeline", response_model=list[PointOut])
+def day_timeline(
+    lang: str | None = None,
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> list[PointOut]:
+    language = normalise(lang)
+    return [
+        PointOut(
+            at=p.reminder.at,
+            due_at=p.due_at,
+            roles=p.reminder.roles,
+            text=p.reminder.text.get(language),
+            status=p.status,
+        )
+        for p in timeline.points(session, current_plan(), now)
+    ]
+
+
+@router.get("/quick-replies", response_model=list[ReplyOut])
+def quick_replies(
+    kind: str | None = None,
+    lang: str | None = None,
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+) -> list[ReplyOut]:
+    plan, language = current_plan(), normalise(lang)
+    found = replies.for_kind(plan, kind, language) if kind else replies.all_replies(plan, language)
+    return [ReplyOut(**r.__dict__) for r in found]
+
+
+@router.post("/drills", response_model=DrillOut, status_code=201)
+def start_drill(
+    body: DrillIn,
+    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> DrillOut:
+    """Inject the scenario's fault; the live detector opens its incident within a second."""
+    return drill_out(drills.start(session, actor, now, current_plan(), body.scenario))
+
+
+@router.get("/drills", response_model=list[DrillOut])
+def list_drills(
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+) -> list[DrillOut]:
+    return [drill_out(d) for d in drills.recent(session)]
+
+
+@router.get("/drills/{drill_id}", response_model=DrillOut)
+def get_drill(
+    drill_id: int,
+    _: Actor = Depends(require(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> DrillOut:
+    return drill_out(drills.refresh(session, now, drills.get(session, drill_id)))
