@@ -20,6 +20,7 @@ from peakguard.plan.service import load_plan
 from peakguard.web import timeline
 from peakguard.web.errors import TITLES
 from peakguard.web.templating import NAV, STATUS_LABELS, TEMPLATES
+from tests.conftest import ADMIN
 
 WEB = Path(timeline.__file__).parent
 STATUSES = ["open", "acknowledged", "resolved", "closed", "pending", "done", "skipped"]
@@ -139,16 +140,20 @@ class _Texts(HTMLParser):
 def test_no_page_shows_an_english_message_in_zh_cn(client, db, clock, plan):
     """Render every page in zh_CN (with an incident and a warehouse behind it) and look for any
     visible text that is exactly an English msgid with a different Chinese translation."""
+    from peakguard.readiness import checklist, drills
     from tests.test_web_pages import login, make_user, report
     from tests.web_warehouse_setup import build
 
     with db.transaction() as s:
         wh = build(s, clock.now(), plan)
+        checklist.init_from_plan(s, ADMIN, clock.now(), plan)
+        drills.start(s, ADMIN, clock.now(), plan, "theft")
     incident_id = report(db, clock, kind="backlog", area="FZ-01", count=25)
     zh = catalog("zh_CN")
     english = {m for m, t in zh.items() if t != m and re.search(r"[A-Za-z]{2}", m)}
     pages = [
         "/war-room",
+        "/readiness",
         f"/incidents/{incident_id}",
         "/admin/plan",
         "/admin/roster",

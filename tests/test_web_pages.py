@@ -61,6 +61,7 @@ PAGES = [
     "/",
     "/war-room",
     "/war-room/live",
+    "/readiness",
     "/incidents/1",
     "/admin/plan",
     "/admin/roster",

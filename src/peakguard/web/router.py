@@ -12,6 +12,7 @@ from peakguard.web import (
     routes_auth,
     routes_incident,
     routes_portal,
+    routes_readiness,
     routes_scan,
     routes_warroom,
 )
@@ -19,6 +20,14 @@ from peakguard.web import (
 STATIC = Path(__file__).with_name("static")
 
 router = APIRouter(include_in_schema=False)
-for module in (routes_auth, routes_warroom, routes_incident, routes_admin, routes_scan, routes_portal):
+for module in (
+    routes_auth,
+    routes_warroom,
+    routes_incident,
+    routes_readiness,
+    routes_admin,
+    routes_scan,
+    routes_portal,
+):
     router.include_router(module.router)
 router.mount("/static", StaticFiles(directory=STATIC), name="static")

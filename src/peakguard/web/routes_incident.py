@@ -15,6 +15,7 @@ from peakguard.deps import get_now, get_session
 from peakguard.errors import InvalidInput
 from peakguard.incidents import presenters, service
 from peakguard.plan.service import current_plan, levels_by_rank
+from peakguard.readiness import replies
 from peakguard.roster.service import get_person
 from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
@@ -76,6 +77,7 @@ def incident_page(
         poll=POLL_SECONDS,
         can_write=viewer.can(Perm.INCIDENTS_WRITE),
         can_review=viewer.can(Perm.INCIDENTS_REVIEW),
+        replies=replies.for_kind(plan, incident.kind, viewer.lang),
     )
 
 

@@ -29,6 +29,7 @@ env = Environment(
 
 NAV: list[tuple[str, str, Perm]] = [
     ("/war-room", "War room", Perm.INCIDENTS_READ),
+    ("/readiness", "Readiness", Perm.READINESS_READ),
     ("/admin/plan", "Plan", Perm.PLAN_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
     ("/admin/users", "Users", Perm.USERS_MANAGE),
@@ -68,7 +69,18 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-env.filters.update(local=local_time, iso=iso, text_colour=text_colour, status_label=status_label)
+def duration(seconds: int | None) -> str:
+    """Seconds as the drill table reads them: ``m:ss``, or ``h:mm:ss`` past an hour."""
+    if seconds is None:
+        return "-"
+    hours, rest = divmod(seconds, 3600)
+    text = f"{rest // 60}:{rest % 60:02d}"
+    return f"{hours}:{text.zfill(5)}" if hours else text
+
+
+env.filters.update(
+    local=local_time, iso=iso, text_colour=text_colour, status_label=status_label, duration=duration
+)
 
 
 def flash(request: Request, kind: str, text: str) -> None:

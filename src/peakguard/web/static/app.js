@@ -46,6 +46,28 @@
     if (input) { input.value = ""; input.focus(); }
   }
 
+  // Quick replies (S1.2, S1.4, S1.5): one click puts the text on the clipboard for the chat tool.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    var area = document.createElement("textarea");
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand("copy");
+    document.body.removeChild(area);
+    return Promise.resolve();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    copyText(source ? source.textContent : "").then(function () {
+      button.textContent = button.getAttribute("data-copied");
+      button.classList.add("copied");
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { readClock(); tick(); focusScanner(); });
   document.addEventListener("htmx:afterSwap", function () { readClock(); tick(); focusScanner(); });
   setInterval(tick, 250);

@@ -1,0 +1,138 @@
+"""The readiness page (S1): each risk's score as a bar, its checklist with owners, due dates and
+evidence (a note or a file), the day's timeline with what was sent, drills with their times
+against the deadline, and the quick-reply library."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from peakguard.auth.roles import Perm
+from peakguard.deps import get_now, get_session
+from peakguard.plan.service import current_plan
+from peakguard.readiness import checklist, drills, replies, timeline
+from peakguard.roster import service as roster
+from peakguard.sim.drills import SCENARIOS
+from peakguard.web.actions import attempt
+from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+BACK = "/readiness"
+WRITE = Depends(page_user(Perm.READINESS_WRITE))
+
+
+@router.get("/readiness")
+def readiness_page(
+    request: Request,
+    viewer: Viewer = Depends(page_user(Perm.READINESS_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    plan = current_plan()
+    items = checklist.list_items(session)
+    return render(
+        request,
+        "readiness.html",
+        viewer,
+        plan=plan,
+        now=now,
+        scores=checklist.scores(session, plan, now, viewer.lang),
+        items={key: [i for i in items if i.risk == key] for key in plan.readiness.risks},
+        overdue={i.id for i in items if checklist.is_overdue(i, now)},
+        people={p.id: p for p in roster.list_people(session)},
+        points=timeline.points(session, plan, now),
+        drills=[drills.refresh(session, now, d) for d in drills.recent(session)],
+        scenarios=list(SCENARIOS),
+        replies=replies.all_replies(plan, viewer.lang),
+        can_write=viewer.can(Perm.READINESS_WRITE),
+    )
+
+
+@router.post("/readiness/init", dependencies=[CSRF])
+def init(
+    request: Request,
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: checklist.init_from_plan(session, viewer.actor, now, current_plan()),
+        "Checklist filled from the plan",
+        BACK,
+    )
+
+
+@router.post("/readiness/items/{item_id}/done", dependencies=[CSRF])
+async def done(
+    request: Request,
+    item_id: int,
+    note: str = Form(""),
+    evidence: UploadFile | None = File(None),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    content = (
+        await evidence.read(checklist.MAX_EVIDENCE_BYTES + 1) if evidence and evidence.filename else None
+    )
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: checklist.complete(
+            session,
+            viewer.actor,
+            now,
+            item_id,
+            note=note,
+            file_name=evidence.filename if evidence and content else None,
+            file_type=evidence.content_type if evidence and content else None,
+            content=content,
+        ),
+        "Marked done",
+        f"{BACK}#item-{item_id}",
+    )
+
+
+@router.post("/readiness/items/{item_id}/assign", dependencies=[CSRF])
+def assign(
+    request: Request,
+    item_id: int,
+    person_id: int = Form(...),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: checklist.assign(session, viewer.actor, now, item_id, person_id),
+        "Owner set",
+        f"{BACK}#item-{item_id}",
+    )
+
+
+@router.post("/readiness/drills", dependencies=[CSRF])
+def start_drill(
+    request: Request,
+    scenario: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: drills.start(session, viewer.actor, now, current_plan(), scenario),
+        "Drill started: the incident opens within seconds",
+        f"{BACK}#drills",
+    )
