@@ -6,6 +6,10 @@ that is not installed has no widget (never made-up numbers).
   whose counts the detectors keep current, per area. Each bar is the count as a share of its
   kind's first threshold (20, 5, 100 parcels), so the three read on one axis and the 100 % line
   is where an area reaches Level 2; the hover title gives the parcels.
+* Paid orders per hour against the plan (S1.8): the shops' per-minute metrics summed per local
+  hour so far, beside the plan's curve (visitors per hour x planned conversion x shops).
+* Readiness per risk (S1.1-S1.7): the share of each risk's checklist done; the note gives what
+  is overdue and the next timeline reminder.
 * Warehouse use per bay (S2.1, S2.7): the share of each bay's locations that hold stock, from
   the warehouse's bays, locations and real-time stock; the note gives the leased share of all
   bays' area against the plan's overflow threshold. Shown once the warehouse has bays.
@@ -23,8 +27,10 @@ from peakguard.audit.service import Actor
 from peakguard.i18n import gettext
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import ACTIVE
+from peakguard.monitor import hourly
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
+from peakguard.readiness import checklist, timeline
 from peakguard.warehouse import clients_service, leases, stock
 from peakguard.web.charts import Chart, Series
 from peakguard.web.security import Viewer
@@ -35,11 +41,58 @@ MAX_AREAS = 12
 
 def charts(session: Session, viewer: Viewer, now: datetime) -> list[Chart]:
     plan = current_plan()
-    out = [parcels_per_area(session, plan, viewer.lang)]
+    out = [
+        parcels_per_area(session, plan, viewer.lang),
+        orders_per_hour(session, plan, viewer.lang, now),
+        readiness_per_risk(session, plan, viewer.lang, now),
+    ]
     bays = warehouse_use(session, plan, viewer, now)
     if bays is not None:
         out.append(bays)
     return out
+
+
+def orders_per_hour(session: Session, plan: Plan, lang: str, now: datetime) -> Chart:
+    day = hourly.paid_orders_per_hour(session, plan, now)
+    return Chart(
+        key="orders",
+        title=gettext(lang, "Paid orders per hour against the plan (S1.8)"),
+        kind="lines",
+        labels=[f"{h:02d}" for h in range(24)] if day.shops else [],
+        series=[
+            Series(gettext(lang, "Plan"), "#93a4b4", day.planned),
+            Series(gettext(lang, "Paid orders"), "#27ae60", [float(v) for v in day.paid]),
+        ],
+        empty=gettext(lang, "No shop metrics yet today."),
+    )
+
+
+def readiness_per_risk(session: Session, plan: Plan, lang: str, now: datetime) -> Chart:
+    scores = checklist.scores(session, plan, now, lang)
+    upcoming = [p for p in timeline.points(session, plan, now) if p.status == "upcoming"]
+    return Chart(
+        key="readiness",
+        title=gettext(lang, "Readiness: {percent}% done", percent=scores.percent),
+        kind="bars",
+        labels=[r.section for r in scores.risks] if scores.total else [],
+        series=[
+            Series(
+                gettext(lang, "Preparations done"),
+                "#27ae60",
+                [float(r.percent) for r in scores.risks],
+                [f"{r.name} {r.done}/{r.total}" for r in scores.risks],
+            )
+        ],
+        limits=[(100.0, "100%")],
+        unit="%",
+        note=gettext(
+            lang,
+            "{overdue} overdue; next reminder {next}",
+            overdue=scores.overdue,
+            next=upcoming[0].reminder.at if upcoming else "-",
+        ),
+        empty=gettext(lang, "The checklist is empty."),
+    )
 
 
 def warehouse_use(session: Session, plan: Plan, viewer: Viewer, now: datetime) -> Chart | None:
