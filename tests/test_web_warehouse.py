@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from peakguard.warehouse import inbound, stock
+from peakguard.warehouse import billing, inbound, stock
 from tests.conftest import ADMIN
 from tests.test_web_pages import login, make_user
 from tests.web_warehouse_setup import EAN, OTHER_EAN, build
@@ -134,10 +134,14 @@ def test_pack_a_picked_order(client, db, clock, wh):
     assert "T-1001" in client.get(f"/scan/pack?order={wh.order}").text
     r = client.post(f"/scan/pack/{wh.order}", data={"csrf_token": token, "weight_kg": "abc"}, headers=HX)
     assert answer(r.text)[0] == "wrong"
-    kind, text = answer(
-        client.post(f"/scan/pack/{wh.order}", data={"csrf_token": token, "weight_kg": "1.2"}, headers=HX).text
-    )
+    packed = client.post(
+        f"/scan/pack/{wh.order}", data={"csrf_token": token, "weight_kg": "1.2"}, headers=HX
+    ).text
+    kind, text = answer(packed)
     assert kind == "right" and text.startswith("✓ 已打包")
+    link = f"/api/v1/warehouse/orders/{wh.order}/waybill?format=pdf"
+    assert link in packed and "电子面单 PDF" in packed
+    assert client.get(link).content.startswith(b"%PDF")
 
 
 def test_scanner_pages_need_the_warehouse_permission(client, db, clock, wh):
@@ -156,6 +160,20 @@ def test_a_client_sees_its_own_stock_orders_and_invoices(client, db, clock, wh):
     assert "暂无账单" in client.get(f"/portal/{wh.shop_a}/invoices").text
     assert f'hx-get="/portal/{wh.shop_a}/stock/live"' in page
     assert client.get("/war-room").status_code == 403
+
+
+def test_a_client_downloads_its_invoice_as_pdf_and_csv(client, db, clock, plan, wh):
+    """S2.1: the month's invoice from the portal, in the page language."""
+    with db.transaction() as s:
+        invoice = billing.issue_invoice(s, ADMIN, clock.now(), plan, client_id=wh.shop_a, month="2026-11")
+        invoice_id = invoice.id
+    login(client, make_user(db, clock, "client", client_id=wh.shop_a))
+    page = client.get(f"/portal/{wh.shop_a}/invoices").text
+    pdf = f"/api/v1/warehouse/invoices/{invoice_id}/export?format=pdf&amp;lang=zh_CN"
+    assert pdf in page and "账单 PDF" in page
+    assert client.get(pdf.replace("&amp;", "&")).content.startswith(b"%PDF")
+    csv_text = client.get(f"/api/v1/warehouse/invoices/{invoice_id}/export?format=csv&lang=zh_CN").text
+    assert csv_text.splitlines()[0] == "商品,说明,数量,单价,金额"
 
 
 @pytest.mark.parametrize("tab", ["stock", "orders", "invoices", "stock/live"])
