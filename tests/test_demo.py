@@ -66,6 +66,8 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
         own = {"Authorization": f"Bearer {shop.json()['token']}"}
         stock = httpx.get(f"{url}/api/v1/warehouse/stock", headers=own, timeout=5).json()
         assert stock and all(row["client_id"] == stock[0]["client_id"] for row in stock)  # its own goods only
+        scores = httpx.get(f"{url}/api/v1/readiness/scores", headers=headers, timeout=5).json()
+        assert 0 < scores["percent"] < 100 and scores["overdue"] == 2  # S1: prepared, two items still late
         db.dispose()
     finally:
         proc.send_signal(signal.SIGINT)

@@ -23,6 +23,7 @@ from peakguard.clock import ScaledClock
 from peakguard.config import Settings
 from peakguard.db import Database
 from peakguard.demo.people import DEMO_PASSWORD, DemoLogin, create_team
+from peakguard.demo.readiness import prepare as prepare_readiness
 from peakguard.demo.server import ServerThread
 from peakguard.demo.warehouse import create_warehouse
 from peakguard.plan.service import current_plan
@@ -58,6 +59,7 @@ def run_demo(
     with db.transaction() as session:
         logins = create_team(session, actor, clock.now(), plan)
         logins += create_warehouse(session, actor, clock.now(), plan)
+        prepare_readiness(session, actor, clock.now(), plan)
         token = auth.create_token(session, actor, clock.now(), username="admin", name="demo feed")
     day = generate(plan, parcels=parcels, areas=8, seed=seed, start=start)
     settings = Settings(database_url=db.url, tick_seconds=1.0, clock_start=start, clock_speed=speed)
