@@ -1,11 +1,17 @@
 """A war room with something to show, for the README's screenshots: incidents of every level,
-one already past its deadline (S3.3, S3.4), and the small warehouse of the page tests (S2)."""
+one already past its deadline (S3.3, S3.4), the small warehouse of the page tests (S2), two
+shops' minutes since midnight on the plan's curve with a weak afternoon (S1.8), and the demo
+shop's readiness checklist (S1.1-S1.7)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from peakguard.demo.readiness import prepare
 from peakguard.incidents import service as incidents
+from peakguard.monitor import service as monitor
 from peakguard.plan.service import current_plan
 from tests.browser.conftest import Server
 from tests.conftest import ADMIN
@@ -33,3 +39,31 @@ def seed_war_room(server: Server) -> None:
             )
         incidents.tick(s, now)
         build(s, now, current_plan())
+        prepare(s, ADMIN, now, current_plan())
+        monitor.ingest(s, ADMIN, now, enumerate(shop_minutes(now), 1), source="screenshot")
+
+
+def shop_minutes(now: datetime) -> list[dict[str, object]]:
+    plan = current_plan()
+    zone = ZoneInfo(plan.timezone)
+    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    rng, rows = random.Random(11), []
+    for shop in ("shop-a", "shop-b"):
+        for minute in range(int((now - midnight).total_seconds() // 60)):
+            ts = midnight + timedelta(minutes=minute)
+            weak = 0.6 if ts.hour in (13, 14) else 1.0
+            visitors = int(plan.detection.hourly_visitors[ts.hour] / 60 * rng.uniform(0.9, 1.1))
+            paid = round(visitors * plan.detection.planned_conversion * rng.uniform(0.9, 1.15) * weak)
+            rows.append(
+                {
+                    "event_id": f"{shop}-{minute}",
+                    "type": "shop_metrics",
+                    "ts": ts.isoformat(),
+                    "shop": shop,
+                    "visitors": visitors,
+                    "orders": paid,
+                    "paid_orders": paid,
+                    "platform_errors": 0,
+                }
+            )
+    return rows

@@ -117,7 +117,7 @@ def test_dashboard_screenshot(browser, server):
 
     seed_war_room(server)
     server.user("wall-screen", "viewer")
-    page = log_in(browser, server, "wall-screen", {"width": 1280, "height": 760})
+    page = log_in(browser, server, "wall-screen", {"width": 1280, "height": 1000})
     page.wait_for_timeout(1500)
     out = Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / "war-room.png"
     page.screenshot(path=str(out))

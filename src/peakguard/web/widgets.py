@@ -60,7 +60,7 @@ def orders_per_hour(session: Session, plan: Plan, lang: str, now: datetime) -> C
         kind="lines",
         labels=[f"{h:02d}" for h in range(24)] if day.shops else [],
         series=[
-            Series(gettext(lang, "Plan"), "#93a4b4", day.planned),
+            Series(gettext(lang, "Plan curve"), "#93a4b4", day.planned),
             Series(gettext(lang, "Paid orders"), "#27ae60", [float(v) for v in day.paid]),
         ],
         empty=gettext(lang, "No shop metrics yet today."),
