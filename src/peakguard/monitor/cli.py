@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from itertools import islice
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from peakguard.cli_support import cli_actor, console, err_console, open_db, print_json
 from peakguard.clock import SystemClock, parse_iso
-from peakguard.monitor import service
+from peakguard.monitor import bus, service
 from peakguard.monitor.events import read_file
 from peakguard.monitor.offline import detect_file
 from peakguard.monitor.service import IngestResult
@@ -25,6 +26,71 @@ def register(root: typer.Typer) -> None:
     root.command("detect")(detect)
     root.command("chase-list")(chase_list)
     root.command("dead-letters")(dead_letters)
+    root.command("monitor")(monitor)
+    root.command("publish")(publish)
+
+
+BUS_URL = typer.Option(
+    ..., "--bus", envvar="PEAKGUARD_BUS_URL", help="NATS server, e.g. nats://127.0.0.1:4222"
+)
+SUBJECT = typer.Option(bus.DEFAULT_SUBJECT, help="subject the events are published on")
+STREAM = typer.Option(bus.DEFAULT_STREAM, help="JetStream stream holding the subject (created if missing)")
+
+
+def monitor(
+    bus_url: str = BUS_URL,
+    subject: str = SUBJECT,
+    stream: str = STREAM,
+    durable: str = typer.Option(bus.DEFAULT_DURABLE, help="durable consumer name: a restart resumes there"),
+    batch: int = typer.Option(1000, min=1, help="messages per micro-batch"),
+    until_idle: bool = typer.Option(False, "--until-idle", help="stop once the stream has nothing new"),
+) -> None:
+    """Consume events from NATS JetStream: ingest, detect, then acknowledge, batch by batch."""
+    target = bus.Bus(bus_url, subject, stream, durable)
+    columns = (
+        TextColumn("[bold]monitor {task.fields[subject]}"),
+        TextColumn("{task.completed} messages"),
+        TextColumn("accepted {task.fields[accepted]} · dup {task.fields[dup]} · dead {task.fields[dead]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console) as progress:
+        task = progress.add_task("bus", total=None, subject=subject, accepted=0, dup=0, dead=0)
+
+        def shown(stats: bus.ConsumeStats) -> None:
+            progress.update(
+                task,
+                completed=stats.messages,
+                accepted=stats.accepted,
+                dup=stats.duplicates,
+                dead=stats.dead_lettered,
+            )
+
+        try:
+            stats = asyncio.run(
+                bus.consume(
+                    open_db(),
+                    SystemClock(),
+                    target,
+                    batch=batch,
+                    stop=lambda s: until_idle and s.idle_polls > 0,
+                    on_batch=shown,
+                )
+            )
+        except KeyboardInterrupt:
+            return
+    console.print(
+        f"{stats.messages} messages: accepted {stats.accepted}, duplicates {stats.duplicates}, "
+        f"dead-lettered {stats.dead_lettered}; incidents touched {stats.incidents_touched}"
+    )
+
+
+def publish(file: Path, bus_url: str = BUS_URL, subject: str = SUBJECT, stream: str = STREAM) -> None:
+    """Send an event file (NDJSON, CSV, Parquet; e.g. from `peakguard sim`) to the bus."""
+    if not file.exists():
+        err_console.print(f"[red]error[/red] file: no such file {file}")
+        raise typer.Exit(2)
+    sent = asyncio.run(bus.publish(bus.Bus(bus_url, subject, stream), read_file(file)))
+    console.print(f"published {sent} events to {subject}")
 
 
 def ingest(file: Path) -> None:
