@@ -41,13 +41,19 @@ STATES = ("lost", "transit_interrupted", "backlog")
 
 
 def latest_scans(scans: pl.DataFrame) -> pl.DataFrame:
-    """One row per parcel: its latest scan (stable sort, so the later row wins a tie)."""
-    return (
-        scans.select(SCAN_COLUMNS)
+    """One row per parcel: its latest scan (stable sort, so the later row wins a tie).
+
+    Only the row numbers travel through the sort and the grouping, and the winning rows are
+    gathered once at the end: moving the five string columns through both steps cost 1.5x the
+    time (``bench/detect.py``)."""
+    frame = scans.select(SCAN_COLUMNS)
+    winners = (
+        frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "parcel_id", "ts")
         .sort("ts", maintain_order=True)
         .group_by("parcel_id", maintain_order=False)
-        .last()
+        .agg(pl.col("row").last())
     )
+    return frame[winners["row"]]
 
 
 def classify(latest: pl.DataFrame, as_of: datetime, plan: Plan) -> pl.DataFrame:
