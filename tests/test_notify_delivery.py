@@ -13,11 +13,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from peakguard.clock import FrozenClock
 from peakguard.incidents import service as incidents
 from peakguard.notify.delivery import deliver_due
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, START
 from tests.test_restart import free_port
 
 
@@ -137,3 +138,52 @@ def test_retry_with_back_off_then_the_next_contact_of_the_role(db, clock, plan, 
         )
         done = deliver_due(s, clock.now())
     assert done.sent == 1 and len(box.messages) == 1
+
+
+def test_a_test_message_from_the_cli_reaches_the_webhook_and_shows_in_the_log(db_url, webhook):
+    """Proving a person's channel before the day: `peakguard notify test`, then the delivery log
+    over the CLI, the API and the admin page."""
+    import os
+    import subprocess
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    from peakguard.app import create_app
+    from peakguard.db import Database
+    from peakguard.plan.service import load_plan
+    from tests.test_web_pages import login, make_user
+
+    hooks, port = webhook
+    db = Database(db_url)
+    with db.transaction() as s:
+        person = roster.add_person(
+            s,
+            ADMIN,
+            START,
+            load_plan(),
+            name="Wang",
+            role="deputy",
+            language="en",
+            channels=[f"json://127.0.0.1:{port}/hook"],
+        ).id
+    env = {**os.environ, "PEAKGUARD_DATABASE_URL": db_url, "COLUMNS": "200"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "peakguard.cli", *args], env=env, capture_output=True, text=True
+        )
+
+    sent = cli("notify", "test", str(person))
+    assert sent.returncode == 0 and "sent" in sent.stdout
+    assert len(hooks) == 1 and hooks[0]["title"] == "PeakGuard test message" and "Wang" in hooks[0]["message"]
+    assert "test" in cli("notify", "list").stdout
+    with TestClient(create_app(db=db)) as client:
+        login(client, make_user(db, FrozenClock(START), "leader"))
+        rows = client.get("/api/v1/notifications?status=sent").json()
+        assert [(r["event"], r["person_id"]) for r in rows] == [("test", person)]
+        page = client.get("/admin/notifications").text
+        assert "PeakGuard test message" in page and 'class="tag delivery sent"' in page
+    db.dispose()
+    with_dead = cli("notify", "test", "999")
+    assert with_dead.returncode == 2

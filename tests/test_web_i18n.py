@@ -154,6 +154,7 @@ def test_no_page_shows_an_english_message_in_zh_cn(client, db, clock, plan):
     pages = [
         "/war-room",
         "/readiness",
+        "/admin/notifications",
         f"/incidents/{incident_id}",
         "/admin/plan",
         "/admin/roster",

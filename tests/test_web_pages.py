@@ -62,6 +62,7 @@ PAGES = [
     "/war-room",
     "/war-room/live",
     "/readiness",
+    "/admin/notifications",
     "/incidents/1",
     "/admin/plan",
     "/admin/roster",

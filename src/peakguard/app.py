@@ -68,6 +68,7 @@ def _routers() -> list[APIRouter]:
     from peakguard.compensation.api import router as compensation_router
     from peakguard.incidents.api import router as incidents_router
     from peakguard.monitor.api import router as monitor_router
+    from peakguard.notify.api import router as notify_router
     from peakguard.plan.api import router as plan_router
     from peakguard.readiness.api import router as readiness_router
     from peakguard.roster.api import router as roster_router
@@ -78,6 +79,7 @@ def _routers() -> list[APIRouter]:
         auth_router,
         plan_router,
         roster_router,
+        notify_router,
         incidents_router,
         monitor_router,
         compensation_router,

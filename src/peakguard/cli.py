@@ -14,6 +14,7 @@ from peakguard.demo.cli import register as register_demo
 from peakguard.errors import DomainError
 from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
+from peakguard.notify.cli import app as notify_app
 from peakguard.plan.cli import app as plan_app
 from peakguard.readiness.cli import register as register_readiness
 from peakguard.roster.cli import app as roster_app
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(roster_app, name="roster")
 app.add_typer(compensation_app, name="compensation")
+app.add_typer(notify_app, name="notify")
 register_auth(app)
 register_incidents(app)
 register_monitor(app)

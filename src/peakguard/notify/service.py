@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peakguard.i18n import DEFAULT_LANGUAGE
+from peakguard.i18n import DEFAULT_LANGUAGE, gettext
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
 from peakguard.roster.models import Person
@@ -69,3 +69,27 @@ def _message(
 def for_incident(session: Session, incident_id: int) -> list[Notification]:
     query = select(Notification).where(Notification.incident_id == incident_id).order_by(Notification.id)
     return list(session.scalars(query))
+
+
+def recent(session: Session, status: str | None = None, limit: int = 100) -> list[Notification]:
+    """The delivery log, newest first."""
+    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(Notification.status == status)
+    return list(session.scalars(query))
+
+
+def test_message(session: Session, now: datetime, person: Person) -> Notification:
+    """A message that proves a person's channels work, before the day needs them."""
+    message = enqueue_person(
+        session,
+        now,
+        event="test",
+        person=person,
+        render=lambda language: (
+            gettext(language, "PeakGuard test message"),
+            gettext(language, "If you can read this, {name} will be reached on the day.", name=person.name),
+        ),
+    )
+    session.flush()  # the caller follows this message by its id
+    return message

@@ -11,6 +11,7 @@ from peakguard.web import (
     routes_admin,
     routes_auth,
     routes_incident,
+    routes_notifications,
     routes_portal,
     routes_readiness,
     routes_scan,
@@ -26,6 +27,7 @@ for module in (
     routes_incident,
     routes_readiness,
     routes_admin,
+    routes_notifications,
     routes_scan,
     routes_portal,
 ):

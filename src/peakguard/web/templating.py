@@ -32,6 +32,7 @@ NAV: list[tuple[str, str, Perm]] = [
     ("/readiness", "Readiness", Perm.READINESS_READ),
     ("/admin/plan", "Plan", Perm.PLAN_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
+    ("/admin/notifications", "Notifications", Perm.ROSTER_READ),
     ("/admin/users", "Users", Perm.USERS_MANAGE),
     ("/scan", "Scanner", Perm.WAREHOUSE_OPERATE),
     ("/portal", "Client portal", Perm.WAREHOUSE_CLIENT),
