@@ -87,7 +87,17 @@ def test_language_switch(browser, server):
     page.close()
 
 
-PAGES = ["/login", "/war-room", "/incidents/{id}", "/admin/plan", "/admin/roster", "/admin/users", "/account"]
+PAGES = [
+    "/login",
+    "/war-room",
+    "/incidents/{id}",
+    "/readiness",
+    "/admin/plan",
+    "/admin/roster",
+    "/admin/notifications",
+    "/admin/users",
+    "/account",
+]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390px", "1440px"])
@@ -100,6 +110,7 @@ def test_every_page_fits_the_screen(browser, server, viewport):
         headers={"Authorization": f"Bearer {token}"},
     )
     incident_id = r.json()["id"]
+    httpx.post(server.url + "/api/v1/readiness/items/init", headers={"Authorization": f"Bearer {token}"})
     page = log_in(browser, server, name, viewport)
     for path in PAGES:
         page.goto(server.url + path.format(id=incident_id))
