@@ -133,3 +133,26 @@ def test_dashboard_screenshot(browser, server):
     out = Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / "war-room.png"
     page.screenshot(path=str(out))
     page.close()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PEAKGUARD_SCREENSHOTS"), reason="set PEAKGUARD_SCREENSHOTS=docs to refresh"
+)
+def test_readiness_screenshot(browser, server):
+    """Refreshes docs/readiness.png for the README (only when asked)."""
+    from peakguard.monitor.service import detection_job
+    from peakguard.plan.service import current_plan
+    from peakguard.readiness import drills
+    from tests.browser.seed import seed_war_room
+    from tests.conftest import ADMIN
+
+    seed_war_room(server)
+    with server.db.transaction() as s:
+        drills.start(s, ADMIN, server.clock.now(), current_plan(), "lost")
+    detection_job(server.db, server.clock.now())
+    server.user("lead-screen", "leader")
+    page = log_in(browser, server, "lead-screen", {"width": 1280, "height": 1100})
+    page.goto(server.url + "/readiness")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / "readiness.png"))
+    page.close()
