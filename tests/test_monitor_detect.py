@@ -4,6 +4,7 @@ interrupted, the time edges, a parcel moving from one state to another, Level 1 
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from peakguard.monitor.offline import detect_file
-from peakguard.monitor.parcels import parcel_signals, scans_frame
+from peakguard.monitor.parcels import (
+    EPOCH,
+    EXCEPTIONS,
+    STATUSES,
+    ParcelCheckpoint,
+    parcel_signals,
+    scans_frame,
+)
 
 T0 = datetime(2026, 11, 11, 0, 0, tzinfo=UTC)
 
@@ -52,7 +60,9 @@ def test_lost_by_72_hours_of_silence(plan):
 def test_transit_interrupted_99_and_100(plan, n, level):
     rows = [scan(f"T{i}", T0, "hub_departed", area="XM-03") for i in range(n)]
     assert signals(rows, T0 + timedelta(hours=6), plan) == {}
-    assert signals(rows, T0 + timedelta(hours=6, seconds=1), plan) == {("transit_interrupted", "XM-03"): (n, level)}
+    assert signals(rows, T0 + timedelta(hours=6, seconds=1), plan) == {
+        ("transit_interrupted", "XM-03"): (n, level)
+    }
 
 
 def test_a_parcel_moves_from_state_to_state(plan):
@@ -87,21 +97,83 @@ def test_level_1_exceptions_open_per_site_at_once(plan):
     }
 
 
+def _latest_one_by_one(rows):
+    """The checkpoint rule replayed a row at a time: a scan at the same time or later wins."""
+    latest = {}
+    for row in rows:
+        if row[0] not in latest or row[1] >= latest[row[0]][1]:
+            latest[row[0]] = row
+    return latest
+
+
+@pytest.mark.parametrize("batch", [1, 3, 50, 10_000])
+def test_folding_micro_batches_equals_replaying_scan_by_scan(plan, batch):
+    """S3.3: the vectorised fold keeps exactly the scan a one-by-one replay keeps, ties in time
+    included (the later row wins, within a batch and against the checkpoint), whatever the
+    batch size; and the signals equal those of the whole set at once."""
+    rng = random.Random(batch)
+    rows = [
+        scan(
+            f"P{rng.randrange(40)}",
+            T0 + timedelta(hours=rng.randrange(6)),  # few distinct times: many ties
+            rng.choice(STATUSES),
+            area=f"A{rng.randrange(3)}",
+            site=f"S{rng.randrange(3)}",
+            exception=rng.choice(EXCEPTIONS),
+        )
+        for _ in range(600)
+    ]
+    checkpoint = ParcelCheckpoint()
+    for start in range(0, len(rows), batch):
+        checkpoint.add(rows[start : start + batch])
+    names = checkpoint.names
+    kept = {
+        names.parcels.names[code]: (
+            names.parcels.names[code],
+            EPOCH + timedelta(microseconds=int(checkpoint.ts[code])),
+            STATUSES[checkpoint.status[code]],
+            names.areas.names[checkpoint.area[code]],
+            names.sites.names[checkpoint.site[code]],
+            EXCEPTIONS[checkpoint.exception[code]],
+        )
+        for code in range(len(names.parcels))
+    }
+    assert kept == _latest_one_by_one(rows)
+    as_of = T0 + timedelta(hours=20)
+    assert checkpoint.signals(as_of, plan) == parcel_signals(scans_frame(rows), as_of, plan)
+    assert len(checkpoint) == 40
+
+
 def _ndjson(path, rows):
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return path
 
 
 def _scan_event(i, pid, ts, **kw):
-    return {"event_id": f"e{i}", "type": "scan", "parcel_id": pid, "ts": ts.isoformat(), "status": "hub_arrived",
-            "area": "FZ-01", "site": "FZ-HUB", "exception": None, **kw}
+    return {
+        "event_id": f"e{i}",
+        "type": "scan",
+        "parcel_id": pid,
+        "ts": ts.isoformat(),
+        "status": "hub_arrived",
+        "area": "FZ-01",
+        "site": "FZ-HUB",
+        "exception": None,
+        **kw,
+    }
 
 
 def test_offline_detect_cli_prints_signals_with_their_ids(tmp_path, plan):
-    path = _ndjson(tmp_path / "day.ndjson", [_scan_event(i, f"P{i}", T0) for i in range(20)] + ["not an object"])
+    path = _ndjson(
+        tmp_path / "day.ndjson", [_scan_event(i, f"P{i}", T0) for i in range(20)] + ["not an object"]
+    )
     as_of = (T0 + timedelta(hours=13)).isoformat()
-    out = subprocess.run([sys.executable, "-m", "peakguard.cli", "detect", str(path), "--as-of", as_of, "--json"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "peakguard.cli", "detect", str(path), "--as-of", as_of, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     body = json.loads(out.stdout)
     assert [(s["kind"], s["scope"], s["count"], s["level"]) for s in body] == [("backlog", "FZ-01", 20, "L2")]
     assert sorted(body[0]["ids"]) == sorted(f"P{i}" for i in range(20))

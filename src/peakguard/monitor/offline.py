@@ -8,7 +8,7 @@ from pathlib import Path
 
 from peakguard.monitor import shop
 from peakguard.monitor.events import OrderEvent, Rejected, ScanEvent, ShopMetricsEvent, parse_rows, read_file
-from peakguard.monitor.parcels import parcel_signals, scans_frame
+from peakguard.monitor.parcels import parcel_signals
 from peakguard.monitor.signals import Signal
 from peakguard.plan.schemas import Plan
 
@@ -38,7 +38,7 @@ def detect_file(path: Path, plan: Plan, as_of: datetime | None = None) -> tuple[
         return [], rejected
     at = as_of or max(stamps)
     scans = [s for s in scans if s.ts <= at]
-    frame = scans_frame([(s.parcel_id, s.ts, s.status, s.area, s.site, s.exception) for s in scans])
+    rows = [(s.parcel_id, s.ts, s.status, s.area, s.site, s.exception) for s in scans]
     since = at - timedelta(minutes=plan.detection.window_minutes)
     window = [m for m in minutes if since < m.ts <= at]
     recent = [o for o in orders if since < o.ts <= at]
@@ -47,7 +47,7 @@ def detect_file(path: Path, plan: Plan, as_of: datetime | None = None) -> tuple[
     ]
     order_rows = [shop.OrderRow(o.order_id, o.shop, o.ts, o.status, o.coupon_error) for o in recent]
     signals = (
-        parcel_signals(frame, at, plan)
+        parcel_signals(rows, at, plan)
         + shop.platform_outage(shop_minutes, plan)
         + shop.coupon_failure(order_rows, plan)
         + shop.sales_shortfall(shop_minutes, plan)

@@ -1,4 +1,4 @@
-"""Parcel detectors (S3.3), vectorised with Polars over a frame of scans.
+"""Parcel detectors (S3.3), vectorised with NumPy over a per-parcel checkpoint of latest scans.
 
 At evaluation time ``as_of`` each parcel is in at most one state, judged on its latest scan
 (a later row wins a tie in time), first match wins:
@@ -13,15 +13,26 @@ A delivered parcel is in none of them (silence after delivery is normal), and ne
 parcel whose latest scan is a Level 1 exception (``robbed``, ``withheld``, ``prohibited``):
 those are counted per *site* for their own Level 1 kind, at once. States are counted per area
 of the latest scan, and the level of each count is the plan's (``plan.service.level_for``).
+
+Why arrays and codes: parcel ids, areas and sites are interned to dense integers once, when a
+scan arrives (:class:`Names`), and the checkpoint keeps one slot per parcel code
+(:class:`ParcelCheckpoint`). Folding a micro-batch into it is two scatter-max passes over
+integer arrays, with no sort, no group-by and no string hashing; classifying is a handful of
+array comparisons over the parcels. Strings come back only for the parcels a signal names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, get_args
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from peakguard.monitor.events import ExceptionKind, ScanStatus
 from peakguard.monitor.signals import Signal
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import level_for
@@ -38,73 +49,273 @@ SCAN_SCHEMA = pl.Schema(
 )
 SCAN_COLUMNS = tuple(SCAN_SCHEMA.names())
 STATES = ("lost", "transit_interrupted", "backlog")
+STATUSES: tuple[str, ...] = get_args(ScanStatus)
+EXCEPTIONS: tuple[str | None, ...] = (None, *get_args(ExceptionKind))
+"""Code 0 is "no exception"."""
+STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
+EXCEPTION_CODE = {e: i for i, e in enumerate(EXCEPTIONS)}
+DELIVERED = STATUS_CODE["delivered"]
+HUB_DEPARTED = STATUS_CODE["hub_departed"]
+LOST_EXCEPTION = EXCEPTION_CODE["lost"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+NEVER = np.iinfo(np.int64).min
+"""``ts`` of a parcel code that has no scan yet."""
+
+IntArray = npt.NDArray[np.int64]
+ScanRow = tuple[str, datetime, str, str, str, str | None]
 
 
-def latest_scans(scans: pl.DataFrame) -> pl.DataFrame:
-    """One row per parcel: its latest scan (stable sort, so the later row wins a tie).
-
-    Only the row numbers travel through the sort and the grouping, and the winning rows are
-    gathered once at the end: moving the five string columns through both steps cost 1.5x the
-    time (``bench/detect.py``)."""
-    frame = scans.select(SCAN_COLUMNS)
-    winners = (
-        frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"), "parcel_id", "ts")
-        .sort("ts", maintain_order=True)
-        .group_by("parcel_id", maintain_order=False)
-        .agg(pl.col("row").last())
-    )
-    return frame[winners["row"]]
+def to_us(ts: datetime) -> int:
+    """Microseconds since the epoch, exactly (no float rounding)."""
+    return (ts - EPOCH) // MICROSECOND
 
 
-def classify(latest: pl.DataFrame, as_of: datetime, plan: Plan) -> pl.DataFrame:
-    """Add a ``state`` column: lost, transit_interrupted, backlog, an L1 kind, or null."""
-    p = plan.detection
-    age = pl.lit(as_of) - pl.col("ts")
-    l1 = pl.col("exception").replace_strict(p.l1_exceptions, default=None, return_dtype=pl.String)
-    delivered = pl.col("status") == "delivered"
-    state = (
-        pl.when(delivered)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(l1.is_not_null())
-        .then(l1)
-        .when((pl.col("exception") == "lost") | (age >= timedelta(hours=p.lost_after_hours)))
-        .then(pl.lit("lost"))
-        .when((pl.col("status") == "hub_departed") & (age > timedelta(hours=p.transit_timeout_hours)))
-        .then(pl.lit("transit_interrupted"))
-        .when(age > timedelta(hours=p.stuck_after_hours))
-        .then(pl.lit("backlog"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return latest.with_columns(state.alias("state"))
+class Interner:
+    """Strings to dense codes, first seen first, and back. ``series`` mirrors ``names`` as one
+    Arrow string column, so a signal's ids come back with one gather that makes fresh, adjacent
+    Python strings (cheap to sort) instead of chasing objects scattered over the heap."""
+
+    __slots__ = ("_series", "index", "names")
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.names: list[str] = []
+        self._series = pl.Series(values=[], dtype=pl.String)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def codes(self, values: Iterable[str]) -> IntArray:
+        index, names = self.index, self.names
+        out = []
+        for value in values:
+            code = index.get(value)
+            if code is None:
+                code = index[value] = len(names)
+                names.append(value)
+            out.append(code)
+        return np.array(out, dtype=np.int64)
+
+    def take(self, codes: IntArray) -> list[str]:
+        """The names of ``codes``, in that order."""
+        known = len(self._series)
+        if known < len(self.names):
+            self._series.append(pl.Series(values=self.names[known:], dtype=pl.String))
+            if self._series.n_chunks() > 8:
+                self._series = self._series.rechunk()
+        return self._series.gather(codes).to_list()
 
 
-def parcel_signals(scans: pl.DataFrame, as_of: datetime, plan: Plan) -> list[Signal]:
-    """Every (kind, area or site) with at least one parcel in that state, with its level."""
-    if scans.is_empty():
-        return []
-    states = classify(latest_scans(scans), as_of, plan).filter(pl.col("state").is_not_null())
-    l1_kinds = set(plan.detection.l1_exceptions.values())
-    states = states.with_columns(
-        pl.when(pl.col("state").is_in(list(l1_kinds)))
-        .then(pl.col("site"))
-        .otherwise(pl.col("area"))
-        .alias("scope")
-    )
-    grouped = (
-        states.group_by("state", "scope")
-        .agg(pl.col("parcel_id").sort().alias("ids"), pl.len().alias("count"))
-        .sort("state", "scope")
-    )
-    return [
-        Signal(
-            kind=row["state"],
-            scope=row["scope"],
-            count=row["count"],
-            level=level_for(plan, row["state"], row["count"]),
-            ids=tuple(row["ids"]),
+@dataclass(frozen=True)
+class ScanColumns:
+    """A batch of scans, interned: parcel/area/site codes, µs since the epoch, status and
+    exception codes (indexes into :data:`STATUSES` and :data:`EXCEPTIONS`)."""
+
+    parcel: IntArray
+    ts: IntArray
+    status: npt.NDArray[np.int8]
+    area: npt.NDArray[np.int32]
+    site: npt.NDArray[np.int32]
+    exception: npt.NDArray[np.int8]
+
+    def __len__(self) -> int:
+        return len(self.parcel)
+
+    def slice(self, start: int, stop: int) -> ScanColumns:
+        return ScanColumns(
+            self.parcel[start:stop],
+            self.ts[start:stop],
+            self.status[start:stop],
+            self.area[start:stop],
+            self.site[start:stop],
+            self.exception[start:stop],
         )
-        for row in grouped.iter_rows(named=True)
-    ]
+
+
+class Names:
+    """The interners of one checkpoint: parcel ids, areas, sites."""
+
+    def __init__(self) -> None:
+        self.parcels = Interner()
+        self.areas = Interner()
+        self.sites = Interner()
+
+    def encode(self, rows: Iterable[Sequence[Any]]) -> ScanColumns:
+        """Rows in :data:`SCAN_COLUMNS` order (aware datetimes) as interned columns."""
+        rows = list(rows)
+        if not rows:
+            return self.columns([], np.empty(0, np.int64), [], [], [], [])
+        pid, ts, status, area, site, exception = zip(*rows, strict=True)
+        stamps = np.fromiter((to_us(t) for t in ts), dtype=np.int64, count=len(rows))
+        return self.columns(pid, stamps, status, area, site, exception)
+
+    def encode_frame(self, frame: pl.DataFrame) -> ScanColumns:
+        """A frame of :data:`SCAN_SCHEMA` as interned columns."""
+        stamps = frame["ts"].dt.convert_time_zone("UTC").dt.epoch("us").to_numpy().astype(np.int64)
+
+        def coded(column: str, interner: Interner) -> IntArray:
+            return interner.codes(frame[column].to_list())
+
+        status = frame["status"].replace_strict(STATUS_CODE, return_dtype=pl.Int8)
+        exception = (
+            frame["exception"]
+            .fill_null("")
+            .replace_strict(
+                {("" if k is None else k): v for k, v in EXCEPTION_CODE.items()}, return_dtype=pl.Int8
+            )
+        )
+        return ScanColumns(
+            parcel=coded("parcel_id", self.parcels),
+            ts=stamps,
+            status=status.to_numpy(),
+            area=coded("area", self.areas).astype(np.int32),
+            site=coded("site", self.sites).astype(np.int32),
+            exception=exception.to_numpy(),
+        )
+
+    def columns(
+        self,
+        parcel: Sequence[str],
+        ts: IntArray,
+        status: Sequence[str],
+        area: Sequence[str],
+        site: Sequence[str],
+        exception: Sequence[str | None],
+    ) -> ScanColumns:
+        return ScanColumns(
+            parcel=self.parcels.codes(parcel),
+            ts=ts,
+            status=np.array([STATUS_CODE[s] for s in status], dtype=np.int8),
+            area=self.areas.codes(area).astype(np.int32),
+            site=self.sites.codes(site).astype(np.int32),
+            exception=np.array([EXCEPTION_CODE[e] for e in exception], dtype=np.int8),
+        )
+
+
+class ParcelCheckpoint:
+    """Each parcel's latest scan as arrays indexed by parcel code, folded in batch by batch."""
+
+    def __init__(self, names: Names | None = None) -> None:
+        self.names = names or Names()
+        self.ts: IntArray = np.empty(0, np.int64)
+        self.status: npt.NDArray[np.int8] = np.empty(0, np.int8)
+        self.area: npt.NDArray[np.int32] = np.empty(0, np.int32)
+        self.site: npt.NDArray[np.int32] = np.empty(0, np.int32)
+        self.exception: npt.NDArray[np.int8] = np.empty(0, np.int8)
+        self._last: IntArray = np.empty(0, np.int64)  # scratch for update, all -1 between calls
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> ParcelCheckpoint:
+        checkpoint = cls()
+        checkpoint.add(rows)
+        return checkpoint
+
+    def __len__(self) -> int:
+        """Parcels with at least one scan."""
+        return int(np.count_nonzero(self.ts[: len(self.names.parcels)] != NEVER))
+
+    def add(self, rows: Iterable[Sequence[Any]]) -> None:
+        self.update(self.names.encode(rows))
+
+    def update(self, scans: ScanColumns) -> None:
+        """Fold a batch in: per parcel, the scan with the greatest time wins, and among equal
+        times the later row (a batch row also wins a tie against the checkpoint), exactly as
+        replaying the rows one by one with ``if ts >= latest.ts: latest = row`` would."""
+        if not len(scans):
+            return
+        self._reserve(len(self.names.parcels))
+        code, ts = scans.parcel, scans.ts
+        np.maximum.at(self.ts, code, ts)
+        tied = np.flatnonzero(ts == self.ts[code])  # rows that hold their parcel's new maximum
+        tied_code = code[tied]
+        np.maximum.at(self._last, tied_code, tied)
+        winners = tied[self._last[tied_code] == tied]  # the last of them, one per parcel
+        self._last[tied_code] = -1
+        target = code[winners]
+        self.status[target] = scans.status[winners]
+        self.area[target] = scans.area[winners]
+        self.site[target] = scans.site[winners]
+        self.exception[target] = scans.exception[winners]
+
+    def signals(self, as_of: datetime, plan: Plan) -> list[Signal]:
+        """Every (kind, area or site) with at least one parcel in that state, with its level."""
+        n = len(self.names.parcels)
+        if n == 0:
+            return []
+        p = plan.detection
+        l1_kinds = sorted(set(p.l1_exceptions.values()) - set(STATES))
+        kinds = (*STATES, *l1_kinds)
+        l1_of = np.full(len(EXCEPTIONS), -1, dtype=np.int8)
+        for name, kind in p.l1_exceptions.items():
+            if name in EXCEPTION_CODE:
+                l1_of[EXCEPTION_CODE[name]] = kinds.index(kind)
+        ts, status, exception = self.ts[:n], self.status[:n], self.exception[:n]
+        seen = ts != NEVER
+        age = to_us(as_of) - np.where(seen, ts, to_us(as_of))
+        l1 = l1_of[exception]
+        state = np.select(
+            [
+                ~seen | (status == DELIVERED),
+                l1 >= 0,
+                (exception == LOST_EXCEPTION) | (age >= timedelta(hours=p.lost_after_hours) // MICROSECOND),
+                (status == HUB_DEPARTED) & (age > timedelta(hours=p.transit_timeout_hours) // MICROSECOND),
+                age > timedelta(hours=p.stuck_after_hours) // MICROSECOND,
+            ],
+            [-1, l1, 0, 1, 2],
+            default=-1,
+        )
+        site_kind = np.array([kind in p.l1_exceptions.values() for kind in kinds])
+        hit = np.flatnonzero(state >= 0)
+        if not hit.size:
+            return []
+        hit_state = state[hit]
+        width = max(len(self.names.areas), len(self.names.sites))
+        scope = np.where(site_kind[hit_state], self.site[hit], self.area[hit]).astype(np.int64)
+        key = hit_state.astype(np.int64) * width + scope
+        order = np.argsort(key, kind="stable")
+        key, hit = key[order], hit[order]
+        ids = self.names.parcels.take(hit)
+        starts = np.flatnonzero(np.diff(key, prepend=-1)).tolist()
+        out = []
+        for start, stop, group in zip(starts, [*starts[1:], len(key)], key[starts].tolist(), strict=True):
+            kind = kinds[group // width]
+            scopes = self.names.sites if site_kind[group // width] else self.names.areas
+            count = stop - start
+            out.append(
+                Signal(
+                    kind=kind,
+                    scope=scopes.names[group % width],
+                    count=count,
+                    level=level_for(plan, kind, count),
+                    ids=tuple(sorted(ids[start:stop])),
+                )
+            )
+        out.sort(key=lambda s: (s.kind, s.scope))
+        return out
+
+    def _reserve(self, n: int) -> None:
+        old = len(self.ts)
+        if n <= old:
+            return
+        size = max(n, 2 * old, 1024)
+        self.ts = np.concatenate([self.ts, np.full(size - old, NEVER, np.int64)])
+        self.status = np.concatenate([self.status, np.zeros(size - old, np.int8)])
+        self.area = np.concatenate([self.area, np.zeros(size - old, np.int32)])
+        self.site = np.concatenate([self.site, np.zeros(size - old, np.int32)])
+        self.exception = np.concatenate([self.exception, np.zeros(size - old, np.int8)])
+        self._last = np.concatenate([self._last, np.full(size - old, -1, np.int64)])
+
+
+def parcel_signals(
+    scans: pl.DataFrame | Sequence[Sequence[Any]], as_of: datetime, plan: Plan
+) -> list[Signal]:
+    """Signals from a set of scans in any order (a frame of :data:`SCAN_SCHEMA` or rows)."""
+    checkpoint = ParcelCheckpoint()
+    names = checkpoint.names
+    checkpoint.update(names.encode_frame(scans) if isinstance(scans, pl.DataFrame) else names.encode(scans))
+    return checkpoint.signals(as_of, plan)
 
 
 def scans_frame(rows: Sequence[Sequence[object]]) -> pl.DataFrame:

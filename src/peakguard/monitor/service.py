@@ -23,7 +23,7 @@ from peakguard.incidents import service as incidents
 from peakguard.monitor import shop
 from peakguard.monitor.events import OrderEvent, Rejected, ScanEvent, ShopMetricsEvent, parse_rows
 from peakguard.monitor.models import DeadLetter, DetectorSignal, MonitorEvent, OrderState, ParcelState
-from peakguard.monitor.parcels import parcel_signals, scans_frame
+from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
@@ -38,6 +38,9 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    scans: list[ScanEvent] = field(default_factory=list, repr=False)
+    """The scans this call stored (new ones only), for a caller that keeps its own in-memory
+    checkpoint (the bus consumer). Not summed by :meth:`add`."""
 
     def add(self, other: IngestResult) -> None:
         self.accepted += other.accepted
@@ -67,7 +70,8 @@ def ingest(
         session.add(
             DeadLetter(received_at=now, source=source[:200], line=bad.line, raw=bad.raw, reason=bad.reason)
         )
-    _update_parcels(session, [e for e in new if isinstance(e, ScanEvent)])
+    result.scans = [e for e in new if isinstance(e, ScanEvent)]
+    _update_parcels(session, result.scans)
     _update_orders(session, [e for e in new if isinstance(e, OrderEvent)])
     result.accepted = len(new)
     session.flush()
@@ -85,9 +89,35 @@ def ingest(
     return result
 
 
-def detect(session: Session, now: datetime, plan: Plan) -> list[Signal]:
-    """Every signal at ``now`` from the stored checkpoint and the recent shop window."""
-    return _parcel_signals(session, now, plan) + _shop_signals(session, now, plan)
+def detect(
+    session: Session, now: datetime, plan: Plan, parcels: ParcelCheckpoint | None = None
+) -> list[Signal]:
+    """Every signal at ``now`` from the parcel checkpoint and the recent shop window. A caller
+    that keeps its checkpoint in memory (the bus consumer) passes it; otherwise the parcels not
+    yet delivered are read from ``parcel_state``."""
+    checkpoint = parcels if parcels is not None else load_checkpoint(session, delivered=False)
+    return checkpoint.signals(now, plan) + _shop_signals(session, now, plan)
+
+
+def load_checkpoint(session: Session, delivered: bool = True) -> ParcelCheckpoint:
+    """The stored ``parcel_state`` as arrays (one slot per parcel), ready to classify and to
+    fold later batches into. A checkpoint that will be kept and updated needs the delivered
+    parcels too (a late scan must not beat a newer delivery it does not know about)."""
+    query = select(
+        ParcelState.parcel_id,
+        ParcelState.ts,
+        ParcelState.status,
+        ParcelState.area,
+        ParcelState.site,
+        ParcelState.exception,
+    )
+    if not delivered:
+        query = query.where(ParcelState.status != "delivered")
+    checkpoint = ParcelCheckpoint()
+    rows = session.execute(query.execution_options(yield_per=50_000))
+    for part in rows.partitions():
+        checkpoint.add(part)
+    return checkpoint
 
 
 def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal]) -> list[int]:
@@ -157,20 +187,6 @@ def order_amounts(session: Session, order_ids: Sequence[str]) -> dict[str, tuple
 
 
 # --- internals -------------------------------------------------------------------------------
-
-
-def _parcel_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
-    rows = session.execute(
-        select(
-            ParcelState.parcel_id,
-            ParcelState.ts,
-            ParcelState.status,
-            ParcelState.area,
-            ParcelState.site,
-            ParcelState.exception,
-        ).where(ParcelState.status != "delivered")
-    ).all()
-    return parcel_signals(scans_frame(rows), now, plan)
 
 
 def _shop_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
