@@ -12,12 +12,13 @@ import socket
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from peakguard.incidents.models import Incident
+from peakguard.incidents.models import Incident, TimelineEntry
 from peakguard.monitor import bus
 from peakguard.monitor.models import DeadLetter, MonitorEvent
 from peakguard.monitor.service import ingest
@@ -122,6 +123,45 @@ def test_a_batch_stored_but_not_acknowledged_is_redelivered_and_changes_nothing(
     stats = consume_until_idle(db, clock, target)
     assert (stats.messages, stats.accepted, stats.duplicates) == (5, 0, 5)
     assert count(db, MonitorEvent, MonitorEvent.event_id.like("bus-%")) == 5
+
+
+class Crash(Exception):
+    """The consumer dies after its commit, before its acks."""
+
+
+def test_a_consumer_that_died_before_its_acks_gets_the_batch_again_and_nothing_changes(db, clock, target):
+    """S3.3 restart safety on the real server: the first consumer commits a batch (events, a dead
+    letter, the backlog incident) and dies before acking; once the ack wait runs out the server
+    hands the same messages to the next consumer, which stores nothing new: no event, no second
+    dead letter, no incident update."""
+    target = replace(target, ack_wait=1.0)
+    rows = [*enumerate(backlog_scans(clock, 20), 1), (21, {"event_id": "bad-2", "type": "scan"})]
+    asyncio.run(bus.publish(target, rows))
+
+    def crash(messages) -> None:
+        raise Crash
+
+    with pytest.raises(Crash):
+        asyncio.run(bus.consume(db, clock, target, batch=50, stop=lambda s: False, before_ack=crash))
+
+    def state():
+        with db.transaction() as s:
+            incident = s.scalars(
+                select(Incident).where(Incident.kind == "backlog", Incident.area == "FZ-09")
+            ).one()
+            snapshot = (incident.count, incident.level, incident.id)
+        entries = count(db, TimelineEntry, TimelineEntry.incident_id == snapshot[2])
+        return (*snapshot, entries, count(db, MonitorEvent), count(db, DeadLetter))
+
+    before = state()
+    assert before[:2] == (20, "L2") and before[4:] == (20, 1)
+    # waits for the server to redeliver (ack wait 1 s), giving up after ten empty fetches
+    again = asyncio.run(
+        bus.consume(db, clock, target, batch=50, stop=lambda s: s.messages >= 21 or s.idle_polls > 10)
+    )
+    assert (again.messages, again.accepted, again.duplicates, again.dead_lettered) == (21, 0, 21, 0)
+    assert again.incidents_touched == 0
+    assert state() == before
 
 
 def test_publish_and_monitor_from_the_cli(db_url, clock, target, tmp_path):

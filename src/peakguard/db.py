@@ -56,6 +56,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
+POOL_SIZE = 40
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
@@ -63,7 +66,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=40, pool_pre_ping=True)
+    # Kept open: as many connections as the server has threads for blocking work (AnyIO's
+    # default pool of 40), so a burst of requests reuses connections instead of opening and
+    # closing overflow ones (each a new PostgreSQL backend process, several ms of CPU).
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=10, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -100,7 +106,20 @@ class Database:
         session = self.sessions()
         try:
             yield session
-            session.commit()
+        except BaseException:
+            self.finish(session, False)
+            raise
+        self.finish(session, True)
+
+    @staticmethod
+    def finish(session: Session, commit: bool) -> None:
+        """End a unit of work: commit (or roll back) and hand the connection back to the pool;
+        a failed commit rolls back before it raises."""
+        try:
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
         except BaseException:
             session.rollback()
             raise

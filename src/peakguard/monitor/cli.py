@@ -51,10 +51,13 @@ def monitor(
         TextColumn("[bold]monitor {task.fields[subject]}"),
         TextColumn("{task.completed} messages"),
         TextColumn("accepted {task.fields[accepted]} · dup {task.fields[dup]} · dead {task.fields[dead]}"),
+        TextColumn("· {task.fields[rate]:,.0f} msg/s · {task.fields[pending]} waiting"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console) as progress:
-        task = progress.add_task("bus", total=None, subject=subject, accepted=0, dup=0, dead=0)
+        task = progress.add_task(
+            "bus", total=None, subject=subject, accepted=0, dup=0, dead=0, rate=0.0, pending=0
+        )
 
         def shown(stats: bus.ConsumeStats) -> None:
             progress.update(
@@ -63,6 +66,8 @@ def monitor(
                 accepted=stats.accepted,
                 dup=stats.duplicates,
                 dead=stats.dead_lettered,
+                rate=stats.rate,
+                pending=stats.pending,
             )
 
         try:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
-from peakguard.deps import get_now, get_session
+from peakguard.deps import get_now, get_session, run_and_commit
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import carriers, outbound, picking
 from peakguard.warehouse.api_deps import OPERATE, SHARED
@@ -111,11 +111,23 @@ def get_task(task_id: int, _: Actor = OPERATE, session: Session = SESSION) -> ob
 
 
 @router.post("/tasks/{task_id}/scan", response_model=ScanOut)
-def scan(
+async def scan(
     task_id: int, body: ScanIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
-    """Confirm a pick by its location and item scans (S2.9); answers the next task."""
-    return picking.scan_confirm(session, actor, now, task_id, body.location, body.barcode, body.quantity)
+    """Confirm a pick by its location and item scans (S2.9); answers the next task. The hot path
+    of the floor: the scan and its commit run in one thread hop, and the picker's answer is sent
+    only once the pick is stored."""
+    return await run_and_commit(
+        session,
+        picking.scan_confirm,
+        session,
+        actor,
+        now,
+        task_id,
+        body.location,
+        body.barcode,
+        body.quantity,
+    )
 
 
 @router.post("/orders/{order_id}/pack", response_model=PackageOut, status_code=201)

@@ -138,19 +138,6 @@ def scan_confirm(
     done = session.execute(_PICK, {"t_id": task.id, "t_qty": quantity}).first()
     if done is None:
         raise InvalidInput("quantity", f"over-pick: another scan already picked task {task_id}")
-    stock.move(
-        session,
-        actor,
-        now,
-        client_id=task.client_id,
-        sku_id=task.sku_id,
-        from_place=stock.place_of_location(task.location_id),
-        to_place=f"out:{task.order_id}",
-        quantity=quantity,
-        kind="pick",
-        ref=f"task:{task.id}",
-        reserved=True,
-    )
     order_picked = False
     if done.status == "done" and not session.scalar(_OPEN_LEFT, {"t_order": task.order_id}):
         session.execute(_ORDER_PICKED, {"t_order": task.order_id})
@@ -169,7 +156,23 @@ def scan_confirm(
     view = TaskView(
         task.id, task.order_id, task.location, task.sku, task.barcode, task.quantity, done.picked, done.status
     )
-    return ScanResult(view, next_task(session, task.wave_id), order_picked)
+    following = next_task(session, task.wave_id)
+    # The stock move last: its update locks the location's balance row, which every picker of
+    # this SKU at this location needs, so it is held only from here to the commit.
+    stock.move(
+        session,
+        actor,
+        now,
+        client_id=task.client_id,
+        sku_id=task.sku_id,
+        from_place=stock.place_of_location(task.location_id),
+        to_place=f"out:{task.order_id}",
+        quantity=quantity,
+        kind="pick",
+        ref=f"task:{task.id}",
+        reserved=True,
+    )
+    return ScanResult(view, following, order_picked)
 
 
 def pack(

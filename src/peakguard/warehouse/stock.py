@@ -12,10 +12,11 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
@@ -52,12 +53,25 @@ _TAKE_FREE = (
     )
     .values(on_hand=_BAL.c.on_hand - bindparam("b_qty"))
 )
-_ADD = (
-    update(_BAL)
-    .where(_BAL.c.sku_id == bindparam("b_sku"), _BAL.c.place == bindparam("b_place"))
-    .values(on_hand=_BAL.c.on_hand + bindparam("b_qty"))
-)
 _APPEND = insert(_MOVE)
+
+
+def _upsert(insert_for: Any) -> Any:
+    stmt = insert_for(_BAL).values(
+        client_id=bindparam("b_client"),
+        sku_id=bindparam("b_sku"),
+        place=bindparam("b_place"),
+        location_id=bindparam("b_loc"),
+        on_hand=bindparam("b_qty"),
+        reserved=0,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_BAL.c.sku_id, _BAL.c.place],
+        set_={"on_hand": _BAL.c.on_hand + stmt.excluded.on_hand},
+    )
+
+
+_UPSERT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
 
 
 def move(
@@ -104,29 +118,19 @@ def move(
 
 
 def _put(session: Session, client_id: int, sku_id: int, place: str, quantity: int) -> None:
-    def add() -> int:
-        result = session.execute(_ADD, {"b_sku": sku_id, "b_place": place, "b_qty": quantity})
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-    if add():
-        return
-    location_id = int(place[4:]) if place.startswith("loc:") else None
-    try:
-        with session.begin_nested():
-            session.add(
-                StockBalance(
-                    client_id=client_id,
-                    sku_id=sku_id,
-                    place=place,
-                    location_id=location_id,
-                    on_hand=quantity,
-                    reserved=0,
-                )
-            )
-    except IntegrityError:
-        # Another transaction created the row between our update and our insert.
-        if not add():
-            raise
+    """Add to a place's balance, making the row if it is the first stock there: one
+    ``INSERT .. ON CONFLICT DO UPDATE`` on both databases, so two transactions that both find
+    no row cannot both insert one (the unique (sku, place) decides), and no savepoint."""
+    session.execute(
+        _UPSERT[session.get_bind().dialect.name],
+        {
+            "b_client": client_id,
+            "b_sku": sku_id,
+            "b_place": place,
+            "b_loc": int(place[4:]) if place.startswith("loc:") else None,
+            "b_qty": quantity,
+        },
+    )
 
 
 def reserve(session: Session, balance_id: int, quantity: int) -> bool:
