@@ -19,6 +19,7 @@ from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import load_plan
 from peakguard.web import timeline
 from peakguard.web.errors import TITLES
+from peakguard.web.routes_printers import STATUSES as PRINT_STATUSES
 from peakguard.web.templating import NAV, STATUS_LABELS, TEMPLATES
 from tests.conftest import ADMIN
 
@@ -80,6 +81,7 @@ def dynamic_msgids() -> set[str]:
         | set(STATUSES)
         | set(NOTIFY_STATUSES)
         | set(ORDER_STATUSES)
+        | set(PRINT_STATUSES)
         | {label for _p, label, _perm in NAV}
         | set(timeline.EVENTS.values())
         | set(TITLES.values())

@@ -70,6 +70,7 @@ def _routers() -> list[APIRouter]:
     from peakguard.monitor.api import router as monitor_router
     from peakguard.notify.api import router as notify_router
     from peakguard.plan.api import router as plan_router
+    from peakguard.printing.api import router as printing_router
     from peakguard.readiness.api import router as readiness_router
     from peakguard.roster.api import router as roster_router
     from peakguard.warehouse.api import router as warehouse_router
@@ -84,6 +85,7 @@ def _routers() -> list[APIRouter]:
         monitor_router,
         compensation_router,
         readiness_router,
+        printing_router,
         warehouse_router,
         web_router,
     ]

@@ -1,5 +1,5 @@
 """Periodic jobs that ``peakguard serve`` runs inside its process (embedded deployment):
-detection, the deadline ticker, notification delivery, and whatever other domains register. Each job is a plain function of the database and the time, so the same work runs
+detection, the deadline ticker, notification delivery, the print queue, and whatever other domains register. Each job is a plain function of the database and the time, so the same work runs
 one-shot from the CLI (``peakguard tick --at``) and in tests with a frozen clock.
 """
 
@@ -25,6 +25,7 @@ def jobs() -> list[tuple[str, Job]]:
     from peakguard.incidents.service import tick_job
     from peakguard.monitor.service import detection_job
     from peakguard.notify.delivery import delivery_job
+    from peakguard.printing.dispatch import printing_job
     from peakguard.readiness.jobs import readiness_job
 
     return [
@@ -32,6 +33,7 @@ def jobs() -> list[tuple[str, Job]]:
         ("deadlines", tick_job),
         ("readiness", readiness_job),
         ("notifications", delivery_job),
+        ("printing", printing_job),
     ]
 
 

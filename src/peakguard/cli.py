@@ -16,6 +16,7 @@ from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
 from peakguard.notify.cli import app as notify_app
 from peakguard.plan.cli import app as plan_app
+from peakguard.printing.cli import app as printing_app
 from peakguard.readiness.cli import register as register_readiness
 from peakguard.roster.cli import app as roster_app
 from peakguard.serve_cli import register as register_serve
@@ -33,6 +34,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(roster_app, name="roster")
 app.add_typer(compensation_app, name="compensation")
 app.add_typer(notify_app, name="notify")
+app.add_typer(printing_app, name="print")
 register_auth(app)
 register_incidents(app)
 register_monitor(app)

@@ -7,6 +7,7 @@ from peakguard.compensation import models as compensation_models
 from peakguard.incidents import models as incident_models
 from peakguard.monitor import models as monitor_models
 from peakguard.notify import models as notify_models
+from peakguard.printing import models as printing_models
 from peakguard.readiness import models as readiness_models
 from peakguard.roster import models as roster_models
 from peakguard.warehouse import models as warehouse_models
@@ -18,6 +19,7 @@ __all__ = [
     "incident_models",
     "monitor_models",
     "notify_models",
+    "printing_models",
     "readiness_models",
     "roster_models",
     "warehouse_models",

@@ -95,6 +95,7 @@ PAGES = [
     "/admin/plan",
     "/admin/roster",
     "/admin/notifications",
+    "/admin/printers",
     "/admin/users",
     "/account",
 ]
@@ -111,6 +112,11 @@ def test_every_page_fits_the_screen(browser, server, viewport):
     )
     incident_id = r.json()["id"]
     httpx.post(server.url + "/api/v1/readiness/items/init", headers={"Authorization": f"Bearer {token}"})
+    httpx.post(
+        server.url + "/api/v1/printing/printers",
+        json={"queue": f"pack-line-{viewport['width']}", "name": "打包线 1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     page = log_in(browser, server, name, viewport)
     for path in PAGES:
         page.goto(server.url + path.format(id=incident_id))

@@ -31,6 +31,8 @@ class Perm(StrEnum):
     WAREHOUSE_CLIENT = "warehouse:client"
     READINESS_READ = "readiness:read"
     READINESS_WRITE = "readiness:write"
+    PRINTING = "printing:use"
+    """Queue labels and waybills, and switch printers (S1.6: a member moves to a spare)."""
 
 
 _EMERGENCY_GROUP = {
@@ -42,6 +44,7 @@ _EMERGENCY_GROUP = {
     Perm.EVENTS_WRITE,
     Perm.READINESS_READ,
     Perm.READINESS_WRITE,
+    Perm.PRINTING,
 }
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -50,7 +53,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.DEPUTY: frozenset(_EMERGENCY_GROUP),
     Role.MEMBER: frozenset(_EMERGENCY_GROUP),
     Role.WAREHOUSE: frozenset(
-        {Perm.WAREHOUSE_OPERATE, Perm.INCIDENTS_READ, Perm.PLAN_READ, Perm.READINESS_READ}
+        {Perm.WAREHOUSE_OPERATE, Perm.INCIDENTS_READ, Perm.PLAN_READ, Perm.READINESS_READ, Perm.PRINTING}
     ),
     Role.CLIENT: frozenset({Perm.WAREHOUSE_CLIENT}),
     Role.VIEWER: frozenset({Perm.INCIDENTS_READ, Perm.PLAN_READ, Perm.ROSTER_READ, Perm.READINESS_READ}),

@@ -13,6 +13,7 @@ from peakguard.web import (
     routes_incident,
     routes_notifications,
     routes_portal,
+    routes_printers,
     routes_readiness,
     routes_scan,
     routes_warroom,
@@ -28,6 +29,7 @@ for module in (
     routes_readiness,
     routes_admin,
     routes_notifications,
+    routes_printers,
     routes_scan,
     routes_portal,
 ):

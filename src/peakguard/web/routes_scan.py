@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
@@ -21,7 +22,9 @@ from peakguard.deps import get_now, get_session
 from peakguard.errors import DomainError
 from peakguard.i18n import gettext
 from peakguard.plan.service import current_plan
+from peakguard.printing import documents
 from peakguard.warehouse import inbound, outbound, picking
+from peakguard.warehouse.models import Package
 from peakguard.web.errors import page_message
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import render
@@ -292,5 +295,34 @@ def pack_scan(
                 tracking=package.tracking_no,
             ),
         )
+    lines = outbound.order_lines(session, order.id)
+    return _show(request, viewer, "pack", order=order, lines=lines, answer=answer, package=package)
+
+
+@router.post("/scan/pack/{order_id}/print", dependencies=[CSRF])
+def print_waybill(
+    request: Request,
+    order_id: int,
+    viewer: Viewer = Depends(page_user(Perm.PRINTING)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    """Send the packed order's waybill to the least-loaded healthy printer (S1.6); a second
+    press answers the job already queued rather than printing a second label."""
+    queued, answer = _try(
+        session,
+        viewer,
+        lambda: documents.print_document(session, viewer.actor, now, current_plan(), "waybill", order_id),
+    )
+    if queued is not None:
+        job, created = queued
+        if created:
+            text = gettext(viewer.lang, "✓ Waybill sent to the printer (job {job})", job=job.id)
+        else:
+            status = gettext(viewer.lang, job.status)
+            text = gettext(viewer.lang, "Already queued: job {job}, {status}", job=job.id, status=status)
+        answer = Answer(True, text)
+    order = outbound.get_order(session, viewer.actor, order_id)
+    package = session.scalar(select(Package).where(Package.order_id == order.id))
     lines = outbound.order_lines(session, order.id)
     return _show(request, viewer, "pack", order=order, lines=lines, answer=answer, package=package)

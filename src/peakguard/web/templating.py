@@ -33,6 +33,7 @@ NAV: list[tuple[str, str, Perm]] = [
     ("/admin/plan", "Plan", Perm.PLAN_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
     ("/admin/notifications", "Notifications", Perm.ROSTER_READ),
+    ("/admin/printers", "Printers", Perm.PRINTING),
     ("/admin/users", "Users", Perm.USERS_MANAGE),
     ("/scan", "Scanner", Perm.WAREHOUSE_OPERATE),
     ("/portal", "Client portal", Perm.WAREHOUSE_CLIENT),

@@ -1,0 +1,102 @@
+"""The printers page (S1.6): every printer with its health in colour (green working, red
+failed, grey switched off) and its load, switches to take one out of use or back, a form to
+add a CUPS queue, and the print queue with each job's status and where it went."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from peakguard.auth.roles import Perm
+from peakguard.deps import get_now, get_session
+from peakguard.printing import ipp, service
+from peakguard.web.actions import attempt
+from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PRINTING = Depends(page_user(Perm.PRINTING))
+STATUSES = ("queued", "sending", "sent", "printed", "cancelled")
+BACK = "/admin/printers"
+
+
+@router.get("/admin/printers")
+def printers_page(
+    request: Request,
+    status: str | None = None,
+    viewer: Viewer = PRINTING,
+    session: Session = Depends(get_session),
+) -> Response:
+    chosen = status if status in STATUSES else None
+    printers = service.list_printers(session)
+    return render(
+        request,
+        "admin_printers.html",
+        viewer,
+        printers=printers,
+        names={p.id: p.name for p in printers},
+        held=service.loads(session),
+        counts=service.by_status(session),
+        jobs=service.list_jobs(session, chosen, 200),
+        statuses=STATUSES,
+        chosen=chosen,
+    )
+
+
+@router.post("/admin/printers", dependencies=[CSRF])
+def add_printer(
+    request: Request,
+    queue: str = Form(""),
+    name: str = Form(""),
+    viewer: Viewer = PRINTING,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.add_printer(session, viewer.actor, now, queue, name),
+        "Printer added: it is checked within a second",
+        BACK,
+    )
+
+
+@router.post("/admin/printers/{printer_id}/switch", dependencies=[CSRF])
+def switch(
+    request: Request,
+    printer_id: int,
+    enabled: bool = Form(...),
+    viewer: Viewer = PRINTING,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    def flip() -> object:
+        return service.set_enabled(session, viewer.actor, now, printer_id, enabled)
+
+    if enabled:
+        return attempt(request, session, viewer, flip, "Printer in use", BACK)
+    return attempt(
+        request, session, viewer, flip, "Printer out of use: its waiting jobs move to another", BACK
+    )
+
+
+@router.post("/admin/printers/jobs/{job_id}/cancel", dependencies=[CSRF])
+def cancel(
+    request: Request,
+    job_id: int,
+    viewer: Viewer = PRINTING,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.cancel_job(session, viewer.actor, now, job_id, ipp.CupsClient()),
+        "Print job cancelled",
+        BACK,
+    )
