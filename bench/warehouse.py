@@ -150,7 +150,8 @@ async def drive(
     base: str, token: str, tasks: list[Task], scanners: int, scans: int, pace: float
 ) -> tuple[list[float], float]:
     """``scanners`` pickers share the task list; each claims the next task and scans its units
-    one by one, ``pace`` seconds apart (0: back to back, the server's limit). Returns every
+    one by one, ``pace`` seconds apart (0: back to back, the server's limit; paced pickers start
+    spread over one pace, as people on a floor do, not all in the same instant). Returns every
     scan's latency and the wall time."""
     queue: asyncio.Queue[Task] = asyncio.Queue()
     for task in tasks:
@@ -158,7 +159,9 @@ async def drive(
     latencies: list[float] = []
     left = [scans]
 
-    async def picker() -> None:
+    async def picker(number: int) -> None:
+        if pace:  # people do not start in the same millisecond: spread the first scans over a pace
+            await asyncio.sleep(pace * number / scanners)
         async with httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as http:
@@ -180,7 +183,7 @@ async def drive(
                         await asyncio.sleep(pace)
 
     start = time.perf_counter()
-    await asyncio.gather(*(picker() for _ in range(scanners)))
+    await asyncio.gather(*(picker(n) for n in range(scanners)))
     return latencies, time.perf_counter() - start
 
 
