@@ -14,11 +14,13 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
 from peakguard.auth.roles import Role
+from peakguard.compensation.service import METHODS as COMPENSATION_METHODS
 from peakguard.i18n import LOCALES, catalog
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import load_plan
 from peakguard.web import timeline
 from peakguard.web.errors import TITLES
+from peakguard.web.routes_compensation import STATUSES as COMPENSATION_STATUSES
 from peakguard.web.routes_printers import STATUSES as PRINT_STATUSES
 from peakguard.web.templating import NAV, STATUS_LABELS, TEMPLATES
 from tests.conftest import ADMIN
@@ -82,6 +84,9 @@ def dynamic_msgids() -> set[str]:
         | set(NOTIFY_STATUSES)
         | set(ORDER_STATUSES)
         | set(PRINT_STATUSES)
+        | set(COMPENSATION_STATUSES)
+        | set(COMPENSATION_METHODS)
+        | {"manual"}
         | {label for _p, label, _perm in NAV}
         | set(timeline.EVENTS.values())
         | set(TITLES.values())

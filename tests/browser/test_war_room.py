@@ -92,6 +92,7 @@ PAGES = [
     "/war-room",
     "/incidents/{id}",
     "/readiness",
+    "/compensation",
     "/admin/plan",
     "/admin/roster",
     "/admin/notifications",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -43,7 +42,7 @@ def add(order_id: str, shop: str = typer.Option(...), amount: str | None = typer
             SystemClock().now(),
             order_id=order_id,
             shop=shop,
-            order_amount=Decimal(amount) if amount else None,
+            order_amount=service.parse_money("amount", amount) if amount else None,
         )
         console.print(f"registered #{e.id} {e.order_id}")
 

@@ -96,7 +96,7 @@ def set_terms(
         raise Conflict(f"compensation {entry_id} is already paid")
     if method not in METHODS:
         raise InvalidInput("method", f"one of {', '.join(METHODS)}")
-    value = _money(amount)
+    value = parse_money("amount", amount)
     if entry.order_amount is not None and value > entry.order_amount:
         raise InvalidInput("amount", f"more than the order's {entry.order_amount}")
     entry.method, entry.amount = method, value
@@ -164,11 +164,12 @@ def export_csv(session: Session) -> str:
     return out.getvalue()
 
 
-def _money(value: str | Decimal) -> Decimal:
+def parse_money(field: str, value: str | Decimal) -> Decimal:
+    """An amount of money typed by a person (a form, the CLI): more than 0, to the fen."""
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value).strip()).quantize(Decimal("0.01"))
     except InvalidOperation as exc:
-        raise InvalidInput("amount", f"not an amount of money: {value!r}") from exc
-    if amount <= 0:
-        raise InvalidInput("amount", "must be more than 0")
+        raise InvalidInput(field, f"not an amount of money: {value!r}") from exc
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput(field, "must be more than 0")
     return amount

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from peakguard.web import (
     routes_admin,
     routes_auth,
+    routes_compensation,
     routes_incident,
     routes_notifications,
     routes_portal,
@@ -27,6 +28,7 @@ for module in (
     routes_warroom,
     routes_incident,
     routes_readiness,
+    routes_compensation,
     routes_admin,
     routes_notifications,
     routes_printers,

@@ -30,6 +30,7 @@ env = Environment(
 NAV: list[tuple[str, str, Perm]] = [
     ("/war-room", "War room", Perm.INCIDENTS_READ),
     ("/readiness", "Readiness", Perm.READINESS_READ),
+    ("/compensation", "Compensation", Perm.INCIDENTS_READ),
     ("/admin/plan", "Plan", Perm.PLAN_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
     ("/admin/notifications", "Notifications", Perm.ROSTER_READ),

@@ -1,0 +1,121 @@
+"""The coupon compensation register page (S1.5): every affected order, from the detector or
+entered by hand, with its status in colour (registered yellow, paid green), the agreed method
+and amount, the totals at a glance, and the export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from peakguard.auth.roles import Perm
+from peakguard.compensation import service
+from peakguard.compensation.models import CompensationEntry
+from peakguard.deps import get_now, get_session
+from peakguard.web.actions import attempt
+from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+READ = Depends(page_user(Perm.INCIDENTS_READ))
+WRITE = Depends(page_user(Perm.INCIDENTS_WRITE))
+STATUSES = ("registered", "paid")
+BACK = "/compensation"
+
+
+@dataclass(frozen=True)
+class Totals:
+    orders: int
+    paid: int
+    agreed: Decimal
+    paid_out: Decimal
+
+
+def totals(entries: list[CompensationEntry]) -> Totals:
+    return Totals(
+        orders=len(entries),
+        paid=sum(1 for e in entries if e.status == "paid"),
+        agreed=sum((e.amount or Decimal(0) for e in entries), Decimal(0)),
+        paid_out=sum((e.amount or Decimal(0) for e in entries if e.status == "paid"), Decimal(0)),
+    )
+
+
+@router.get("/compensation")
+def register_page(
+    request: Request,
+    status: str | None = None,
+    viewer: Viewer = READ,
+    session: Session = Depends(get_session),
+) -> Response:
+    chosen = status if status in STATUSES else None
+    everything = service.entries(session)
+    return render(
+        request,
+        "compensation.html",
+        viewer,
+        entries=[e for e in everything if chosen is None or e.status == chosen],
+        totals=totals(everything),
+        statuses=STATUSES,
+        chosen=chosen,
+        methods=service.METHODS,
+        can_write=viewer.can(Perm.INCIDENTS_WRITE),
+    )
+
+
+@router.post("/compensation", dependencies=[CSRF])
+def add_entry(
+    request: Request,
+    order_id: str = Form(""),
+    shop: str = Form(""),
+    order_amount: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    def add() -> object:
+        amount = service.parse_money("order_amount", order_amount) if order_amount.strip() else None
+        return service.add(session, viewer.actor, now, order_id=order_id, shop=shop, order_amount=amount)
+
+    return attempt(request, session, viewer, add, "Order added to the register", BACK)
+
+
+@router.post("/compensation/{entry_id}/terms", dependencies=[CSRF])
+def set_terms(
+    request: Request,
+    entry_id: int,
+    method: str = Form(""),
+    amount: str = Form(""),
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.set_terms(session, viewer.actor, now, entry_id, method=method, amount=amount),
+        "Compensation agreed",
+        BACK,
+    )
+
+
+@router.post("/compensation/{entry_id}/paid", dependencies=[CSRF])
+def mark_paid(
+    request: Request,
+    entry_id: int,
+    viewer: Viewer = WRITE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: service.mark_paid(session, viewer.actor, now, entry_id),
+        "Marked paid",
+        BACK,
+    )
