@@ -43,7 +43,7 @@ def dispatch(
                 job, printer = session.get_one(PrintJob, job_id), session.get_one(Printer, printer_id)
                 service.send(session, now, plan, cups, job, printer, result)
     with db.transaction() as session:
-        result.waiting = service.waiting(session)
+        result.waiting = service.by_status(session).get("queued", 0)
     return result
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -202,13 +203,13 @@ def _mark(
     now: datetime,
     plan: Plan,
     printer: Printer,
-    info: dict[str, object] | None,
+    info: dict[str, Any] | None,
     failure: str | None,
     result: RoundResult,
 ) -> None:
     printer.checked_at = now
-    printer.queued = int(str(info["queued"])) if info else 0
-    printer.state_message = (failure or str(info["message"] if info else ""))[:300]
+    printer.queued = int(info["queued"]) if info else 0
+    printer.state_message = (failure or (info["message"] if info else ""))[:300]
     printer.healthy = failure is None
     if failure is None:
         printer.failed_at = None
@@ -336,10 +337,6 @@ def send(
     job.status = "sent"
     _attempt(session, now, job, "sent")
     result.sent += 1
-
-
-def waiting(session: Session) -> int:
-    return int(session.scalar(select(func.count()).where(PrintJob.status == "queued")) or 0)
 
 
 def _printed(session: Session, now: datetime, job: PrintJob, result: RoundResult) -> None:
