@@ -108,7 +108,7 @@ def _latest_one_by_one(rows):
 
 @pytest.mark.parametrize("batch", [1, 3, 50, 10_000])
 def test_folding_micro_batches_equals_replaying_scan_by_scan(plan, batch):
-    """S3.3: the vectorised fold keeps exactly the scan a one-by-one replay keeps, ties in time
+    """S3.3: the compiled fold keeps exactly the scan a one-by-one replay keeps, ties in time
     included (the later row wins, within a batch and against the checkpoint), whatever the
     batch size; and the signals equal those of the whole set at once."""
     rng = random.Random(batch)
@@ -142,6 +142,34 @@ def test_folding_micro_batches_equals_replaying_scan_by_scan(plan, batch):
     as_of = T0 + timedelta(hours=20)
     assert checkpoint.signals(as_of, plan) == parcel_signals(scans_frame(rows), as_of, plan)
     assert len(checkpoint) == 40
+
+
+def test_signal_ids_are_longest_silent_first_and_equal_times_by_id(plan):
+    """The first ids an incident shows (S3.3 handling: chase the oldest first) are the parcels
+    silent longest; parcels silent since the same moment come in id order, whatever order the
+    scans arrived in."""
+    rows = [
+        scan("P3", T0),
+        scan("P1", T0 + timedelta(hours=1)),
+        scan("P2", T0),
+        scan("P0", T0 + timedelta(hours=2)),
+        scan("P9", T0 - timedelta(hours=1), area="FZ-02"),
+    ]
+    for order in (rows, rows[::-1]):
+        found = {s.scope: s.ids for s in parcel_signals(order, T0 + timedelta(hours=15), plan)}
+        assert found == {"FZ-01": ("P2", "P3", "P1", "P0"), "FZ-02": ("P9",)}
+
+
+def test_signal_ids_order_on_many_ties(plan):
+    rng = random.Random(7)
+    rows = [
+        scan(f"P{i}", T0 + timedelta(minutes=rng.randrange(5)), area=f"A{rng.randrange(3)}")
+        for i in range(300)
+    ]
+    rng.shuffle(rows)
+    for signal in parcel_signals(rows, T0 + timedelta(hours=13), plan):
+        expected = sorted((ts, pid) for pid, ts, _, area, _, _ in rows if area == signal.scope)
+        assert signal.ids == tuple(pid for _, pid in expected)
 
 
 def _ndjson(path, rows):

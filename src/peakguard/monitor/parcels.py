@@ -1,4 +1,4 @@
-"""Parcel detectors (S3.3), vectorised with NumPy over a per-parcel checkpoint of latest scans.
+"""Parcel detectors (S3.3) over a per-parcel checkpoint of latest scans, in micro-batches.
 
 At evaluation time ``as_of`` each parcel is in at most one state, judged on its latest scan
 (a later row wins a tie in time), first match wins:
@@ -13,16 +13,20 @@ A delivered parcel is in none of them (silence after delivery is normal), and ne
 parcel whose latest scan is a Level 1 exception (``robbed``, ``withheld``, ``prohibited``):
 those are counted per *site* for their own Level 1 kind, at once. States are counted per area
 of the latest scan, and the level of each count is the plan's (``plan.service.level_for``).
+A signal lists its parcels longest silent first.
 
-Why arrays and codes: parcel ids, areas and sites are interned to dense integers once, when a
-scan arrives (:class:`Names`), and the checkpoint keeps one slot per parcel code
-(:class:`ParcelCheckpoint`). Folding a micro-batch into it is two scatter-max passes over
-integer arrays, with no sort, no group-by and no string hashing; classifying is a handful of
-array comparisons over the parcels. Strings come back only for the parcels a signal names.
+Why codes and compiled loops: parcel ids, areas and sites are interned to dense integers once,
+when a scan arrives (:class:`Names`), and the checkpoint keeps one slot per parcel code
+(:class:`ParcelCheckpoint`). Folding a micro-batch in and classifying the parcels are each one
+pass of a small loop compiled with Numba over those integer arrays: each scan touches its
+parcel's slot once, where NumPy array passes (scatter-max, gather, tie-break, a scatter per
+column) touched the randomly placed slots eight times, which is what bounded them. Strings come
+back only for the parcels a signal names.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +35,7 @@ from typing import Any, get_args
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from numba import njit
 
 from peakguard.monitor.events import ExceptionKind, ScanStatus
 from peakguard.monitor.signals import Signal
@@ -74,8 +79,8 @@ def to_us(ts: datetime) -> int:
 
 class Interner:
     """Strings to dense codes, first seen first, and back. ``series`` mirrors ``names`` as one
-    Arrow string column, so a signal's ids come back with one gather that makes fresh, adjacent
-    Python strings (cheap to sort) instead of chasing objects scattered over the heap."""
+    Arrow string column, so a signal's ids come back with one gather that makes fresh Python
+    strings, quicker than chasing the interned objects scattered over the heap."""
 
     __slots__ = ("_series", "index", "names")
 
@@ -204,7 +209,6 @@ class ParcelCheckpoint:
         self.area: npt.NDArray[np.int32] = np.empty(0, np.int32)
         self.site: npt.NDArray[np.int32] = np.empty(0, np.int32)
         self.exception: npt.NDArray[np.int8] = np.empty(0, np.int8)
-        self._last: IntArray = np.empty(0, np.int64)  # scratch for update, all -1 between calls
 
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[Any]]) -> ParcelCheckpoint:
@@ -221,77 +225,55 @@ class ParcelCheckpoint:
 
     def update(self, scans: ScanColumns) -> None:
         """Fold a batch in: per parcel, the scan with the greatest time wins, and among equal
-        times the later row (a batch row also wins a tie against the checkpoint), exactly as
-        replaying the rows one by one with ``if ts >= latest.ts: latest = row`` would."""
+        times the later row (a batch row also wins a tie against the checkpoint)."""
         if not len(scans):
             return
         self._reserve(len(self.names.parcels))
-        code, ts = scans.parcel, scans.ts
-        np.maximum.at(self.ts, code, ts)
-        tied = np.flatnonzero(ts == self.ts[code])  # rows that hold their parcel's new maximum
-        tied_code = code[tied]
-        np.maximum.at(self._last, tied_code, tied)
-        winners = tied[self._last[tied_code] == tied]  # the last of them, one per parcel
-        self._last[tied_code] = -1
-        target = code[winners]
-        self.status[target] = scans.status[winners]
-        self.area[target] = scans.area[winners]
-        self.site[target] = scans.site[winners]
-        self.exception[target] = scans.exception[winners]
+        _fold(
+            self.ts, self.status, self.area, self.site, self.exception,
+            scans.parcel, scans.ts, scans.status, scans.area, scans.site, scans.exception,
+        )  # fmt: skip
 
     def signals(self, as_of: datetime, plan: Plan) -> list[Signal]:
-        """Every (kind, area or site) with at least one parcel in that state, with its level."""
+        """Every (kind, area or site) with at least one parcel in that state, with its level.
+        A signal's ids are its parcels longest silent first (equal times by id): the first ids
+        an incident shows are the ones to chase first."""
         n = len(self.names.parcels)
         if n == 0:
             return []
         p = plan.detection
         l1_kinds = sorted(set(p.l1_exceptions.values()) - set(STATES))
         kinds = (*STATES, *l1_kinds)
-        l1_of = np.full(len(EXCEPTIONS), -1, dtype=np.int8)
+        l1_state = np.full(len(EXCEPTIONS), -1, dtype=np.int64)
         for name, kind in p.l1_exceptions.items():
             if name in EXCEPTION_CODE:
-                l1_of[EXCEPTION_CODE[name]] = kinds.index(kind)
-        ts, status, exception = self.ts[:n], self.status[:n], self.exception[:n]
-        seen = ts != NEVER
-        age = to_us(as_of) - np.where(seen, ts, to_us(as_of))
-        l1 = l1_of[exception]
-        state = np.select(
-            [
-                ~seen | (status == DELIVERED),
-                l1 >= 0,
-                (exception == LOST_EXCEPTION) | (age >= timedelta(hours=p.lost_after_hours) // MICROSECOND),
-                (status == HUB_DEPARTED) & (age > timedelta(hours=p.transit_timeout_hours) // MICROSECOND),
-                age > timedelta(hours=p.stuck_after_hours) // MICROSECOND,
-            ],
-            [-1, l1, 0, 1, 2],
-            default=-1,
-        )
-        site_kind = np.array([kind in p.l1_exceptions.values() for kind in kinds])
-        hit = np.flatnonzero(state >= 0)
+                l1_state[EXCEPTION_CODE[name]] = kinds.index(kind)
+        site_scoped = np.array([kind in p.l1_exceptions.values() for kind in kinds])
+        width = max(len(self.names.areas), len(self.names.sites))
+        group = _groups(
+            self.ts[:n], self.status[:n], self.exception[:n], self.area[:n], self.site[:n],
+            l1_state, site_scoped, to_us(as_of), width,
+            _us(p.lost_after_hours), _us(p.transit_timeout_hours), _us(p.stuck_after_hours),
+        )  # fmt: skip
+        hit = np.flatnonzero(group >= 0)
         if not hit.size:
             return []
-        hit_state = state[hit]
-        width = max(len(self.names.areas), len(self.names.sites))
-        scope = np.where(site_kind[hit_state], self.site[hit], self.area[hit]).astype(np.int64)
-        key = hit_state.astype(np.int64) * width + scope
-        order = np.argsort(key, kind="stable")
-        key, hit = key[order], hit[order]
-        ids = self.names.parcels.take(hit)
-        starts = np.flatnonzero(np.diff(key, prepend=-1)).tolist()
+        hit = hit[_by_group_then_time(group[hit], self.ts[hit])]
+        hit_group, hit_ts = group[hit], self.ts[hit]
+        starts = np.flatnonzero(np.diff(hit_group, prepend=-1)).tolist()
+        stops = [*starts[1:], len(hit)]
+        tied_with_next = (hit_group[1:] == hit_group[:-1]) & (hit_ts[1:] == hit_ts[:-1])
+        runs = _id_runs(self.names.parcels, hit, tied_with_next, zip(starts, stops, strict=True))
+        levels: dict[tuple[str, int], str] = {}
         out = []
-        for start, stop, group in zip(starts, [*starts[1:], len(key)], key[starts].tolist(), strict=True):
-            kind = kinds[group // width]
-            scopes = self.names.sites if site_kind[group // width] else self.names.areas
-            count = stop - start
-            out.append(
-                Signal(
-                    kind=kind,
-                    scope=scopes.names[group % width],
-                    count=count,
-                    level=level_for(plan, kind, count),
-                    ids=tuple(sorted(ids[start:stop])),
-                )
+        for ids, g in zip(runs, hit_group[starts].tolist(), strict=True):
+            kind = kinds[g // width]
+            scopes = self.names.sites if site_scoped[g // width] else self.names.areas
+            count = len(ids)
+            level = levels.get((kind, count)) or levels.setdefault(
+                (kind, count), level_for(plan, kind, count)
             )
+            out.append(Signal(kind=kind, scope=scopes.names[g % width], count=count, level=level, ids=ids))
         out.sort(key=lambda s: (s.kind, s.scope))
         return out
 
@@ -305,7 +287,118 @@ class ParcelCheckpoint:
         self.area = np.concatenate([self.area, np.zeros(size - old, np.int32)])
         self.site = np.concatenate([self.site, np.zeros(size - old, np.int32)])
         self.exception = np.concatenate([self.exception, np.zeros(size - old, np.int8)])
-        self._last = np.concatenate([self._last, np.full(size - old, -1, np.int64)])
+
+
+def _id_runs(
+    parcels: Interner, hit: IntArray, tied_with_next: npt.NDArray[np.bool_], bounds: Iterable[tuple[int, int]]
+) -> list[tuple[str, ...]]:
+    """The ids of ``hit`` (parcel codes in signal order), cut into one tuple per ``(start, stop)``.
+
+    Built with the cyclic garbage collector held off, and the whole-list intermediates dropped
+    before it resumes: these objects make no cycles, and a young-generation pass that found the
+    half-million-id list alive would walk every id (a fifth of the classify time at 5 million
+    scans). The one pass still due walks the tuples once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        in_order = parcels.take(hit)
+        _sort_ties_by_id(in_order, tied_with_next)
+        whole = tuple(in_order)
+        del in_order
+        return [whole[start:stop] for start, stop in bounds]
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _us(hours: float) -> int:
+    return timedelta(hours=hours) // MICROSECOND
+
+
+@njit(cache=True, nogil=True)
+def _fold(
+    latest_ts,
+    latest_status,
+    latest_area,
+    latest_site,
+    latest_exception,
+    parcel,
+    ts,
+    status,
+    area,
+    site,
+    exception,
+):
+    """The rule itself, ``if ts >= latest.ts: latest = row``, replayed row by row in compiled
+    code: one read and one write of the parcel's slot per scan, where array passes (scatter-max,
+    gather, tie-break, four scatters) touched the scattered slots eight times."""
+    for i in range(parcel.shape[0]):
+        code = parcel[i]
+        if ts[i] >= latest_ts[code]:
+            latest_ts[code] = ts[i]
+            latest_status[code] = status[i]
+            latest_area[code] = area[i]
+            latest_site[code] = site[i]
+            latest_exception[code] = exception[i]
+
+
+@njit(cache=True, nogil=True)
+def _groups(
+    ts,
+    status,
+    exception,
+    area,
+    site,
+    l1_state,
+    site_scoped,
+    now,
+    width,
+    lost_after,
+    transit_timeout,
+    stuck_after,
+):
+    """Each parcel's group, ``state * width + area or site code``, or -1 when it is in no state
+    (the module docstring's rules, first match wins)."""
+    out = np.full(ts.shape[0], -1, np.int64)
+    for i in range(ts.shape[0]):
+        if ts[i] == NEVER or status[i] == DELIVERED:
+            continue
+        age = now - ts[i]
+        state = l1_state[exception[i]]
+        if state < 0:
+            if exception[i] == LOST_EXCEPTION or age >= lost_after:
+                state = 0
+            elif status[i] == HUB_DEPARTED and age > transit_timeout:
+                state = 1
+            elif age > stuck_after:
+                state = 2
+            else:
+                continue
+        out[i] = state * width + (site[i] if site_scoped[state] else area[i])
+    return out
+
+
+def _by_group_then_time(group: IntArray, ts: IntArray) -> IntArray:
+    """The order of parcels by group, then time. One sort of a combined key when group and time
+    fit in 63 bits together (they do unless the times span centuries); ties in both are left to
+    :func:`_sort_ties_by_id`."""
+    first = int(ts.min())
+    span = int(ts.max()) - first + 1
+    if (int(group.max()) + 1) * span < 2**63:
+        return np.argsort(group * span + (ts - first))
+    return np.lexsort((ts, group))
+
+
+def _sort_ties_by_id(ids: list[str], tied_with_next: npt.NDArray[np.bool_]) -> None:
+    """Sort, in place, each run of ids whose parcels share group and time, so the order never
+    depends on how the numeric sort broke the tie."""
+    tied = np.flatnonzero(tied_with_next)
+    if not tied.size:
+        return
+    run_starts = tied[np.diff(tied, prepend=-2) != 1].tolist()
+    run_stops = (tied[np.diff(tied, append=len(ids)) != 1] + 2).tolist()
+    for start, stop in zip(run_starts, run_stops, strict=True):
+        ids[start:stop] = sorted(ids[start:stop])
 
 
 def parcel_signals(
