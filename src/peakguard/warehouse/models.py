@@ -13,6 +13,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -283,7 +284,10 @@ class PickTask(Base):
     reserved the stock), released to pickers by a wave, confirmed by scans (S2.9)."""
 
     __tablename__ = "wh_pick_tasks"
-    __table_args__ = (CheckConstraint("picked >= 0 AND picked <= quantity", name="picked_range"),)
+    __table_args__ = (
+        CheckConstraint("picked >= 0 AND picked <= quantity", name="picked_range"),
+        Index("ix_wh_pick_tasks_walk", "wave_id", "status", "walk_rank"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("wh_orders.id"), index=True)
@@ -295,6 +299,10 @@ class PickTask(Base):
     wave_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(12), default="allocated")
     """allocated -> open (in a wave) -> done."""
+    walk_rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The task's place in its wave's walking order (location code, then id), fixed when the
+    wave is released, so a picker's next task is one index lookup, not a sort of the whole wave
+    on every scan (S2.9)."""
 
 
 class Package(Base):

@@ -172,18 +172,27 @@ def create_wave(session: Session, actor: Actor, now: datetime, order_ids: list[i
         order.wave_id = wave.id
         order.status = "picking"
     session.execute(update(PickTask).where(PickTask.order_id.in_(ids)).values(wave_id=wave.id, status="open"))
+    walk = session.scalars(
+        select(PickTask.id)
+        .join(Location, Location.id == PickTask.location_id)
+        .where(PickTask.wave_id == wave.id)
+        .order_by(Location.code, PickTask.id)
+    ).all()
+    session.execute(
+        update(PickTask), [{"id": task_id, "walk_rank": rank} for rank, task_id in enumerate(walk)]
+    )
     record(session, actor, "warehouse.wave.create", "wh_wave", wave.id, now, orders=ids)
     return wave
 
 
 def wave_tasks(session: Session, wave_id: int) -> list[tuple[PickTask, Location, Sku]]:
-    """The wave's tasks in walking order (by location code)."""
+    """The wave's tasks in walking order (by location code, fixed at release)."""
     return list(
         session.execute(
             select(PickTask, Location, Sku)
             .join(Location, Location.id == PickTask.location_id)
             .join(Sku, Sku.id == PickTask.sku_id)
             .where(PickTask.wave_id == wave_id)
-            .order_by(Location.code, PickTask.id)
+            .order_by(PickTask.walk_rank)
         ).all()
     )

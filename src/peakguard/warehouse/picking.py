@@ -65,9 +65,7 @@ _ROW = (
 )
 _BY_ID = _ROW.where(_T.c.id == bindparam("t_id"))
 _NEXT = (
-    _ROW.where(_T.c.wave_id == bindparam("t_wave"), _T.c.status == "open")
-    .order_by(_L.c.code, _T.c.id)
-    .limit(1)
+    _ROW.where(_T.c.wave_id == bindparam("t_wave"), _T.c.status == "open").order_by(_T.c.walk_rank).limit(1)
 )
 _PICK = (
     update(_T)
@@ -100,7 +98,8 @@ def get_task(session: Session, task_id: int) -> TaskView:
 
 
 def next_task(session: Session, wave_id: int | None) -> TaskView | None:
-    """The open task with the lowest location code in the wave (the walking order)."""
+    """The wave's first open task in walking order (lowest location code): an index lookup on
+    (wave, status, walk rank)."""
     if wave_id is None:
         return None
     row = session.execute(_NEXT, {"t_wave": wave_id}).first()

@@ -1,0 +1,56 @@
+"""Every schema change is a migration (ARCHITECTURE): the migrated database matches the models
+exactly, on SQLite and PostgreSQL; and a migration that adds derived data fills it in for rows
+made before it (0008: the walking order of waves already released, S2.9)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+import peakguard.models  # noqa: F401  (every domain's tables on Base.metadata)
+from peakguard.db import Base, alembic_config, upgrade
+from peakguard.warehouse import clients_service, inbound, outbound, picking, skus
+from peakguard.warehouse.models import PickTask
+from tests.conftest import ADMIN
+
+
+def test_migrated_schema_matches_the_models(db):
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_walk_rank_migration_ranks_released_waves_by_location_code(db, clock, plan):
+    now = clock.now()
+    with db.transaction() as s:
+        shop = clients_service.create_client(s, ADMIN, now, code="shop", name="Shop")
+        bay = clients_service.create_bay(s, ADMIN, now, code="B", area_m2="50")
+        # made in the reverse of walking order, so location and task ids do not give the walk
+        clients_service.create_locations(s, ADMIN, now, bay_id=bay.id, racks=["02", "01"], levels=["1"])
+        for code, location in (("FAR", "B-02-1"), ("NEAR", "B-01-1")):
+            sku = skus.create_sku(s, ADMIN, now, client_id=shop.id, code=code, name=code)
+            got = inbound.create_plan(s, ADMIN, now, client_id=shop.id, lines=[inbound.PlanLineIn(code, 5)])
+            inbound.receive(s, ADMIN, now, plan_id=got.id, barcode=sku.barcode, quantity=5)
+            pallet = inbound.palletize(s, ADMIN, now, client_id=shop.id, items=[inbound.PalletItem(code, 5)])
+            inbound.putaway(s, ADMIN, now, pallet_id=pallet.id, location_code=location)
+            order = outbound.create_order(
+                s, ADMIN, now, plan, client_id=shop.id, ref=code, carrier="sf",
+                lines=[outbound.OrderLineIn(code, 2)],
+            )  # fmt: skip
+            outbound.allocate(s, ADMIN, now, order.id)
+        wave = outbound.create_wave(s, ADMIN, now)
+    with db.transaction() as s:
+        walk = [(t.id, t.walk_rank) for t, _, _ in outbound.wave_tasks(s, wave.id)]
+        far, near = sorted(task_id for task_id, _ in walk)  # FAR's task was made first
+        assert walk == [(near, 0), (far, 1)]
+
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008-1")
+    upgrade(db)
+    with db.transaction() as s:
+        assert dict(s.execute(select(PickTask.id, PickTask.walk_rank)).all()) == {near: 0, far: 1}
+        first = picking.next_task(s, wave.id)
+        assert first is not None and (first.id, first.location) == (near, "B-01-1")
