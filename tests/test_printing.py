@@ -124,6 +124,26 @@ def printed_once(job_ids: list[int], *queues: Queue) -> None:
     assert len(files) == len(job_ids)
 
 
+def test_cancelling_a_job_cups_holds_withdraws_it_there_and_ends_its_attempt(db, clock, cups_queue):
+    """A label no longer wanted (S1.6) is taken out of the CUPS queue, never printed, and its
+    attempt trail says cancelled, not sent."""
+    held = cups_queue("h", hold=True)
+    with db.transaction() as s:
+        service.add_printer(s, ADMIN, clock.now(), held.name, "Pack line H")
+    [job_id] = queue_files(db, clock, 1)
+    assert dispatch(db, clock.now()).sent == 1
+    with db.transaction() as s:
+        cups_job = s.get(PrintJob, job_id).cups_job_id
+        service.cancel_job(s, ADMIN, clock.now(), job_id, ipp.CupsClient())
+    with db.transaction() as s:
+        assert s.get(PrintJob, job_id).status == "cancelled"
+        assert [a.outcome for a in s.scalars(select(PrintAttempt).where(PrintAttempt.job_id == job_id))] == [
+            "cancelled"
+        ]
+    assert (ipp.CupsClient().job(cups_job) or {}).get("state") == ipp.JOB_CANCELED
+    assert held.pdfs() == []
+
+
 def test_a_printer_disabled_mid_batch_loses_nothing_and_prints_nothing_twice(db, clock, cups_queue):
     """S1.6: twenty waybills over two printers, least loaded first; printer A is disabled while
     its share still waits in its queue (A holds its jobs, like a printer busy with a long run).

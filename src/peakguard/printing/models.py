@@ -67,5 +67,6 @@ class PrintAttempt(Base):
     cups_job_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(20), default="sent")
-    """sent, printed, moved (taken back from a failed printer), failed (CUPS aborted it)."""
+    """sent, printed, moved (taken back from a failed printer), failed (CUPS aborted it),
+    cancelled (withdrawn by an operator while CUPS held it)."""
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -150,8 +150,10 @@ def cancel_job(session: Session, actor: Actor, now: datetime, job_id: int, cups:
         raise Conflict(f"print job {job_id} is already {job.status}", field="job_id")
     if job.status == "sending":
         raise Conflict(f"print job {job_id} is being sent; try again in a moment", field="job_id")
-    if job.status == "sent" and job.cups_job_id is not None and not cups.cancel(job.cups_job_id):
-        raise Conflict(f"print job {job_id} has already left the printer's queue", field="job_id")
+    if job.status == "sent":
+        if job.cups_job_id is not None and not cups.cancel(job.cups_job_id):
+            raise Conflict(f"print job {job_id} has already left the printer's queue", field="job_id")
+        _settle_attempt(session, job, "cancelled", None)  # the attempt trail ends where the job did
     job.status = "cancelled"
     record(session, actor, "print.cancel", "print_job", job.id, at=now)
     return job
