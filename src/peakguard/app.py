@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything built before the first request (the app, its libraries and their modules,
+        # some 230,000 objects) lives until the process ends, yet every full collection of the
+        # garbage collector walked all of it: a 100-140 ms pause of every request in flight, the
+        # slowest scans on the warehouse floor (S2.9). Frozen, a full collection looks only at
+        # what requests made since. Unfrozen when the app stops, so an app started and stopped
+        # in a longer-lived process (tests, the demo) keeps nothing from being collected.
+        gc.freeze()
         task = None
         if run_background:
             task = asyncio.create_task(
@@ -46,6 +54,7 @@ def create_app(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        gc.unfreeze()
 
     app = FastAPI(
         title="PeakGuard",
