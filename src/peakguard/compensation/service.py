@@ -3,8 +3,6 @@ it paid, exporting the register."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -15,6 +13,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor, record
 from peakguard.compensation.models import CompensationEntry
 from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.export_safety import csv_document
 
 METHODS = ("cash_back", "price_cut")
 
@@ -132,23 +131,20 @@ def entries(session: Session, status: str | None = None) -> list[CompensationEnt
 
 
 def export_csv(session: Session) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "order_id",
-            "shop",
-            "order_amount",
-            "method",
-            "amount",
-            "status",
-            "source",
-            "registered_at",
-            "paid_at",
-        ]
-    )
-    for e in entries(session):
-        writer.writerow(
+    header = [
+        "order_id",
+        "shop",
+        "order_amount",
+        "method",
+        "amount",
+        "status",
+        "source",
+        "registered_at",
+        "paid_at",
+    ]
+    return csv_document(
+        [header]
+        + [
             [
                 e.order_id,
                 e.shop,
@@ -160,8 +156,9 @@ def export_csv(session: Session) -> str:
                 e.registered_at.isoformat(),
                 e.paid_at.isoformat() if e.paid_at else "",
             ]
-        )
-    return out.getvalue()
+            for e in entries(session)
+        ]
+    )
 
 
 def parse_money(field: str, value: str | Decimal) -> Decimal:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from peakguard.export_safety import pdf_text
 from peakguard.i18n import gettext as _
 from peakguard.incidents import service
 from peakguard.incidents.models import Incident
@@ -128,14 +129,14 @@ def pdf(session: Session, incident: Incident, plan: Plan, lang: str = "zh_CN") -
     big = ParagraphStyle("title", parent=body, fontSize=16, leading=20, spaceAfter=8)
 
     title, sections = review_document(session, incident, plan, lang)
-    story: list[object] = [Paragraph(_xml(title), big)]
+    story: list[object] = [Paragraph(pdf_text(title), big)]
     width = A4[0] - 30 * mm
     for section in sections:
-        story.append(Paragraph(_xml(section.title), head))
+        story.append(Paragraph(pdf_text(section.title), head))
         data = [list(r) for r in section.rows] or section.table
         if not data:
             continue
-        cells = [[Paragraph(_xml(c), body) for c in row] for row in data]
+        cells = [[Paragraph(pdf_text(c), body) for c in row] for row in data]
         cols = len(data[0])
         widths = [width * 0.3, width * 0.7] if section.rows else [width / cols] * cols
         table = Table(cells, colWidths=widths, repeatRows=0 if section.rows else 1)
@@ -160,7 +161,3 @@ def pdf(session: Session, incident: Incident, plan: Plan, lang: str = "zh_CN") -
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

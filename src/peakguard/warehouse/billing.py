@@ -5,7 +5,6 @@ per client and month, exported as CSV and PDF. Money is Decimal from the column 
 from __future__ import annotations
 
 import calendar
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.export_safety import csv_document, pdf_text
 from peakguard.i18n import gettext as _
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse.clients_service import decimal_field, get_client
@@ -180,21 +180,18 @@ def list_invoices(session: Session, actor: Actor, client_id: int | None = None) 
 
 
 def invoice_csv(session: Session, invoice: Invoice, lang: str = "zh_CN") -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            _(lang, "Item"),
-            _(lang, "Description"),
-            _(lang, "Quantity"),
-            _(lang, "Unit price"),
-            _(lang, "Amount"),
-        ]
-    )
-    for ln in invoice_lines(session, invoice):
-        writer.writerow([ln.code, ln.description, ln.quantity, ln.unit_price, ln.amount])
-    writer.writerow([_(lang, "Total"), "", "", "", invoice.total])
-    return out.getvalue()
+    header = [
+        _(lang, "Item"),
+        _(lang, "Description"),
+        _(lang, "Quantity"),
+        _(lang, "Unit price"),
+        _(lang, "Amount"),
+    ]
+    lines = [
+        [ln.code, ln.description, ln.quantity, ln.unit_price, ln.amount]
+        for ln in invoice_lines(session, invoice)
+    ]
+    return csv_document([header, *lines, [_(lang, "Total"), "", "", "", invoice.total]])
 
 
 def invoice_pdf(session: Session, invoice: Invoice, lang: str = "zh_CN") -> bytes:
@@ -228,7 +225,7 @@ def invoice_pdf(session: Session, invoice: Invoice, lang: str = "zh_CN") -> byte
     rows.append([_(lang, "Total"), "", "", "", str(invoice.total)])
     width = A4[0] - 30 * mm
     table = Table(
-        [[Paragraph(c, body) for c in r] for r in rows],
+        [[Paragraph(pdf_text(c), body) for c in r] for r in rows],
         colWidths=[width * w for w in (0.15, 0.45, 0.13, 0.13, 0.14)],
         repeatRows=1,
     )
@@ -242,6 +239,6 @@ def invoice_pdf(session: Session, invoice: Invoice, lang: str = "zh_CN") -> byte
     )
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, title=title, leftMargin=15 * mm, rightMargin=15 * mm).build(
-        [Paragraph(title, big), table]
+        [Paragraph(pdf_text(title), big), table]
     )
     return buffer.getvalue()

@@ -4,8 +4,6 @@ and marks its orders ``handed_over`` (their stock leaves the ledger as ``shipped
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.export_safety import csv_document
 from peakguard.labels import render, zpl
 from peakguard.plan.schemas import CarrierRange, Plan
 from peakguard.warehouse import stock
@@ -158,11 +157,10 @@ def manifest_packages(session: Session, manifest_id: int) -> tuple[Manifest, lis
 
 def manifest_csv(session: Session, manifest_id: int) -> str:
     manifest, rows = manifest_packages(session, manifest_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["carrier", "day", "tracking_no", "order", "client_id", "weight_kg"])
-    for package, order in rows:
-        writer.writerow(
+    header = ["carrier", "day", "tracking_no", "order", "client_id", "weight_kg"]
+    return csv_document(
+        [header]
+        + [
             [
                 manifest.carrier,
                 manifest.day,
@@ -171,5 +169,6 @@ def manifest_csv(session: Session, manifest_id: int) -> str:
                 order.client_id,
                 package.weight_kg,
             ]
-        )
-    return out.getvalue()
+            for package, order in rows
+        ]
+    )

@@ -7,8 +7,6 @@ serialised by BEGIN IMMEDIATE. The CHECK constraints are the last line: never ne
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.errors import Conflict, InvalidInput
+from peakguard.export_safety import csv_document
 from peakguard.warehouse.models import Location, Sku, StockBalance, StockMove
 from peakguard.warehouse.scope import client_filter
 
@@ -215,11 +214,7 @@ def export(rows: list[StockRow], fmt: str) -> str:
         )
     if fmt != "csv":
         raise InvalidInput("format", "must be csv or ndjson")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(fields)
-    writer.writerows([getattr(r, f) for f in fields] for r in rows)
-    return out.getvalue()
+    return csv_document([fields] + [[getattr(r, f) for f in fields] for r in rows])
 
 
 def ledger_balance(session: Session, sku_id: int, place: str) -> int:
