@@ -33,7 +33,7 @@ def test_walk_rank_migration_ranks_released_waves_by_location_code(db, clock, pl
             got = inbound.create_plan(s, ADMIN, now, client_id=shop.id, lines=[inbound.PlanLineIn(code, 5)])
             inbound.receive(s, ADMIN, now, plan_id=got.id, barcode=sku.barcode, quantity=5)
             pallet = inbound.palletize(s, ADMIN, now, client_id=shop.id, items=[inbound.PalletItem(code, 5)])
-            inbound.putaway(s, ADMIN, now, pallet_id=pallet.id, location_code=location)
+            inbound.putaway(s, ADMIN, now, pallet_id=pallet.id, location_code=location, override=True)
             order = outbound.create_order(
                 s, ADMIN, now, plan, client_id=shop.id, ref=code, carrier="sf",
                 lines=[outbound.OrderLineIn(code, 2)],

@@ -14,7 +14,7 @@ from peakguard.errors import Conflict
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import inbound, outbound, picking, skus, stock
 from peakguard.warehouse.models import Order, PickTask, StockBalance
-from tests.test_warehouse_flow import EAN, OPERATOR, setup_warehouse
+from tests.test_warehouse_flow import ADMIN, EAN, OPERATOR, setup_warehouse
 
 ORDERS = 100
 UNITS = 50
@@ -37,7 +37,8 @@ def test_100_concurrent_allocations_share_50_units(
             pallet = inbound.palletize(
                 s, OPERATOR, now, client_id=cid, items=[inbound.PalletItem("HOT", qty)]
             )
-            inbound.putaway(s, OPERATOR, now, pallet_id=pallet.id, location_code=loc)
+            # a supervisor's choice of place, not the suggestion (S2.7)
+            inbound.putaway(s, ADMIN, now, pallet_id=pallet.id, location_code=loc, override=True)
         order_ids = [
             outbound.create_order(
                 s,

@@ -47,13 +47,18 @@ def test_relocate_moves_only_unreserved_stock(db: Database, clock: FrozenClock, 
             s, OPERATOR, now, client_id=cid, sku="A", from_location="A-01-1", to_location="Z-9", quantity=1
         )
     assert err.value.field == "to_location"
+    with pytest.raises(InvalidInput) as err, db.transaction() as s:  # S2.3: one client, one bay
+        inbound.relocate(
+            s, OPERATOR, now, client_id=cid, sku="A", from_location="A-01-1", to_location="S-01-1", quantity=1
+        )
+    assert err.value.field == "to_location" and "dedicated storage" in err.value.message
     with db.transaction() as s:
         inbound.relocate(
-            s, OPERATOR, now, client_id=cid, sku="A", from_location="A-01-1", to_location="S-01-1", quantity=2
+            s, OPERATOR, now, client_id=cid, sku="A", from_location="A-01-1", to_location="A-01-2", quantity=2
         )
     with db.transaction() as s:
         rows = {r.location: (r.on_hand, r.reserved) for r in stock.query(s, shop)}
-        assert rows == {"A-01-1": (4, 4), "S-01-1": (2, 0)}
+        assert rows == {"A-01-1": (4, 4), "A-01-2": (2, 0)}
         for bal in s.scalars(select(StockBalance)):
             assert bal.on_hand == stock.ledger_balance(s, bal.sku_id, bal.place)
 

@@ -15,6 +15,12 @@ def gs1_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+def check_digit_wrong(code: str) -> bool:
+    """A GS1 code (EAN-8, UPC-A, EAN-13, GTIN-14) whose last digit does not check: a misread or
+    mistyped scan, to be told apart from a good code that is simply not expected here."""
+    return code.isdigit() and len(code) in (8, 12, 13, 14) and int(code[-1]) != gs1_check_digit(code[:-1])
+
+
 def classify(code: str, field: str = "barcode") -> str:
     """``ean13`` or ``upca`` for a valid existing code; a wrong length or check digit is refused
     with the digit it should have been, so the person at the dock can tell a typo from a fake."""

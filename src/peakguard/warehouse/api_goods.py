@@ -151,7 +151,11 @@ def suggest(pallet_id: int, actor: Actor = OPERATE, session: Session = SESSION) 
 def putaway(
     pallet_id: int, body: PutawayIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
-    return inbound.putaway(session, actor, now, pallet_id=pallet_id, location_code=body.location)
+    """The suggested location, or another one with ``override`` by a supervisor; never another
+    client's bay, nor a shared bay for a client with dedicated storage (S2.3, S2.7)."""
+    return inbound.putaway(
+        session, actor, now, pallet_id=pallet_id, location_code=body.location, override=body.override
+    )
 
 
 @router.get("/pallets/{pallet_id}/label")

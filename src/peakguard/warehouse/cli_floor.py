@@ -109,6 +109,9 @@ def register_floor(app: typer.Typer) -> None:
         client: int = typer.Option(...),
         item: list[str] = typer.Option(..., help="SKU=QUANTITY, repeat"),
         location: str | None = typer.Option(None, help="put away here; default the suggested location"),
+        override: bool = typer.Option(
+            False, "--override", help="a supervisor's override: put it at --location, not the suggested one"
+        ),
     ) -> None:
         """Palletize received stock and put the pallet away (S2.5, S2.7)."""
         items = [inbound.PalletItem(sku, qty) for sku, qty in _pairs(item, "item")]
@@ -116,7 +119,7 @@ def register_floor(app: typer.Typer) -> None:
             now = SystemClock().now()
             made = inbound.palletize(s, cli_actor(), now, client_id=client, items=items)
             where = location or inbound.suggest_location(s, cli_actor(), made.id).code
-            inbound.putaway(s, cli_actor(), now, pallet_id=made.id, location_code=where)
+            inbound.putaway(s, cli_actor(), now, pallet_id=made.id, location_code=where, override=override)
             console.print(f"pallet [bold]{made.code}[/bold] put away at {where}")
 
     @app.command("relocate")

@@ -1,7 +1,10 @@
 """Inbound (S2.4-S2.7): a client's inbound plan of expected lines -> receipts scanned at the dock
 with quantity and QC result (a failure goes to ``hold`` with its reason, S2.6) -> closing the plan
 records discrepancies and bills each line -> pallets with a license plate -> putaway at a
-suggested location: the client's dedicated bay first when it asked for one, else shared (S2.7)."""
+suggested location: the client's own dedicated bay when it asked for one, else a shared bay
+(S2.7). One client, one bay (S2.3): goods never go into another client's bay, and a client with
+dedicated storage never into a shared one; a location other than the suggested one needs a
+supervisor's explicit override."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
-from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.auth.roles import Perm, allows
+from peakguard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from peakguard.labels import barcodes, render, zpl
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, stock
@@ -32,6 +36,7 @@ from peakguard.warehouse.scope import client_filter, get_owned
 from peakguard.warehouse.skus import sku_by_code
 
 QC = ("pass", "fail")
+NOT_SUGGESTED = "not the suggested location; only a supervisor may override"
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,8 @@ def receive(
     if found is None:
         raise InvalidInput("barcode", f"{barcode} is not on inbound plan {plan_id}")
     line, sku = found
+    if line.received + line.failed + quantity > line.expected:
+        raise InvalidInput("quantity", "more than the inbound plan expects for this item")
     if qc == "pass":
         line.received += quantity
     else:
@@ -273,17 +280,19 @@ def pallet_label(session: Session, actor: Actor, pallet_id: int, fmt: str = "pdf
 
 
 def suggest_location(session: Session, actor: Actor, pallet_id: int) -> Location:
-    """Where to put a pallet (S2.7): bays in the order the client's setting gives (its dedicated
-    bays, then shared ones; or shared only), and in them a location already holding one of the
-    pallet's SKUs for this client, else an empty one."""
+    """Where to put a pallet (S2.7): in the bays the client may use (its own dedicated bays, or
+    the shared ones; never both, S2.3), a location already holding one of the pallet's SKUs for
+    this client, else an empty one."""
     pallet = get_pallet(session, actor, pallet_id)
     client = session.get(Client, pallet.client_id)
     if client is None:
         raise NotFound(f"client {pallet.client_id} not found")
     skus = select(StockBalance.sku_id).where(StockBalance.place == f"pallet:{pallet.id}")
-    bay_sets = [[Bay.kind == "shared"]]
-    if client.storage == "dedicated":
-        bay_sets.insert(0, [Bay.kind == "dedicated", Bay.client_id == client.id])
+    bay_where = (
+        [Bay.kind == "dedicated", Bay.client_id == client.id]
+        if client.storage == "dedicated"
+        else [Bay.kind == "shared"]
+    )
     occupied = exists().where(StockBalance.location_id == Location.id, StockBalance.on_hand > 0)
     same = exists().where(
         StockBalance.location_id == Location.id,
@@ -291,35 +300,64 @@ def suggest_location(session: Session, actor: Actor, pallet_id: int) -> Location
         StockBalance.sku_id.in_(skus),
         StockBalance.on_hand > 0,
     )
-    for bay_where in bay_sets:
-        for condition in (same, ~occupied):
-            loc = session.scalar(
-                select(Location)
-                .join(Bay, Bay.id == Location.bay_id)
-                .where(*bay_where, condition)
-                .order_by(Location.code)
-                .limit(1)
-            )
-            if loc is not None:
-                return loc
+    for condition in (same, ~occupied):
+        loc = session.scalar(
+            select(Location)
+            .join(Bay, Bay.id == Location.bay_id)
+            .where(*bay_where, condition)
+            .order_by(Location.code)
+            .limit(1)
+        )
+        if loc is not None:
+            return loc
     raise Conflict("no free location for this pallet in the bays the client may use", field="location")
 
 
-def putaway(session: Session, actor: Actor, now: datetime, *, pallet_id: int, location_code: str) -> Pallet:
-    """Move everything on the pallet to a location; the location must be one the client may use."""
+def check_bay(client: Client, bay: Bay, field: str) -> None:
+    """One client, one bay (S2.3, S2.7): no override opens another client's bay, nor a shared
+    bay to a client that asked for its own."""
+    if bay.kind == "dedicated" and bay.client_id != client.id:
+        raise InvalidInput(field, "this bay is dedicated to another client")
+    if client.storage == "dedicated" and bay.kind != "dedicated":
+        raise InvalidInput(field, "this client has dedicated storage: its goods stay in its own bay")
+
+
+def find_location(session: Session, code: str, field: str) -> tuple[Location, Bay]:
+    found = session.execute(
+        select(Location, Bay).join(Bay, Bay.id == Location.bay_id).where(Location.code == code.strip())
+    ).first()
+    if found is None:
+        raise InvalidInput(field, f"unknown location {code!r}")
+    return found[0], found[1]
+
+
+def putaway(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    pallet_id: int,
+    location_code: str,
+    override: bool = False,
+) -> Pallet:
+    """Move everything on the pallet to a location (S2.5, S2.7). The location must be in a bay
+    the client may use, always; and it must be the suggested one unless a supervisor (a role
+    that may manage the warehouse) explicitly overrides, so a mis-scan cannot scatter stock."""
     pallet = get_pallet(session, actor, pallet_id)
     if pallet.location_id is not None:
         raise Conflict(f"pallet {pallet.code} is already put away", field="pallet_id")
-    found = session.execute(
-        select(Location, Bay)
-        .join(Bay, Bay.id == Location.bay_id)
-        .where(Location.code == location_code.strip())
-    ).first()
-    if found is None:
-        raise InvalidInput("location", f"unknown location {location_code!r}")
-    loc, bay = found
-    if bay.kind == "dedicated" and bay.client_id != pallet.client_id:
-        raise InvalidInput("location", f"bay {bay.code} is dedicated to another client")
+    loc, bay = find_location(session, location_code, "location")
+    client = session.get(Client, pallet.client_id)
+    if client is None:
+        raise NotFound(f"client {pallet.client_id} not found")
+    check_bay(client, bay, "location")
+    if override:
+        if not allows(actor.role or "", Perm.WAREHOUSE_MANAGE):
+            raise Forbidden(
+                "only a supervisor may put a pallet away off the suggested location", field="override"
+            )
+    elif loc.id != suggest_location(session, actor, pallet.id).id:
+        raise InvalidInput("location", NOT_SUGGESTED)
     place = f"pallet:{pallet.id}"
     balances = list(
         session.scalars(select(StockBalance).where(StockBalance.place == place, StockBalance.on_hand > 0))
@@ -340,7 +378,16 @@ def putaway(session: Session, actor: Actor, now: datetime, *, pallet_id: int, lo
             ref=pallet.code,
         )
     pallet.location_id = loc.id
-    record(session, actor, "warehouse.pallet.putaway", "wh_pallet", pallet.id, now, location=loc.code)
+    record(
+        session,
+        actor,
+        "warehouse.pallet.putaway",
+        "wh_pallet",
+        pallet.id,
+        now,
+        location=loc.code,
+        override=override,
+    )
     return pallet
 
 
@@ -357,21 +404,14 @@ def relocate(
 ) -> None:
     """Move unreserved stock from one location to another (S2.5 moves); reserved units stay
     where their pick tasks send the pickers."""
-    get_client(session, actor, client_id)
+    client = get_client(session, actor, client_id)
     item = sku_by_code(session, client_id, sku)
     if quantity < 1:
         raise InvalidInput("quantity", "must be 1 or more")
-    places = []
-    for field, code in (("from_location", from_location), ("to_location", to_location)):
-        found = session.execute(
-            select(Location, Bay).join(Bay, Bay.id == Location.bay_id).where(Location.code == code.strip())
-        ).first()
-        if found is None:
-            raise InvalidInput(field, f"unknown location {code!r}")
-        loc, bay = found
-        if bay.kind == "dedicated" and bay.client_id != client_id:
-            raise InvalidInput(field, f"bay {bay.code} is dedicated to another client")
-        places.append(stock.place_of_location(loc.id))
+    source, _ = find_location(session, from_location, "from_location")
+    target, bay = find_location(session, to_location, "to_location")
+    check_bay(client, bay, "to_location")
+    places = [stock.place_of_location(source.id), stock.place_of_location(target.id)]
     if places[0] == places[1]:
         raise InvalidInput("to_location", "must differ from from_location")
     try:

@@ -32,6 +32,9 @@ class TaskView:
     quantity: int
     picked: int
     status: str
+    name: str = ""
+    """The product's name, for the picker's screen."""
+    wave_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ _ROW = (
         _L.c.code.label("location"),
         _S.c.code.label("sku"),
         _S.c.barcode,
+        _S.c.name,
     )
     .join_from(_T, _L, _L.c.id == _T.c.location_id)
     .join(_S, _S.c.id == _T.c.sku_id)
@@ -86,7 +90,16 @@ _ORDER_PICKED = (
 
 def _view(row: Any) -> TaskView:
     return TaskView(
-        row.id, row.order_id, row.location, row.sku, row.barcode, row.quantity, row.picked, row.status
+        row.id,
+        row.order_id,
+        row.location,
+        row.sku,
+        row.barcode,
+        row.quantity,
+        row.picked,
+        row.status,
+        row.name,
+        row.wave_id,
     )
 
 
@@ -153,7 +166,16 @@ def scan_confirm(
         quantity=quantity,
     )
     view = TaskView(
-        task.id, task.order_id, task.location, task.sku, task.barcode, task.quantity, done.picked, done.status
+        task.id,
+        task.order_id,
+        task.location,
+        task.sku,
+        task.barcode,
+        task.quantity,
+        done.picked,
+        done.status,
+        task.name,
+        task.wave_id,
     )
     following = next_task(session, task.wave_id)
     # The stock move last: its update locks the location's balance row, which every picker of

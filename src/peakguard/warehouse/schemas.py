@@ -208,6 +208,8 @@ class PalletOut(Out):
 
 class PutawayIn(BaseModel):
     location: str
+    override: bool = False
+    """A location other than the suggested one (S2.7): a supervisor's explicit override."""
 
 
 class RelocateIn(BaseModel):

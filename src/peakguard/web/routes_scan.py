@@ -2,9 +2,13 @@
 
 A keyboard-wedge scanner types into the focused field and presses Enter; the page answers at
 once in big type, green for right, red with the reason for wrong, and moves to the next task.
-The form posts by HTMX and swaps only the scanner panel (and works as a plain form without
-JavaScript). The page checks a scan against the task first, so a wrong location or item is
-named in the picker's language; the service then checks again and alone writes."""
+Every field is a form that Enter submits, and a scan of the wrong kind (an order ref in the
+wave field, a location as a pallet, ``abc`` as a plan, a number that names nothing) is answered
+in red on the same page with the field focused again: never an error page, which would leave
+an operator with a scanner and no mouse stranded. The form posts by HTMX and swaps only the
+scanner panel (and works as a plain form without JavaScript). The page checks a scan against
+the task first, so a wrong location or item is named in the picker's language; the service
+then checks again and alone writes."""
 
 from __future__ import annotations
 
@@ -19,18 +23,21 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
-from peakguard.errors import DomainError
-from peakguard.i18n import gettext
+from peakguard.errors import DomainError, InvalidInput
+from peakguard.i18n import catalog, gettext
+from peakguard.labels.barcodes import check_digit_wrong
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents
-from peakguard.warehouse import inbound, outbound, picking
-from peakguard.warehouse.models import Package
+from peakguard.warehouse import floor, inbound, outbound, picking
+from peakguard.warehouse.models import InboundPlan, Order, Package, Pallet, Wave
 from peakguard.web.errors import page_message
 from peakguard.web.security import CSRF, Viewer, page_user
-from peakguard.web.templating import render
+from peakguard.web.templating import carrier_name, render
 
 router = APIRouter(include_in_schema=False)
 OPERATE = Depends(page_user(Perm.WAREHOUSE_OPERATE))
+LARGEST_ID = 2**31 - 1
+"""Ids are 32-bit integers in PostgreSQL: a longer number names nothing (and must not reach it)."""
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,19 @@ class Answer:
     text: str
 
 
-def _show(request: Request, viewer: Viewer, page: str, **context: Any) -> Response:
-    """The scanner panel alone for an HTMX post, the whole page otherwise."""
+def _show(request: Request, viewer: Viewer, page: str, here: str, **context: Any) -> Response:
+    """The scanner panel alone for an HTMX post, the whole page otherwise; ``here`` is where the
+    language switch comes back to, so switching keeps the wave, plan, pallet or order."""
     template = f"_scan_{page}.html" if request.headers.get("hx-request") else f"scan_{page}.html"
-    return render(request, template, viewer, **context)
+    return render(request, template, viewer, here=here, **context)
+
+
+def _reason(viewer: Viewer, exc: DomainError) -> str:
+    """A refusal for the scanner: the translated reason alone when the catalog has it (the page
+    has one field, so the field name adds nothing), else the page's usual message."""
+    if isinstance(exc, InvalidInput) and exc.reason in catalog(viewer.lang):
+        return gettext(viewer.lang, exc.reason)
+    return page_message(viewer.lang, exc)
 
 
 def _try(session: Session, viewer: Viewer, action: Any) -> tuple[Any, Answer | None]:
@@ -51,26 +67,74 @@ def _try(session: Session, viewer: Viewer, action: Any) -> tuple[Any, Answer | N
         with session.begin_nested():
             return action(), None
     except DomainError as exc:
-        return None, Answer(False, page_message(viewer.lang, exc))
+        return None, Answer(False, _reason(viewer, exc))
+
+
+def _wrong(viewer: Viewer, message: str, **values: object) -> Answer:
+    return Answer(False, gettext(viewer.lang, message, **values))
+
+
+def number_of(code: str) -> int | None:
+    """A scanned or typed id: digits only, and small enough to be one."""
+    code = code.strip()
+    return int(code) if code.isdigit() and int(code) <= LARGEST_ID else None
 
 
 @router.get("/scan")
-def scan_menu(request: Request, viewer: Viewer = OPERATE) -> Response:
-    return render(request, "scan_menu.html", viewer)
+def scan_menu(
+    request: Request, viewer: Viewer = OPERATE, session: Session = Depends(get_session)
+) -> Response:
+    """The four tasks, and under each the open work to pick from (S2.5, S2.9)."""
+    return render(request, "scan_menu.html", viewer, work=floor.open_work(session))
 
 
 # --- pick (S2.9) -------------------------------------------------------------------------------
 
 
+def _wave_of(session: Session, viewer: Viewer, code: str) -> tuple[int | None, Answer | None]:
+    number = number_of(code)
+    if number is None:
+        return None, _wrong(viewer, "Not a wave number: {code}", code=code.strip())
+    if session.get(Wave, number) is None:
+        return None, _wrong(viewer, "Wave {n} does not exist", n=number)
+    return number, None
+
+
+def _pick_here(wave: int | None) -> str:
+    return f"/scan/pick?wave={wave}" if wave else "/scan/pick"
+
+
 @router.get("/scan/pick")
 def pick_page(
     request: Request,
-    wave: int | None = None,
+    wave: str = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
 ) -> Response:
-    task = picking.next_task(session, wave) if wave is not None else None
-    return render(request, "scan_pick.html", viewer, wave=wave, task=task, location="", answer=None)
+    wave_id, answer = _wave_of(session, viewer, wave) if wave.strip() else (None, None)
+    task = picking.next_task(session, wave_id) if wave_id is not None else None
+    return render(
+        request,
+        "scan_pick.html",
+        viewer,
+        here=_pick_here(wave_id),
+        wave=wave_id,
+        task=task,
+        location="",
+        answer=answer,
+    )
+
+
+def _wrong_item(viewer: Viewer, code: str, task: picking.TaskView) -> Answer:
+    if check_digit_wrong(code):
+        return _wrong(viewer, "Check digit wrong: {code}. Scan it again.", code=code)
+    return _wrong(
+        viewer,
+        "Wrong item: scanned {code}, the task wants {sku} ({barcode})",
+        code=code,
+        sku=task.sku,
+        barcode=task.barcode,
+    )
 
 
 @router.post("/scan/pick/{wave_id}", dependencies=[CSRF])
@@ -85,43 +149,34 @@ def pick_scan(
     now: datetime = Depends(get_now),
 ) -> Response:
     """First the location, then the item: each scan is answered before the next."""
-    lang, code = viewer.lang, code.strip()
+    lang, code, here = viewer.lang, code.strip(), _pick_here(wave_id)
+    answer: Answer | None
     task, answer = _try(session, viewer, lambda: picking.get_task(session, task_id))
-    if task is None or task.status != "open":
+    if task is None or task.status != "open" or task_id and task.wave_id != wave_id:
+        if session.get(Wave, wave_id) is None:
+            answer = _wrong(viewer, "Wave {n} does not exist", n=wave_id)
+            return _show(
+                request, viewer, "pick", "/scan/pick", wave=None, task=None, location="", answer=answer
+            )
         task = picking.next_task(session, wave_id)
-        return _show(request, viewer, "pick", wave=wave_id, task=task, location="", answer=answer)
+        return _show(request, viewer, "pick", here, wave=wave_id, task=task, location="", answer=answer)
     if not location:
         if code == task.location:
             location = code
             answer = Answer(True, gettext(lang, "Location {code} ✓ Now scan the item", code=code))
         else:
-            answer = Answer(
-                False,
-                gettext(
-                    lang,
-                    "Wrong location: scanned {code}, go to {location}",
-                    code=code,
-                    location=task.location,
-                ),
+            answer = _wrong(
+                viewer, "Wrong location: scanned {code}, go to {location}", code=code, location=task.location
             )
-        return _show(request, viewer, "pick", wave=wave_id, task=task, location=location, answer=answer)
+        return _show(request, viewer, "pick", here, wave=wave_id, task=task, location=location, answer=answer)
     if code != task.barcode:
-        answer = Answer(
-            False,
-            gettext(
-                lang,
-                "Wrong item: scanned {code}, the task wants {sku} ({barcode})",
-                code=code,
-                sku=task.sku,
-                barcode=task.barcode,
-            ),
-        )
-        return _show(request, viewer, "pick", wave=wave_id, task=task, location=location, answer=answer)
+        answer = _wrong_item(viewer, code, task)
+        return _show(request, viewer, "pick", here, wave=wave_id, task=task, location=location, answer=answer)
     result, answer = _try(
         session, viewer, lambda: picking.scan_confirm(session, viewer.actor, now, task.id, location, code, 1)
     )
     if result is None:
-        return _show(request, viewer, "pick", wave=wave_id, task=task, location=location, answer=answer)
+        return _show(request, viewer, "pick", here, wave=wave_id, task=task, location=location, answer=answer)
     done = result.task
     answer = Answer(
         True,
@@ -131,28 +186,40 @@ def pick_scan(
     )
     following = result.next_task
     keep = location if following is not None and following.location == location else ""
-    return _show(request, viewer, "pick", wave=wave_id, task=following, location=keep, answer=answer)
+    return _show(request, viewer, "pick", here, wave=wave_id, task=following, location=keep, answer=answer)
 
 
 # --- receive (S2.5, S2.6) ----------------------------------------------------------------------
 
 
-def _receive_context(session: Session, viewer: Viewer, plan_id: int | None) -> dict[str, Any]:
-    if plan_id is None:
-        return {"plan": None, "lines": []}
-    plan = inbound.get_plan(session, viewer.actor, plan_id)
-    return {"plan": plan, "lines": inbound.plan_lines(session, plan)}
+def _receive_context(session: Session, plan: InboundPlan | None) -> dict[str, Any]:
+    return {"plan": plan, "lines": inbound.plan_lines(session, plan) if plan else []}
+
+
+def _plan_of(session: Session, viewer: Viewer, code: str) -> tuple[InboundPlan | None, Answer | None]:
+    """The inbound plan a scan names, or why it names none (a closed plan takes no receipts)."""
+    number = number_of(code)
+    if number is None:
+        return None, _wrong(viewer, "Not an inbound plan number: {code}", code=code.strip())
+    plan, answer = _try(session, viewer, lambda: inbound.get_plan(session, viewer.actor, number))
+    if plan is None:
+        return None, _wrong(viewer, "Inbound plan {n} does not exist", n=number)
+    if plan.status == "received":
+        return None, _wrong(viewer, "Inbound plan {n} is closed", n=number)
+    return plan, None
 
 
 @router.get("/scan/receive")
 def receive_page(
     request: Request,
-    plan: int | None = None,
+    plan: str = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
 ) -> Response:
+    found, answer = _plan_of(session, viewer, plan) if plan.strip() else (None, None)
+    here = f"/scan/receive?plan={found.id}" if found else "/scan/receive"
     return render(
-        request, "scan_receive.html", viewer, answer=None, **_receive_context(session, viewer, plan)
+        request, "scan_receive.html", viewer, here=here, answer=answer, **_receive_context(session, found)
     )
 
 
@@ -167,13 +234,31 @@ def receive_scan(
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
-    """One scan receives one unit of the item on the plan; a QC failure needs its reason."""
+    """One scan receives one unit of the item on the plan; a QC failure needs its reason; a
+    unit more than the plan expects is refused at the dock (S2.5)."""
     code = code.strip()
-    context = _receive_context(session, viewer, plan_id)
-    line = next((ln for ln, sku in context["lines"] if sku.barcode == code), None)
-    if line is None:
-        wrong = Answer(False, gettext(viewer.lang, "{code} is not on this inbound plan", code=code))
-        return _show(request, viewer, "receive", answer=wrong, **context)
+    plan, answer = _plan_of(session, viewer, str(plan_id))
+    context = _receive_context(session, plan)
+    here = f"/scan/receive?plan={plan_id}" if plan else "/scan/receive"
+    if plan is None:
+        return _show(request, viewer, "receive", here, answer=answer, **context)
+    found = next(((ln, sku) for ln, sku in context["lines"] if sku.barcode == code), None)
+    if found is None:
+        message = (
+            "Check digit wrong: {code}. Scan it again."
+            if check_digit_wrong(code)
+            else "{code} is not on this inbound plan"
+        )
+        return _show(request, viewer, "receive", here, answer=_wrong(viewer, message, code=code), **context)
+    line, sku = found
+    if line.received + line.failed >= line.expected:
+        over = _wrong(
+            viewer,
+            "Over-receipt: {sku} expects {expected}, all are in. Set the extra unit aside.",
+            sku=sku.code,
+            expected=line.expected,
+        )
+        return _show(request, viewer, "receive", here, answer=over, **context)
     receipt, answer = _try(
         session,
         viewer,
@@ -182,7 +267,6 @@ def receive_scan(
         ),
     )
     if receipt is not None:
-        sku = next(s for ln, s in context["lines"] if ln.id == line.id)
         text = (
             gettext(
                 viewer.lang,
@@ -195,7 +279,7 @@ def receive_scan(
             else gettext(viewer.lang, "✓ {sku}: held for QC ({reason})", sku=sku.code, reason=reason.strip())
         )
         answer = Answer(True, text)
-    return _show(request, viewer, "receive", answer=answer, **context)
+    return _show(request, viewer, "receive", here, answer=answer, **context)
 
 
 # --- putaway (S2.5, S2.7) ----------------------------------------------------------------------
@@ -203,31 +287,43 @@ def receive_scan(
 
 def pallet_id_of(code: str) -> int | None:
     """A scanned license plate (``LP0000000042``) or a typed pallet number."""
-    code = code.strip().upper().removeprefix("LP")
-    return int(code) if code.isdigit() else None
+    return number_of(code.strip().upper().removeprefix("LP"))
 
 
-def _putaway_context(session: Session, viewer: Viewer, pallet_id: int | None) -> dict[str, Any]:
-    if pallet_id is None:
-        return {"pallet": None, "suggested": None, "answer": None}
-    pallet = inbound.get_pallet(session, viewer.actor, pallet_id)
+def _putaway_context(session: Session, viewer: Viewer, pallet: Pallet | None) -> dict[str, Any]:
+    if pallet is None:
+        return {"pallet": None, "suggested": None, "answer": None, "offer": None}
     suggested, answer = (
         (None, None)
         if pallet.location_id
         else _try(session, viewer, lambda: inbound.suggest_location(session, viewer.actor, pallet.id))
     )
-    return {"pallet": pallet, "suggested": suggested, "answer": answer}
+    return {"pallet": pallet, "suggested": suggested, "answer": answer, "offer": None}
+
+
+def _pallet_of(session: Session, viewer: Viewer, code: str) -> tuple[Pallet | None, Answer | None]:
+    number = pallet_id_of(code)
+    if number is None:
+        return None, _wrong(viewer, "Not a pallet label: {code}", code=code.strip())
+    pallet, _ = _try(session, viewer, lambda: inbound.get_pallet(session, viewer.actor, number))
+    if pallet is None:
+        return None, _wrong(viewer, "No pallet {code}", code=code.strip())
+    return pallet, None
+
+
+def _putaway_here(pallet: Pallet | None) -> str:
+    return f"/scan/putaway?pallet={pallet.code}" if pallet else "/scan/putaway"
 
 
 @router.get("/scan/putaway")
 def putaway_page(
     request: Request, pallet: str = "", viewer: Viewer = OPERATE, session: Session = Depends(get_session)
 ) -> Response:
-    pallet_id = pallet_id_of(pallet) if pallet else None
-    context = _putaway_context(session, viewer, pallet_id)
-    if pallet and pallet_id is None:
-        context["answer"] = Answer(False, gettext(viewer.lang, "Not a pallet label: {code}", code=pallet))
-    return render(request, "scan_putaway.html", viewer, **context)
+    found, wrong = _pallet_of(session, viewer, pallet) if pallet.strip() else (None, None)
+    context = _putaway_context(session, viewer, found)
+    if wrong is not None:
+        context["answer"] = wrong
+    return render(request, "scan_putaway.html", viewer, here=_putaway_here(found), **context)
 
 
 @router.post("/scan/putaway/{pallet_id}", dependencies=[CSRF])
@@ -235,37 +331,98 @@ def putaway_scan(
     request: Request,
     pallet_id: int,
     code: str = Form(""),
+    override: str = Form(""),
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
-    done, answer = _try(
-        session,
-        viewer,
-        lambda: inbound.putaway(session, viewer.actor, now, pallet_id=pallet_id, location_code=code),
-    )
-    if done is None:
-        context = _putaway_context(session, viewer, pallet_id)
-        return _show(request, viewer, "putaway", **{**context, "answer": answer})
+    """The suggested location puts the pallet away. Another location is refused in red; a
+    supervisor is then offered an explicit override (a second, deliberate press), which the
+    service still refuses for another client's bay or a shared bay of a dedicated client."""
+    code, forced = code.strip(), override == "1"
+    pallet, wrong = _pallet_of(session, viewer, str(pallet_id))
+    context = _putaway_context(session, viewer, pallet)
+    here = _putaway_here(pallet)
+    if pallet is None:
+        return _show(request, viewer, "putaway", here, **{**context, "answer": wrong})
+    suggested = context["suggested"]
+    try:
+        with session.begin_nested():
+            done = inbound.putaway(
+                session, viewer.actor, now, pallet_id=pallet.id, location_code=code, override=forced
+            )
+    except DomainError as exc:
+        if isinstance(exc, InvalidInput) and exc.reason.startswith("unknown location"):
+            answer = _wrong(viewer, "Unknown location: {code}", code=code)
+        elif isinstance(exc, InvalidInput) and exc.reason == inbound.NOT_SUGGESTED and suggested:
+            answer = _wrong(
+                viewer,
+                "Not the suggested location: scanned {code}, take it to {location}",
+                code=code,
+                location=suggested.code,
+            )
+            context["offer"] = code if viewer.can(Perm.WAREHOUSE_MANAGE) else None
+        else:
+            answer = Answer(False, _reason(viewer, exc))
+        return _show(request, viewer, "putaway", here, **{**context, "answer": answer})
     answer = Answer(
-        True, gettext(viewer.lang, "✓ {pallet} is at {location}", pallet=done.code, location=code.strip())
+        True, gettext(viewer.lang, "✓ {pallet} is at {location}", pallet=done.code, location=code)
     )
-    return _show(request, viewer, "putaway", pallet=None, suggested=None, answer=answer)
+    return _show(
+        request, viewer, "putaway", "/scan/putaway", pallet=None, suggested=None, offer=None, answer=answer
+    )
 
 
 # --- pack (S2.9, S2.11) ------------------------------------------------------------------------
 
 
+def _order_of(session: Session, viewer: Viewer, code: str) -> tuple[Order | None, Answer | None]:
+    """An order by its number or, when the scan is not a number of one, by its ref (a ref that
+    two clients share is ambiguous and names none)."""
+    code = code.strip()
+    number = number_of(code)
+    found = None
+    if number is not None:
+        found, _ = _try(session, viewer, lambda: outbound.get_order(session, viewer.actor, number))
+    if found is None:
+        by_ref = list(session.scalars(select(Order).where(Order.ref == code).limit(2)))
+        found = by_ref[0] if len(by_ref) == 1 else None
+    if found is None:
+        return None, _wrong(viewer, "No order {code}. Scan the order number or its ref.", code=code)
+    return found, None
+
+
+def _pack_context(session: Session, order: Order | None) -> dict[str, Any]:
+    if order is None:
+        return {"order": None, "lines": [], "package": None}
+    package = session.scalar(select(Package).where(Package.order_id == order.id))
+    return {"order": order, "lines": outbound.order_lines(session, order.id), "package": package}
+
+
+def _pack_here(order: Order | None) -> str:
+    return f"/scan/pack?order={order.id}" if order else "/scan/pack"
+
+
 @router.get("/scan/pack")
 def pack_page(
     request: Request,
-    order: int | None = None,
+    order: str = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
 ) -> Response:
-    found = outbound.get_order(session, viewer.actor, order) if order is not None else None
-    lines = outbound.order_lines(session, found.id) if found else []
-    return render(request, "scan_pack.html", viewer, order=found, lines=lines, answer=None, package=None)
+    found, answer = _order_of(session, viewer, order) if order.strip() else (None, None)
+    context = _pack_context(session, found)
+    if found is not None and context["package"] is None and found.status != "picked":
+        answer = _wrong(
+            viewer,
+            "Order {ref} is {status}: only a picked order can be packed",
+            ref=found.ref,
+            status=gettext(viewer.lang, found.status),
+        )
+        context = _pack_context(session, None)
+    return render(
+        request, "scan_pack.html", viewer, here=_pack_here(context["order"]), answer=answer, **context
+    )
 
 
 @router.post("/scan/pack/{order_id}", dependencies=[CSRF])
@@ -277,6 +434,9 @@ def pack_scan(
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
+    order, answer = _order_of(session, viewer, str(order_id))
+    if order is None:
+        return _show(request, viewer, "pack", "/scan/pack", answer=answer, **_pack_context(session, None))
     package, answer = _try(
         session,
         viewer,
@@ -284,19 +444,17 @@ def pack_scan(
             session, viewer.actor, now, current_plan(), order_id, weight_kg=weight_kg.strip()
         ),
     )
-    order = outbound.get_order(session, viewer.actor, order_id)
     if package is not None:
         answer = Answer(
             True,
             gettext(
                 viewer.lang,
                 "✓ Packed: {carrier} {tracking}",
-                carrier=package.carrier,
+                carrier=carrier_name(viewer.lang, package.carrier),
                 tracking=package.tracking_no,
             ),
         )
-    lines = outbound.order_lines(session, order.id)
-    return _show(request, viewer, "pack", order=order, lines=lines, answer=answer, package=package)
+    return _show(request, viewer, "pack", _pack_here(order), answer=answer, **_pack_context(session, order))
 
 
 @router.post("/scan/pack/{order_id}/print", dependencies=[CSRF])
@@ -322,7 +480,7 @@ def print_waybill(
             status = gettext(viewer.lang, job.status)
             text = gettext(viewer.lang, "Already queued: job {job}, {status}", job=job.id, status=status)
         answer = Answer(True, text)
-    order = outbound.get_order(session, viewer.actor, order_id)
-    package = session.scalar(select(Package).where(Package.order_id == order.id))
-    lines = outbound.order_lines(session, order.id)
-    return _show(request, viewer, "pack", order=order, lines=lines, answer=answer, package=package)
+    order, wrong = _order_of(session, viewer, str(order_id))
+    return _show(
+        request, viewer, "pack", _pack_here(order), answer=answer or wrong, **_pack_context(session, order)
+    )

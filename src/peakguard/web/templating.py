@@ -81,6 +81,12 @@ def duration(seconds: int | None) -> str:
     return f"{hours}:{text.zfill(5)}" if hours else text
 
 
+def carrier_name(lang: str, code: str) -> str:
+    """A carrier as people say it (顺丰速运, not ``sf``): the plan's name in the page language."""
+    carriers = current_plan().warehouse.carriers
+    return gettext(lang, carriers[code].name) if code in carriers else code
+
+
 env.filters.update(
     local=local_time, iso=iso, text_colour=text_colour, status_label=status_label, duration=duration
 )
@@ -105,6 +111,7 @@ def render(
         flash=request.session.pop("flash", None),
         nav=nav,
         path=request.url.path,
+        carrier_name=partial(carrier_name, lang),
         **context,
     )
     return HTMLResponse(page, status_code=status)
