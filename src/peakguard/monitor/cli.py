@@ -7,6 +7,7 @@ from itertools import islice
 from pathlib import Path
 
 import typer
+from nats.errors import Error as NatsError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -79,10 +80,17 @@ def monitor(
                     batch=batch,
                     stop=lambda s: until_idle and s.idle_polls > 0,
                     on_batch=shown,
+                    on_reconnect=lambda exc, pause: err_console.print(
+                        f"[yellow]bus connection lost ({type(exc).__name__}); "
+                        f"connecting again in {pause:.1f} s[/yellow]"
+                    ),
                 )
             )
         except KeyboardInterrupt:
             return
+        except (OSError, NatsError) as exc:
+            err_console.print(f"[red]error[/red] bus: cannot reach NATS at {bus_url} ({type(exc).__name__})")
+            raise typer.Exit(2) from None
     console.print(
         f"{stats.messages} messages: accepted {stats.accepted}, duplicates {stats.duplicates}, "
         f"dead-lettered {stats.dead_lettered}; incidents touched {stats.incidents_touched}"

@@ -5,39 +5,77 @@ bad row cannot cost the good ones (and nothing is silently dropped)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 ScanStatus = Literal["picked_up", "hub_arrived", "hub_departed", "out_for_delivery", "delivered", "exception"]
 ExceptionKind = Literal["lost", "damaged", "short", "withheld", "robbed", "prohibited"]
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""C0 control characters and DEL: never part of an id, an area or a shop name, and PostgreSQL
+cannot store NUL in text at all (one NUL used to fail the whole batch, issue 13 item 4)."""
+
+
+def _printable(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _in_utc_range(value: datetime) -> datetime:
+    """A time whose UTC form falls outside years 1-9999 cannot be stored: refused here rather
+    than failing the whole batch at the database."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+    return value
+
+
+Id = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(_printable)]
+"""An event, parcel or order id: non-empty, printable, at most 80 characters."""
+Label = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_printable)]
+"""An area, site or shop: non-empty, printable, at most 64 characters."""
+
+
+Stamp = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
 
 
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    event_id: str = Field(min_length=1, max_length=80)
-    ts: AwareDatetime
+    event_id: Id
+    ts: Stamp
     """ISO 8601 with an offset: a time without one is refused (whose midnight would it be?)."""
 
 
 class ScanEvent(_Event):
     type: Literal["scan"]
-    parcel_id: str = Field(min_length=1, max_length=80)
+    parcel_id: Id
     status: ScanStatus
-    area: str = Field(min_length=1, max_length=64)
-    site: str = Field(min_length=1, max_length=64)
+    area: Label
+    site: Label
     exception: ExceptionKind | None = None
 
 
 class OrderEvent(_Event):
     type: Literal["order"]
-    order_id: str = Field(min_length=1, max_length=80)
-    shop: str = Field(min_length=1, max_length=64)
+    order_id: Id
+    shop: Label
     status: Literal["created", "paid", "cancelled"]
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     coupon_error: bool = False
@@ -45,7 +83,7 @@ class OrderEvent(_Event):
 
 class ShopMetricsEvent(_Event):
     type: Literal["shop_metrics"]
-    shop: str = Field(min_length=1, max_length=64)
+    shop: Label
     visitors: int = Field(ge=0)
     orders: int = Field(ge=0)
     paid_orders: int = Field(ge=0)

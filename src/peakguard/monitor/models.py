@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peakguard.db import Base, UTCDateTime
@@ -36,7 +36,12 @@ class MonitorEvent(Base):
 
 
 class DeadLetter(Base):
+    """A refused row, once: the same row refused again from the same place (a file ingested
+    twice, a batch posted twice, a bus message redelivered) is the same dead letter, by source,
+    line (or stream sequence) and a digest of the raw text."""
+
     __tablename__ = "monitor_dead_letters"
+    __table_args__ = (UniqueConstraint("source", "line", "digest"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -44,6 +49,8 @@ class DeadLetter(Base):
     line: Mapped[int] = mapped_column(Integer)
     raw: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(32))
+    """First 128 bits of the SHA-256 of ``raw``, in hex."""
 
 
 class ParcelState(Base):

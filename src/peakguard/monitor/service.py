@@ -9,12 +9,15 @@ restart neither loses nor repeats an incident update.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
@@ -38,6 +41,8 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+    dead_letters_known: int = 0
+    """Rejected rows whose dead letter was already stored (the same row refused before)."""
     scans: list[ScanEvent] = field(default_factory=list, repr=False)
     """The scans this call stored (new ones only), for a caller that keeps its own in-memory
     checkpoint (the bus consumer). Not summed by :meth:`add`."""
@@ -46,6 +51,7 @@ class IngestResult:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected += other.rejected
+        self.dead_letters_known += other.dead_letters_known
 
 
 def ingest(
@@ -66,10 +72,9 @@ def ingest(
     result.duplicates += len(fresh) - len(new)
     for event in new:
         session.add(_row(event, now))
-    for bad in result.rejected:
-        session.add(
-            DeadLetter(received_at=now, source=source[:200], line=bad.line, raw=bad.raw, reason=bad.reason)
-        )
+    result.dead_letters_known = len(result.rejected) - store_dead_letters(
+        session, now, source, result.rejected
+    )
     result.scans = [e for e in new if isinstance(e, ScanEvent)]
     _update_parcels(session, result.scans)
     _update_orders(session, [e for e in new if isinstance(e, OrderEvent)])
@@ -87,6 +92,34 @@ def ingest(
         rejected=len(result.rejected),
     )
     return result
+
+
+_DEAD_LETTER_INSERT = {
+    name: insert(DeadLetter).on_conflict_do_nothing().returning(DeadLetter.id)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def store_dead_letters(session: Session, now: datetime, source: str, rejected: Sequence[Rejected]) -> int:
+    """Store each refused row once (issue 13 item 11: a re-ingest used to add them again);
+    return how many were new. NUL, which PostgreSQL cannot keep in text, is stored escaped."""
+    if not rejected:
+        return 0
+    rows = []
+    for bad in rejected:
+        raw = bad.raw.replace("\x00", "\\u0000")
+        rows.append(
+            {
+                "received_at": now,
+                "source": source[:200],
+                "line": bad.line,
+                "raw": raw,
+                "reason": bad.reason.replace("\x00", "\\u0000"),
+                "digest": hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32],
+            }
+        )
+    statement = _DEAD_LETTER_INSERT[session.get_bind().dialect.name]
+    return len(session.execute(statement, rows).all())
 
 
 def detect(
