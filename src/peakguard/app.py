@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -20,7 +21,7 @@ from peakguard import __version__, background
 from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
-from peakguard.errors import DomainError, InvalidInput
+from peakguard.errors import DomainError, InvalidInput, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             return error_page(request, exc.status, exc)
         message = translate_message(request_language(request), exc)
         return JSONResponse({"error": {**exc.as_dict(), "message": message}}, status_code=exc.status)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+        """The database refused the work for a reason of its own (disk full, a lock not
+        granted in time, a serialization failure, a lost connection): the transaction was
+        rolled back, nothing was stored, and the client may retry (S3: no acknowledged write is
+        lost, and a failure is one the client sees)."""
+        log.warning("database unavailable, answering 503: %s", exc.orig)
+        return await domain_error(request, Unavailable())
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

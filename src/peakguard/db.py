@@ -64,7 +64,7 @@ def make_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # Kept open: as many connections as the server has threads for blocking work (AnyIO's
     # default pool of 40), so a burst of requests reuses connections instead of opening and
@@ -83,19 +83,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    """Take SQLite's write lock when the transaction starts, not at its first write: two writers
-    that both read first would otherwise deadlock on the upgrade and one would fail."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "peakguard_read_only"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """A writer takes SQLite's write lock when its transaction starts, not at its first write:
+    two writers that both read first would otherwise deadlock on the upgrade and one would fail
+    (in WAL, a deferred transaction that read an older snapshot cannot write at all once another
+    writer committed). A reader (a session from :attr:`Database.reads`) begins a plain deferred
+    transaction: in WAL it reads its snapshot while a writer works and never waits for the lock.
+    """
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
-    """One engine and its session factory."""
+    """One engine and its session factories: ``sessions`` for units of work that write,
+    ``reads`` for ones that only read (on SQLite they do not take the write lock; on PostgreSQL
+    the two are the same, as readers never wait for writers there)."""
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.reads = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:

@@ -9,11 +9,13 @@ object are ``async def`` and run on the event loop at no such cost."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -23,9 +25,10 @@ from peakguard.auth.models import User
 from peakguard.auth.roles import Perm, allows
 from peakguard.clock import Clock
 from peakguard.db import Database
-from peakguard.errors import Forbidden, Unauthorized
+from peakguard.errors import Forbidden, Unauthorized, Unavailable
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 async def get_database(request: Request) -> Database:
@@ -42,19 +45,45 @@ async def get_now(clock: Clock = Depends(get_clock)) -> datetime:
     return clock.now()
 
 
-async def get_session(db: Database = Depends(get_database)) -> AsyncIterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on any error.
+async def _request_transaction(
+    request: Request, db: Database = Depends(get_database)
+) -> AsyncIterator[Session]:
+    """One transaction per request, committed before the answer goes out (S3: an acknowledged
+    write is a stored write).
+
+    Registered with ``scope="function"`` (see :func:`get_session`): FastAPI then runs the code
+    after ``yield`` once the route has returned and its answer is built, but before a byte of it
+    is sent. A commit that fails there (disk full, serialization failure, lost connection)
+    becomes :class:`Unavailable`, a 503 the client can retry, instead of a 2xx for a change that
+    was never stored. A request that fails rolls back, so nothing is half-written.
+
+    Reads (GET, HEAD) run in plain deferred transactions, so on SQLite they never wait behind a
+    writer; every other method takes SQLite's write lock when it begins (see ``db.py``).
 
     Making a session does no I/O (it draws a connection at its first statement), so it is made
     on the event loop; only the commit or rollback goes to the thread pool, and not even that
     when the route already ended the transaction itself (see ``picking`` routes)."""
-    session = db.sessions()
+    session = db.reads() if request.method in READ_METHODS else db.sessions()
     try:
         yield session
     except BaseException:
         await _finish(db, session, commit=False)
         raise
-    await _finish(db, session, commit=True)
+    try:
+        await _finish(db, session, commit=True)
+    except DBAPIError as exc:
+        log.warning("commit failed, answering 503: %s", exc.orig)
+        raise Unavailable() from exc
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_session(session: Session = Depends(_request_transaction, scope="function")) -> Session:
+    """The request's session. Every route and dependency asks for this one (one transaction
+    per request); it fixes the transaction's scope in one place, so no route can get a session
+    that commits only after its answer has gone out."""
+    return session
 
 
 async def _finish(db: Database, session: Session, *, commit: bool) -> None:
@@ -91,15 +120,19 @@ async def run_and_commit(session: Session, work: Callable[..., T], *args: Any, *
     """Run a route's blocking work and commit its transaction in one thread-pool hop, for the
     hot routes (``async def``) that want the answer sent only after the commit.
 
-    A plain ``def`` route costs three hops (the route, the check of its answer, the commit) and
-    ``get_session`` commits only after the response has gone out, so row locks taken by the
-    route stay held while the answer is written and the commit waits for a free thread. Here
-    the commit follows the work at once in the same thread: locks are held for the work alone,
-    and a failed commit is the caller's error, never a 200 for something not stored."""
+    A plain ``def`` route costs three hops (the route, the check of its answer, the commit), so
+    row locks taken by the route stay held while the answer is built and the commit waits for
+    a free thread. Here the commit follows the work at once in the same thread: locks are held
+    for the work alone. A failed commit is :class:`Unavailable` (503), never a 200 for
+    something not stored."""
 
     def unit() -> T:
         result = work(*args, **kwargs)
-        session.commit()
+        try:
+            session.commit()
+        except DBAPIError as exc:
+            session.rollback()
+            raise Unavailable() from exc
         return result
 
     return await run_in_threadpool(unit)

@@ -49,3 +49,17 @@ class Forbidden(DomainError):
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"
+
+
+class Unavailable(DomainError):
+    """The database could not store the change (disk full, a serialization failure, a lost
+    connection): nothing was stored and the same request may be sent again (with its
+    ``Idempotency-Key``, a create is then made once)."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(
+        self, message: str = "the change could not be stored; nothing was changed, retry later"
+    ) -> None:
+        super().__init__(message)

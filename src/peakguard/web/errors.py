@@ -70,6 +70,7 @@ TITLES = {
     409: "That cannot be done now",
     422: "Please check the input",
     500: "Something went wrong",
+    503: "Temporarily unavailable",
 }
 
 
