@@ -21,7 +21,7 @@ from peakguard import __version__, background
 from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
-from peakguard.errors import DomainError, InvalidInput, Unavailable
+from peakguard.errors import ERROR_RESPONSES, DomainError, InvalidInput, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def create_app(
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, same_site="lax")
     _install_error_handlers(app)
     for router in _routers():
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
 
 

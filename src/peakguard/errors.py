@@ -4,6 +4,8 @@ answers JSON ``{"error": {"code", "message", "field"}}`` and the CLI exits 2 wit
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 
 class DomainError(Exception):
     status = 400
@@ -63,3 +65,21 @@ class Unavailable(DomainError):
         self, message: str = "the change could not be stored; nothing was changed, retry later"
     ) -> None:
         super().__init__(message)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorBody(BaseModel):
+    """What every API error answers, documented in the OpenAPI schema for 4xx and 5xx."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    "4XX": {"model": ErrorBody, "description": "refused: the error names its code and, for bad input, the field"},
+    "5XX": {"model": ErrorBody, "description": "not done: 503 when the database could not store it (retry)"},
+}

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from peakguard.limits import Id, Input, Line, Text
 
-class UserIn(BaseModel):
-    username: str
-    password: str = Field(min_length=8)
-    role: str
-    display_name: str = ""
-    language: str = "zh_CN"
-    client_id: int | None = None
+
+class UserIn(Input):
+    username: Annotated[str, Line(80)]
+    password: Annotated[str, Field(min_length=8), Text(200)]
+    role: Annotated[str, Line(20)]
+    display_name: Annotated[str, Line(120)] = ""
+    language: Annotated[str, Line(10)] = "zh_CN"
+    client_id: Id | None = None
 
 
 class UserOut(BaseModel):
@@ -29,10 +32,10 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class TokenRequest(BaseModel):
-    username: str
-    password: str
-    name: str = "api"
+class TokenRequest(Input):
+    username: Annotated[str, Line(80)]
+    password: Annotated[str, Text(200)]
+    name: Annotated[str, Line(80)] = "api"
 
 
 class TokenOut(BaseModel):

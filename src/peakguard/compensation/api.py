@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
@@ -15,6 +15,7 @@ from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
 from peakguard.deps import get_now, get_session, require
+from peakguard.limits import Id, Input, Line, Term, decimal
 
 router = APIRouter(prefix="/api/v1/compensation", tags=["compensation"])
 
@@ -24,31 +25,31 @@ class EntryOut(BaseModel):
 
     id: int
     order_id: str
-    shop: str
+    shop: Term
     order_amount: Decimal | None
     method: str | None
     amount: Decimal | None
-    status: str
+    status: Term
     source: str
-    incident_id: int | None
+    incident_id: Id | None
     registered_at: datetime
     paid_at: datetime | None
 
 
-class EntryIn(BaseModel):
-    order_id: str = Field(min_length=1, max_length=80)
-    shop: str = Field(min_length=1, max_length=64)
-    order_amount: Decimal | None = None
+class EntryIn(Input):
+    order_id: Annotated[str, Line(80, min_length=1)]
+    shop: Annotated[str, Line(64, min_length=1)]
+    order_amount: Annotated[Decimal, decimal(14, 2)] | None = None
 
 
-class TermsIn(BaseModel):
+class TermsIn(Input):
     method: Literal["cash_back", "price_cut"]
-    amount: Decimal
+    amount: Annotated[Decimal, decimal(14, 2)]
 
 
 @router.get("", response_model=list[EntryOut])
 def list_entries(
-    status: str | None = None,
+    status: Term | None = None,
     _: Actor = Depends(require(Perm.INCIDENTS_READ)),
     session: Session = Depends(get_session),
 ) -> list[CompensationEntry]:
@@ -67,7 +68,7 @@ def add_entry(
 
 @router.post("/{entry_id}/terms", response_model=EntryOut)
 def set_terms(
-    entry_id: int,
+    entry_id: Id,
     body: TermsIn,
     actor: Actor = Depends(require(Perm.INCIDENTS_WRITE)),
     session: Session = Depends(get_session),
@@ -78,7 +79,7 @@ def set_terms(
 
 @router.post("/{entry_id}/paid", response_model=EntryOut)
 def mark_paid(
-    entry_id: int,
+    entry_id: Id,
     actor: Actor = Depends(require(Perm.INCIDENTS_WRITE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

@@ -29,6 +29,7 @@ from peakguard.incidents.schemas import (
     StepOut,
     TimelineOut,
 )
+from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
@@ -39,9 +40,9 @@ REVIEW = Depends(require(Perm.INCIDENTS_REVIEW))
 
 @router.get("/incidents", response_model=list[IncidentOut])
 def list_incidents(
-    status: list[str] | None = Query(None, description="open, acknowledged, resolved, closed"),
-    kind: str | None = None,
-    area: str | None = None,
+    status: list[Term] | None = Query(None, description="open, acknowledged, resolved, closed"),
+    kind: Term | None = None,
+    area: Term | None = None,
     _: Actor = READ,
     session: Session = Depends(get_session),
 ) -> list[IncidentOut]:
@@ -73,13 +74,13 @@ def report(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
-def detail(incident_id: int, _: Actor = READ, session: Session = Depends(get_session)) -> IncidentDetailOut:
+def detail(incident_id: Id, _: Actor = READ, session: Session = Depends(get_session)) -> IncidentDetailOut:
     return presenters.detail(session, service.get(session, incident_id), current_plan())
 
 
 @router.post("/incidents/{incident_id}/ack", response_model=IncidentOut)
 def acknowledge(
-    incident_id: int,
+    incident_id: Id,
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -90,7 +91,7 @@ def acknowledge(
 
 @router.post("/incidents/{incident_id}/notes", response_model=TimelineOut, status_code=201)
 def add_note(
-    incident_id: int,
+    incident_id: Id,
     body: NoteIn,
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
@@ -101,7 +102,7 @@ def add_note(
 
 @router.post("/incidents/{incident_id}/level", response_model=IncidentOut)
 def set_level(
-    incident_id: int,
+    incident_id: Id,
     body: LevelIn,
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
@@ -114,7 +115,7 @@ def set_level(
 
 @router.post("/incidents/{incident_id}/resolve", response_model=IncidentOut)
 def resolve(
-    incident_id: int,
+    incident_id: Id,
     body: ResolveIn,
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
@@ -127,7 +128,7 @@ def resolve(
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
 def close(
-    incident_id: int,
+    incident_id: Id,
     actor: Actor = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -138,8 +139,8 @@ def close(
 
 @router.put("/incidents/{incident_id}/steps/{step_id}", response_model=StepOut)
 def set_step(
-    incident_id: int,
-    step_id: int,
+    incident_id: Id,
+    step_id: Id,
     body: StepIn,
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
@@ -150,7 +151,7 @@ def set_step(
 
 @router.put("/incidents/{incident_id}/review", response_model=ReviewOut)
 def save_review(
-    incident_id: int,
+    incident_id: Id,
     body: ReviewIn,
     actor: Actor = REVIEW,
     session: Session = Depends(get_session),
@@ -161,7 +162,7 @@ def save_review(
 
 @router.post("/incidents/{incident_id}/measures", response_model=MeasureOut, status_code=201)
 def add_measure(
-    incident_id: int,
+    incident_id: Id,
     body: MeasureIn,
     actor: Actor = REVIEW,
     session: Session = Depends(get_session),
@@ -172,7 +173,7 @@ def add_measure(
 
 @router.post("/measures/{measure_id}/done", response_model=MeasureOut)
 def complete_measure(
-    measure_id: int,
+    measure_id: Id,
     body: MeasureDoneIn,
     actor: Actor = REVIEW,
     session: Session = Depends(get_session),
@@ -183,7 +184,7 @@ def complete_measure(
 
 @router.get("/incidents/{incident_id}/review.md")
 def review_markdown(
-    incident_id: int, lang: str = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
+    incident_id: Id, lang: Term = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
 ) -> Response:
     text = export.markdown(session, service.get(session, incident_id), current_plan(), lang)
     return Response(text, media_type="text/markdown; charset=utf-8")
@@ -191,7 +192,7 @@ def review_markdown(
 
 @router.get("/incidents/{incident_id}/review.pdf")
 def review_pdf(
-    incident_id: int, lang: str = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
+    incident_id: Id, lang: Term = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
 ) -> Response:
     data = export.pdf(session, service.get(session, incident_id), current_plan(), lang)
     headers = {"Content-Disposition": f'attachment; filename="incident-{incident_id}-review.pdf"'}

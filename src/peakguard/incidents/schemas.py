@@ -3,62 +3,63 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from peakguard.incidents.models import Incident
+from peakguard.limits import MAX_QUANTITY, FreeJson, Input, Line, Text
 from peakguard.plan.schemas import Plan
 
 
-class ReportIn(BaseModel):
+class ReportIn(Input):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str
-    area: str = Field(min_length=1, max_length=64)
-    count: StrictInt = Field(default=1, ge=1)
+    kind: Annotated[str, Line(40)]
+    area: Annotated[str, Line(64, min_length=1)]
+    count: Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)] = 1
     mode: Literal["add", "replace"] = "add"
-    summary: str = ""
-    details: dict[str, Any] = {}
+    summary: Annotated[str, Text()] = ""
+    details: FreeJson = {}
 
 
-class LevelIn(BaseModel):
-    level: str
-    reason: str = Field(min_length=1)
+class LevelIn(Input):
+    level: Annotated[str, Line(20)]
+    reason: Annotated[str, Text(min_length=1)]
 
 
-class NoteIn(BaseModel):
-    text: str = Field(min_length=1)
+class NoteIn(Input):
+    text: Annotated[str, Text(min_length=1)]
 
 
-class ResolveIn(BaseModel):
-    result: str = Field(min_length=1)
+class ResolveIn(Input):
+    result: Annotated[str, Text(min_length=1)]
 
 
-class StepIn(BaseModel):
+class StepIn(Input):
     state: Literal["done", "skipped", "pending"]
-    note: str = ""
+    note: Annotated[str, Text()] = ""
 
 
-class ReviewIn(BaseModel):
-    root_cause: str = Field(min_length=1)
+class ReviewIn(Input):
+    root_cause: Annotated[str, Text(min_length=1)]
     accountable_type: Literal["person", "outlet"] | None = None
-    accountable_name: str | None = None
-    penalty_step: str | None = None
-    disclosure_note: str = ""
+    accountable_name: Annotated[str, Line(120)] | None = None
+    penalty_step: Annotated[str, Line(40)] | None = None
+    disclosure_note: Annotated[str, Text()] = ""
 
 
-class MeasureIn(BaseModel):
-    description: str = Field(min_length=1)
-    owner: str = Field(min_length=1)
+class MeasureIn(Input):
+    description: Annotated[str, Text(min_length=1)]
+    owner: Annotated[str, Line(120, min_length=1)]
     due_date: date
 
 
-class MeasureDoneIn(BaseModel):
-    note: str = ""
+class MeasureDoneIn(Input):
+    note: Annotated[str, Text()] = ""
 
 
-class TickIn(BaseModel):
+class TickIn(Input):
     at: datetime | None = None
 
 

@@ -13,6 +13,7 @@ from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session, require
 from peakguard.errors import InvalidInput
+from peakguard.limits import Term
 from peakguard.monitor import service
 from peakguard.plan.service import current_plan
 
@@ -79,7 +80,7 @@ def signals(
 
 @router.get("/chase-list")
 def chase_list(
-    shop: str | None = None,
+    shop: Term | None = None,
     _: Actor = Depends(require(Perm.INCIDENTS_READ)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

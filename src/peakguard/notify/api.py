@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_session, require
+from peakguard.limits import Id, Term
 from peakguard.notify import service
 from peakguard.notify.models import Notification
 
@@ -23,13 +24,13 @@ class NotificationOut(BaseModel):
     id: int
     created_at: datetime
     event: str
-    incident_id: int | None
+    incident_id: Id | None
     role: str
-    person_id: int | None
+    person_id: Id | None
     language: str
     subject: str
     body: str
-    status: str
+    status: Term
     attempts: int
     next_attempt_at: datetime | None
     sent_at: datetime | None
@@ -38,7 +39,7 @@ class NotificationOut(BaseModel):
 
 @router.get("", response_model=list[NotificationOut])
 def list_notifications(
-    status: str | None = Query(None, pattern="^(pending|sent|failed|no_recipient)$"),
+    status: Term | None = Query(None, pattern="^(pending|sent|failed|no_recipient)$"),
     limit: int = Query(100, ge=1, le=1000),
     _: Actor = Depends(require(Perm.ROSTER_READ)),
     session: Session = Depends(get_session),

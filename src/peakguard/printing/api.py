@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session, require
+from peakguard.limits import Id, Input, Line, Term
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents, ipp, service
 
@@ -20,9 +22,9 @@ SESSION = Depends(get_session)
 NOW = Depends(get_now)
 
 
-class PrinterIn(BaseModel):
-    queue: str = Field(description="the CUPS queue name")
-    name: str = ""
+class PrinterIn(Input):
+    queue: Annotated[str, Line(127), Field(description="the CUPS queue name")]
+    name: Annotated[str, Line(120)] = ""
 
 
 class PrinterOut(BaseModel):
@@ -39,18 +41,20 @@ class PrinterOut(BaseModel):
     failed_at: datetime | None
 
 
-class PrintIn(BaseModel):
-    document: str = Field(description="waybill (an order id), sku (a SKU id) or pallet (a pallet id)")
-    id: int
+class PrintIn(Input):
+    document: Annotated[
+        str, Line(20), Field(description="waybill (an order id), sku (a SKU id) or pallet (a pallet id)")
+    ]
+    id: Id
     reprint: bool = False
 
 
 class AttemptOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    printer_id: int
+    printer_id: Id
     attempt: int
-    cups_job_id: int | None
+    cups_job_id: Id | None
     at: datetime
     outcome: str
     reason: str | None
@@ -64,10 +68,10 @@ class JobOut(BaseModel):
     created_by: str
     document: str
     title: str
-    status: str
-    printer_id: int | None
+    status: Term
+    printer_id: Id | None
     attempt: int
-    cups_job_id: int | None
+    cups_job_id: Id | None
     printed_at: datetime | None
     last_error: str | None
 
@@ -89,12 +93,12 @@ def add_printer(
 
 
 @router.post("/printers/{printer_id}/enable", response_model=PrinterOut)
-def enable(printer_id: int, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
+def enable(printer_id: Id, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
     return service.set_enabled(session, actor, now, printer_id, True)
 
 
 @router.post("/printers/{printer_id}/disable", response_model=PrinterOut)
-def disable(printer_id: int, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
+def disable(printer_id: Id, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
     """Take a printer out of use; its unprinted jobs move to another on the next round."""
     return service.set_enabled(session, actor, now, printer_id, False)
 
@@ -114,7 +118,7 @@ def print_document(
 
 @router.get("/jobs", response_model=list[JobOut])
 def jobs(
-    status: str | None = Query(None, pattern="^(queued|sending|sent|printed|cancelled)$"),
+    status: Term | None = Query(None, pattern="^(queued|sending|sent|printed|cancelled)$"),
     limit: int = Query(200, ge=1, le=1000),
     _: Actor = USE,
     session: Session = SESSION,
@@ -123,11 +127,11 @@ def jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetailOut)
-def job(job_id: int, _: Actor = USE, session: Session = SESSION) -> object:
+def job(job_id: Id, _: Actor = USE, session: Session = SESSION) -> object:
     found = service.get_job(session, job_id)
     return {**JobOut.model_validate(found).model_dump(), "attempts": service.attempts_of(session, job_id)}
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel(job_id: int, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
+def cancel(job_id: Id, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
     return service.cancel_job(session, actor, now, job_id, ipp.CupsClient())

@@ -4,6 +4,7 @@ and drills."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
@@ -16,6 +17,7 @@ from peakguard.clock import parse_iso
 from peakguard.deps import get_now, get_session, require
 from peakguard.errors import NotFound
 from peakguard.i18n import normalise
+from peakguard.limits import Id, Input, Line, Term, Text
 from peakguard.plan.service import current_plan
 from peakguard.readiness import checklist, drills, replies, timeline
 from peakguard.readiness.models import ChecklistItem, Drill
@@ -25,11 +27,11 @@ router = APIRouter(prefix="/api/v1/readiness", tags=["readiness"])
 
 class ItemOut(BaseModel):
     id: int
-    risk: str
+    risk: Term
     template: str | None
     text: dict[str, str]
     owner_role: str
-    owner_id: int | None
+    owner_id: Id | None
     due_at: datetime
     overdue: bool
     done_at: datetime | None
@@ -38,24 +40,24 @@ class ItemOut(BaseModel):
     evidence_file: str | None
 
 
-class ItemIn(BaseModel):
-    risk: str
-    text_zh: str = Field(max_length=checklist.MAX_TEXT)
-    text_en: str = Field(max_length=checklist.MAX_TEXT)
-    owner_role: str
-    due_at: str = Field(description="ISO 8601 with offset")
+class ItemIn(Input):
+    risk: Annotated[str, Line(40)]
+    text_zh: Annotated[str, Text(checklist.MAX_TEXT)]
+    text_en: Annotated[str, Text(checklist.MAX_TEXT)]
+    owner_role: Annotated[str, Line(20)]
+    due_at: Annotated[str, Line(40), Field(description="ISO 8601 with offset")]
 
 
-class AssignIn(BaseModel):
-    person_id: int
+class AssignIn(Input):
+    person_id: Id
 
 
-class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+class ReasonIn(Input):
+    reason: Annotated[str, Text(500, min_length=1)]
 
 
 class RiskScoreOut(BaseModel):
-    risk: str
+    risk: Term
     section: str
     name: str
     done: int
@@ -77,7 +79,7 @@ class PointOut(BaseModel):
     due_at: datetime
     roles: list[str]
     text: str
-    status: str
+    status: Term
 
 
 class ReplyOut(BaseModel):
@@ -86,19 +88,19 @@ class ReplyOut(BaseModel):
     text: str
 
 
-class DrillIn(BaseModel):
-    scenario: str
+class DrillIn(Input):
+    scenario: Annotated[str, Line(40)]
 
 
 class DrillOut(BaseModel):
     id: int
     scenario: str
-    kind: str
+    kind: Term
     scope: str
     started_at: datetime
     started_by: str
     events: int
-    incident_id: int | None
+    incident_id: Id | None
     acknowledged_seconds: int | None
     resolved_seconds: int | None
     deadline_minutes: int | None
@@ -128,7 +130,7 @@ def drill_out(drill: Drill) -> DrillOut:
 
 @router.get("/items", response_model=list[ItemOut])
 def list_items(
-    risk: str | None = None,
+    risk: Term | None = None,
     _: Actor = Depends(require(Perm.READINESS_READ)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -169,7 +171,7 @@ def add_item(
 
 @router.post("/items/{item_id}/assign", response_model=ItemOut)
 def assign(
-    item_id: int,
+    item_id: Id,
     body: AssignIn,
     actor: Actor = Depends(require(Perm.READINESS_WRITE)),
     session: Session = Depends(get_session),
@@ -180,7 +182,7 @@ def assign(
 
 @router.post("/items/{item_id}/done", response_model=ItemOut)
 async def done(
-    item_id: int,
+    item_id: Id,
     note: str | None = Form(None),
     evidence: UploadFile | None = File(None),
     actor: Actor = Depends(require(Perm.READINESS_WRITE)),
@@ -204,7 +206,7 @@ async def done(
 
 @router.post("/items/{item_id}/reopen", response_model=ItemOut)
 def reopen(
-    item_id: int,
+    item_id: Id,
     body: ReasonIn,
     actor: Actor = Depends(require(Perm.READINESS_WRITE)),
     session: Session = Depends(get_session),
@@ -215,7 +217,7 @@ def reopen(
 
 @router.get("/items/{item_id}/evidence")
 def evidence(
-    item_id: int,
+    item_id: Id,
     _: Actor = Depends(require(Perm.READINESS_READ)),
     session: Session = Depends(get_session),
 ) -> Response:
@@ -233,7 +235,7 @@ def evidence(
 
 @router.get("/scores", response_model=ScoresOut)
 def scores(
-    lang: str | None = None,
+    lang: Term | None = None,
     _: Actor = Depends(require(Perm.READINESS_READ)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -250,7 +252,7 @@ def scores(
 
 @router.get("/timeline", response_model=list[PointOut])
 def day_timeline(
-    lang: str | None = None,
+    lang: Term | None = None,
     _: Actor = Depends(require(Perm.READINESS_READ)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -270,8 +272,8 @@ def day_timeline(
 
 @router.get("/quick-replies", response_model=list[ReplyOut])
 def quick_replies(
-    kind: str | None = None,
-    lang: str | None = None,
+    kind: Term | None = None,
+    lang: Term | None = None,
     _: Actor = Depends(require(Perm.READINESS_READ)),
 ) -> list[ReplyOut]:
     plan, language = current_plan(), normalise(lang)
@@ -300,7 +302,7 @@ def list_drills(
 
 @router.get("/drills/{drill_id}", response_model=DrillOut)
 def get_drill(
-    drill_id: int,
+    drill_id: Id,
     _: Actor = Depends(require(Perm.READINESS_READ)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

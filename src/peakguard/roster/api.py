@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session, require
+from peakguard.limits import Id
 from peakguard.plan.service import current_plan
 from peakguard.roster import service
 from peakguard.roster.models import Person
@@ -37,7 +38,7 @@ def add_person(
 
 @router.put("/{person_id}/duty", response_model=PersonOut)
 def set_duty(
-    person_id: int,
+    person_id: Id,
     body: DutyIn,
     actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),

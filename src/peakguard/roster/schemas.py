@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+
+from peakguard.limits import MAX_QUANTITY, Id, Input, Line
 
 
-class PersonIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-    role: str
+class PersonIn(Input):
+    name: Annotated[str, Line(120, min_length=1)]
+    role: Annotated[str, Line(20)]
     on_duty: bool = True
-    language: str = "zh_CN"
-    channels: list[str] = []
-    priority: int = 100
-    user_id: int | None = None
+    language: Annotated[str, Line(10)] = "zh_CN"
+    channels: Annotated[list[Annotated[str, Line(500)]], Field(max_length=20)] = []
+    priority: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] = 100
+    user_id: Id | None = None
 
 
 class PersonOut(PersonIn):
@@ -21,5 +25,5 @@ class PersonOut(PersonIn):
     id: int
 
 
-class DutyIn(BaseModel):
+class DutyIn(Input):
     on_duty: bool

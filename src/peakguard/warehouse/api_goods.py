@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session
+from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import inbound, skus, stock
 from peakguard.warehouse.api_deps import OPERATE, SHARED
@@ -54,19 +55,19 @@ def create_sku(body: SkuIn, actor: Actor = SHARED, session: Session = SESSION, n
 
 
 @router.get("/skus", response_model=list[SkuOut])
-def list_skus(client_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def list_skus(client_id: Id | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return skus.list_skus(session, actor, client_id)
 
 
 @router.get("/skus/{sku_id}", response_model=SkuOut)
-def get_sku(sku_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def get_sku(sku_id: Id, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return skus.get_sku(session, actor, sku_id)
 
 
 @router.get("/skus/{sku_id}/label")
 def sku_label(
-    sku_id: int,
-    format: str = LABEL_FORMAT,
+    sku_id: Id,
+    format: Term = LABEL_FORMAT,
     actor: Actor = OPERATE,
     session: Session = SESSION,
     now: datetime = NOW,
@@ -102,18 +103,18 @@ def create_plan(
 
 
 @router.get("/inbound", response_model=list[InboundOut])
-def list_plans(client_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def list_plans(client_id: Id | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return inbound.list_plans(session, actor, client_id)
 
 
 @router.get("/inbound/{plan_id}", response_model=InboundOut)
-def get_plan(plan_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def get_plan(plan_id: Id, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return _plan_out(session, inbound.get_plan(session, actor, plan_id))
 
 
 @router.post("/inbound/{plan_id}/receipts", response_model=ReceiptOut, status_code=201)
 def receive(
-    plan_id: int, body: ReceiptIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    plan_id: Id, body: ReceiptIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     """A dock scan with quantity and QC result (S2.5, S2.6)."""
     return inbound.receive(session, actor, now, plan_id=plan_id, **body.model_dump())
@@ -121,7 +122,7 @@ def receive(
 
 @router.post("/inbound/{plan_id}/close", response_model=list[DiscrepancyOut])
 def close_plan(
-    plan_id: int, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    plan_id: Id, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     """Finish receiving; answers the lines that differ from the plan."""
     found = inbound.close_plan(session, actor, now, current_plan(), plan_id)
@@ -142,14 +143,14 @@ def palletize(
 
 
 @router.get("/pallets/{pallet_id}/suggest", response_model=LocationOut)
-def suggest(pallet_id: int, actor: Actor = OPERATE, session: Session = SESSION) -> object:
+def suggest(pallet_id: Id, actor: Actor = OPERATE, session: Session = SESSION) -> object:
     """Where the pallet should go (S2.7)."""
     return inbound.suggest_location(session, actor, pallet_id)
 
 
 @router.post("/pallets/{pallet_id}/putaway", response_model=PalletOut)
 def putaway(
-    pallet_id: int, body: PutawayIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    pallet_id: Id, body: PutawayIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     """The suggested location, or another one with ``override`` by a supervisor; never another
     client's bay, nor a shared bay for a client with dedicated storage (S2.3, S2.7)."""
@@ -160,7 +161,7 @@ def putaway(
 
 @router.get("/pallets/{pallet_id}/label")
 def pallet_label(
-    pallet_id: int, format: str = LABEL_FORMAT, actor: Actor = OPERATE, session: Session = SESSION
+    pallet_id: Id, format: Term = LABEL_FORMAT, actor: Actor = OPERATE, session: Session = SESSION
 ) -> Response:
     return label_response(inbound.pallet_label(session, actor, pallet_id, format), f"pallet-{pallet_id}")
 
@@ -175,7 +176,7 @@ def relocate(
 
 @router.get("/stock", response_model=list[StockOut])
 def stock_query(
-    client_id: int | None = None, sku: str | None = None, actor: Actor = SHARED, session: Session = SESSION
+    client_id: Id | None = None, sku: Term | None = None, actor: Actor = SHARED, session: Session = SESSION
 ) -> object:
     """Real-time stock per SKU and place (S2.8); a client sees its own only."""
     return stock.query(session, actor, client_id, sku)
@@ -183,8 +184,8 @@ def stock_query(
 
 @router.get("/stock/export")
 def stock_export(
-    format: str = Query("csv", pattern="^(csv|ndjson)$"),
-    client_id: int | None = None,
+    format: Term = Query("csv", pattern="^(csv|ndjson)$"),
+    client_id: Id | None = None,
     actor: Actor = SHARED,
     session: Session = SESSION,
 ) -> Response:

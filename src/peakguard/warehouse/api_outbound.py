@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session, run_and_commit
+from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import carriers, outbound, picking
 from peakguard.warehouse.api_deps import OPERATE, SHARED
@@ -66,19 +67,19 @@ def create_order(
 
 @router.get("/orders", response_model=list[OrderOut])
 def list_orders(
-    client_id: int | None = None, status: str | None = None, actor: Actor = SHARED, session: Session = SESSION
+    client_id: Id | None = None, status: Term | None = None, actor: Actor = SHARED, session: Session = SESSION
 ) -> object:
     return outbound.list_orders(session, actor, client_id, status)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-def get_order(order_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def get_order(order_id: Id, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return _order_out(session, outbound.get_order(session, actor, order_id))
 
 
 @router.post("/orders/{order_id}/allocate", response_model=list[TaskOut])
 def allocate(
-    order_id: int, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    order_id: Id, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     """Reserve the order's stock and make its pick tasks; a short order names its lines (409)."""
     tasks = outbound.allocate(session, actor, now, order_id)
@@ -100,19 +101,19 @@ def create_wave(
 
 
 @router.get("/waves/{wave_id}/next", response_model=TaskOut | None)
-def next_task(wave_id: int, _: Actor = OPERATE, session: Session = SESSION) -> object:
+def next_task(wave_id: Id, _: Actor = OPERATE, session: Session = SESSION) -> object:
     """The wave's next open task in walking order, or null when the wave is picked."""
     return picking.next_task(session, wave_id)
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-def get_task(task_id: int, _: Actor = OPERATE, session: Session = SESSION) -> object:
+def get_task(task_id: Id, _: Actor = OPERATE, session: Session = SESSION) -> object:
     return picking.get_task(session, task_id)
 
 
 @router.post("/tasks/{task_id}/scan", response_model=ScanOut)
 async def scan(
-    task_id: int, body: ScanIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    task_id: Id, body: ScanIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     """Confirm a pick by its location and item scans (S2.9); answers the next task. The hot path
     of the floor: the scan and its commit run in one thread hop, and the picker's answer is sent
@@ -132,14 +133,14 @@ async def scan(
 
 @router.post("/orders/{order_id}/pack", response_model=PackageOut, status_code=201)
 def pack(
-    order_id: int, body: PackIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    order_id: Id, body: PackIn, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     return picking.pack(session, actor, now, current_plan(), order_id, weight_kg=body.weight_kg)
 
 
 @router.get("/orders/{order_id}/waybill")
 def waybill(
-    order_id: int, format: str = LABEL_FORMAT, actor: Actor = SHARED, session: Session = SESSION
+    order_id: Id, format: Term = LABEL_FORMAT, actor: Actor = SHARED, session: Session = SESSION
 ) -> Response:
     """The 100 x 150 mm e-waybill with the Code128 tracking number (S2.9)."""
     return label_response(
@@ -149,17 +150,17 @@ def waybill(
 
 @router.post("/handover/{carrier}", response_model=ManifestOut, status_code=201)
 def hand_over(
-    carrier: str, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
+    carrier: Term, actor: Actor = OPERATE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     """Hand every packed parcel of the carrier over: today's manifest (S2.11)."""
     return carriers.hand_over(session, actor, now, current_plan(), carrier)
 
 
 @router.get("/manifests", response_model=list[ManifestOut])
-def manifests(carrier: str | None = None, _: Actor = OPERATE, session: Session = SESSION) -> object:
+def manifests(carrier: Term | None = None, _: Actor = OPERATE, session: Session = SESSION) -> object:
     return carriers.manifests(session, carrier)
 
 
 @router.get("/manifests/{manifest_id}/export")
-def manifest_csv(manifest_id: int, _: Actor = OPERATE, session: Session = SESSION) -> Response:
+def manifest_csv(manifest_id: Id, _: Actor = OPERATE, session: Session = SESSION) -> Response:
     return Response(carriers.manifest_csv(session, manifest_id), media_type="text/csv; charset=utf-8")

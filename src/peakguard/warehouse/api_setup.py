@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session
 from peakguard.i18n import normalise
+from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import billing, clients_service, leases
 from peakguard.warehouse.api_deps import MANAGE, OPERATE, SHARED
@@ -51,7 +52,7 @@ def list_clients(actor: Actor = SHARED, session: Session = SESSION) -> object:
 
 
 @router.get("/clients/{client_id}", response_model=ClientOut)
-def get_client(client_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def get_client(client_id: Id, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return clients_service.get_client(session, actor, client_id)
 
 
@@ -67,32 +68,32 @@ def list_bays(_: Actor = OPERATE, session: Session = SESSION) -> object:
 
 @router.post("/bays/{bay_id}/locations", response_model=list[LocationOut], status_code=201)
 def create_locations(
-    bay_id: int, body: LocationsIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
+    bay_id: Id, body: LocationsIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     return clients_service.create_locations(session, actor, now, bay_id=bay_id, **body.model_dump())
 
 
 @router.get("/locations", response_model=list[LocationOut])
-def list_locations(bay_id: int | None = None, _: Actor = OPERATE, session: Session = SESSION) -> object:
+def list_locations(bay_id: Id | None = None, _: Actor = OPERATE, session: Session = SESSION) -> object:
     return clients_service.list_locations(session, bay_id)
 
 
 @router.post("/bays/{bay_id}/grants", status_code=201)
 def grant(
-    bay_id: int, body: GrantIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
+    bay_id: Id, body: GrantIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
 ) -> dict[str, int]:
     row = clients_service.grant(session, actor, now, bay_id=bay_id, client_id=body.client_id)
     return {"bay_id": row.bay_id, "client_id": row.client_id}
 
 
 @router.post("/bays/{bay_id}/open", response_model=AccessOut, status_code=201)
-def open_bay(bay_id: int, actor: Actor = SHARED, session: Session = SESSION, now: datetime = NOW) -> object:
+def open_bay(bay_id: Id, actor: Actor = SHARED, session: Session = SESSION, now: datetime = NOW) -> object:
     """Log an opening of the bay (S2.3); a client opens only bays granted to it."""
     return clients_service.open_bay(session, actor, now, bay_id)
 
 
 @router.get("/access-log", response_model=list[AccessOut])
-def access_log(bay_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def access_log(bay_id: Id | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return clients_service.access_log(session, actor, bay_id)
 
 
@@ -104,32 +105,32 @@ def create_lease(
 
 
 @router.get("/leases", response_model=list[LeaseOut])
-def list_leases(client_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def list_leases(client_id: Id | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return leases.list_leases(session, actor, client_id)
 
 
 @router.post("/leases/{lease_id}/change", response_model=LeaseOut, status_code=201)
 def change_lease(
-    lease_id: int, body: LeaseChangeIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
+    lease_id: Id, body: LeaseChangeIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     return leases.change_lease(session, actor, now, current_plan(), lease_id, **body.model_dump())
 
 
 @router.post("/leases/{lease_id}/end", response_model=LeaseOut)
 def end_lease(
-    lease_id: int, body: LeaseEndIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
+    lease_id: Id, body: LeaseEndIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
 ) -> object:
     return leases.end_lease(session, actor, now, current_plan(), lease_id, day=body.day)
 
 
 @router.get("/prices")
 def prices(_: Actor = SHARED, session: Session = SESSION) -> dict[str, str]:
-    return {code: str(amount) for code, amount in billing.price_list(session).items()}
+    return {code: Term(amount) for code, amount in billing.price_list(session).items()}
 
 
 @router.put("/prices/{code}")
 def set_price(
-    code: str, body: PriceIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
+    code: Term, body: PriceIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
 ) -> dict[str, str]:
     price = billing.set_price(session, actor, now, code=code, amount=body.amount)
     return {"code": price.code, "amount": str(price.amount)}
@@ -153,20 +154,20 @@ def issue_invoice(
 
 
 @router.get("/invoices", response_model=list[InvoiceOut])
-def list_invoices(client_id: int | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def list_invoices(client_id: Id | None = None, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return billing.list_invoices(session, actor, client_id)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut)
-def get_invoice(invoice_id: int, actor: Actor = SHARED, session: Session = SESSION) -> object:
+def get_invoice(invoice_id: Id, actor: Actor = SHARED, session: Session = SESSION) -> object:
     return _invoice_out(session, billing.get_invoice(session, actor, invoice_id))
 
 
 @router.get("/invoices/{invoice_id}/export")
 def export_invoice(
-    invoice_id: int,
-    format: str = Query("csv", pattern="^(csv|pdf)$"),
-    lang: str = "zh_CN",
+    invoice_id: Id,
+    format: Term = Query("csv", pattern="^(csv|pdf)$"),
+    lang: Term = "zh_CN",
     actor: Actor = SHARED,
     session: Session = SESSION,
 ) -> Response:

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from peakguard.limits import MAX_LIST, Id, Input, Line, Quantity, Text, decimal
 
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ClientIn(BaseModel):
-    code: str
-    name: str
-    storage: str = "shared"
+class ClientIn(Input):
+    code: Annotated[str, Line(32)]
+    name: Annotated[str, Line(120)]
+    storage: Annotated[str, Line(12)] = "shared"
 
 
 class ClientOut(Out):
@@ -26,11 +29,11 @@ class ClientOut(Out):
     storage: str
 
 
-class BayIn(BaseModel):
-    code: str
-    area_m2: Decimal
-    kind: str = "shared"
-    client_id: int | None = None
+class BayIn(Input):
+    code: Annotated[str, Line(32)]
+    area_m2: Annotated[Decimal, decimal(10, 2)]
+    kind: Annotated[str, Line(12)] = "shared"
+    client_id: Id | None = None
 
 
 class BayOut(Out):
@@ -41,9 +44,9 @@ class BayOut(Out):
     client_id: int | None
 
 
-class LocationsIn(BaseModel):
-    racks: list[str]
-    levels: list[str]
+class LocationsIn(Input):
+    racks: Annotated[list[Annotated[str, Line(16)]], Field(max_length=100)]
+    levels: Annotated[list[Annotated[str, Line(16)]], Field(max_length=100)]
 
 
 class LocationOut(Out):
@@ -54,8 +57,8 @@ class LocationOut(Out):
     level: str
 
 
-class GrantIn(BaseModel):
-    client_id: int
+class GrantIn(Input):
+    client_id: Id
 
 
 class AccessOut(Out):
@@ -66,21 +69,21 @@ class AccessOut(Out):
     at: datetime
 
 
-class LeaseIn(BaseModel):
-    client_id: int
-    area_m2: Decimal
-    daily_rate: Decimal
+class LeaseIn(Input):
+    client_id: Id
+    area_m2: Annotated[Decimal, decimal(10, 2)]
+    daily_rate: Annotated[Decimal, decimal(14, 4)]
     start: date
     end: date | None = None
 
 
-class LeaseChangeIn(BaseModel):
+class LeaseChangeIn(Input):
     day: date
-    area_m2: Decimal | None = None
-    daily_rate: Decimal | None = None
+    area_m2: Annotated[Decimal, decimal(10, 2)] | None = None
+    daily_rate: Annotated[Decimal, decimal(14, 4)] | None = None
 
 
-class LeaseEndIn(BaseModel):
+class LeaseEndIn(Input):
     day: date
 
 
@@ -94,13 +97,13 @@ class LeaseOut(Out):
     replaces_id: int | None
 
 
-class PriceIn(BaseModel):
-    amount: Decimal
+class PriceIn(Input):
+    amount: Annotated[Decimal, decimal(14, 2)]
 
 
-class InvoiceIn(BaseModel):
-    client_id: int
-    month: str = Field(description="YYYY-MM")
+class InvoiceIn(Input):
+    client_id: Id
+    month: Annotated[str, Line(7), Field(description="YYYY-MM")]
 
 
 class InvoiceLineOut(Out):
@@ -120,11 +123,11 @@ class InvoiceOut(Out):
     lines: list[InvoiceLineOut] = []
 
 
-class SkuIn(BaseModel):
-    client_id: int
-    code: str
-    name: str
-    barcode: str | None = Field(
+class SkuIn(Input):
+    client_id: Id
+    code: Annotated[str, Line(64)]
+    name: Annotated[str, Line(200)]
+    barcode: Annotated[str, Line(64)] | None = Field(
         None, description="an existing EAN-13 or UPC-A code; omit to get a Code128 one"
     )
 
@@ -138,20 +141,20 @@ class SkuOut(Out):
     barcode_kind: str
 
 
-class LineIn(BaseModel):
-    sku: str
-    quantity: int
+class LineIn(Input):
+    sku: Annotated[str, Line(64)]
+    quantity: Quantity
 
 
-class PlanLineIn(BaseModel):
-    sku: str
-    expected: int
+class PlanLineIn(Input):
+    sku: Annotated[str, Line(64)]
+    expected: Quantity
 
 
-class InboundIn(BaseModel):
-    client_id: int
-    notes: str = ""
-    lines: list[PlanLineIn]
+class InboundIn(Input):
+    client_id: Id
+    notes: Annotated[str, Text()] = ""
+    lines: Annotated[list[PlanLineIn], Field(max_length=MAX_LIST)]
 
 
 class InboundLineOut(BaseModel):
@@ -171,11 +174,11 @@ class InboundOut(Out):
     lines: list[InboundLineOut] = []
 
 
-class ReceiptIn(BaseModel):
-    barcode: str
-    quantity: int
-    qc: str = "pass"
-    reason: str = ""
+class ReceiptIn(Input):
+    barcode: Annotated[str, Line(64)]
+    quantity: Quantity
+    qc: Annotated[str, Line(8)] = "pass"
+    reason: Annotated[str, Line(200)] = ""
 
 
 class ReceiptOut(Out):
@@ -194,9 +197,9 @@ class DiscrepancyOut(BaseModel):
     difference: int
 
 
-class PalletIn(BaseModel):
-    client_id: int
-    items: list[LineIn]
+class PalletIn(Input):
+    client_id: Id
+    items: Annotated[list[LineIn], Field(max_length=MAX_LIST)]
 
 
 class PalletOut(Out):
@@ -206,18 +209,18 @@ class PalletOut(Out):
     location_id: int | None
 
 
-class PutawayIn(BaseModel):
-    location: str
+class PutawayIn(Input):
+    location: Annotated[str, Line(40)]
     override: bool = False
     """A location other than the suggested one (S2.7): a supervisor's explicit override."""
 
 
-class RelocateIn(BaseModel):
-    client_id: int
-    sku: str
-    from_location: str
-    to_location: str
-    quantity: int
+class RelocateIn(Input):
+    client_id: Id
+    sku: Annotated[str, Line(64)]
+    from_location: Annotated[str, Line(40)]
+    to_location: Annotated[str, Line(40)]
+    quantity: Quantity
 
 
 class StockOut(BaseModel):
@@ -232,12 +235,12 @@ class StockOut(BaseModel):
     held: bool
 
 
-class OrderIn(BaseModel):
-    client_id: int
-    ref: str
-    carrier: str
-    notes: str = ""
-    lines: list[LineIn]
+class OrderIn(Input):
+    client_id: Id
+    ref: Annotated[str, Line(64)]
+    carrier: Annotated[str, Line(16)]
+    notes: Annotated[str, Text()] = ""
+    lines: Annotated[list[LineIn], Field(max_length=MAX_LIST)]
 
 
 class OrderLineOut(BaseModel):
@@ -258,8 +261,8 @@ class OrderOut(Out):
     tracking_no: str | None = None
 
 
-class WaveIn(BaseModel):
-    order_ids: list[int] | None = None
+class WaveIn(Input):
+    order_ids: Annotated[list[Id], Field(max_length=MAX_LIST)] | None = None
 
 
 class TaskOut(BaseModel):
@@ -278,10 +281,10 @@ class WaveOut(BaseModel):
     tasks: list[TaskOut]
 
 
-class ScanIn(BaseModel):
-    location: str
-    barcode: str
-    quantity: int = 1
+class ScanIn(Input):
+    location: Annotated[str, Line(40)]
+    barcode: Annotated[str, Line(64)]
+    quantity: Quantity = 1
 
 
 class ScanOut(BaseModel):
@@ -290,8 +293,8 @@ class ScanOut(BaseModel):
     order_picked: bool
 
 
-class PackIn(BaseModel):
-    weight_kg: Decimal
+class PackIn(Input):
+    weight_kg: Annotated[Decimal, decimal(8, 3)]
 
 
 class PackageOut(Out):

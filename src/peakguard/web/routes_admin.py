@@ -14,6 +14,7 @@ from peakguard.auth.roles import Perm, Role
 from peakguard.deps import get_now, get_session
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import gettext
+from peakguard.limits import FormText, Id, Term
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster import service as roster
@@ -51,10 +52,10 @@ def roster_page(
 @router.post("/admin/roster", dependencies=[CSRF])
 def add_person(
     request: Request,
-    name: str = Form(""),
-    role: str = Form(""),
-    language: str = Form("zh_CN"),
-    channels: str = Form(""),
+    name: FormText = Form(""),
+    role: FormText = Form(""),
+    language: FormText = Form("zh_CN"),
+    channels: FormText = Form(""),
     viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -81,8 +82,8 @@ def add_person(
 @router.post("/admin/roster/{person_id}/duty", dependencies=[CSRF])
 def set_duty(
     request: Request,
-    person_id: int,
-    on_duty: str = Form(""),
+    person_id: Id,
+    on_duty: FormText = Form(""),
     viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -127,12 +128,12 @@ def _client_id(text: str) -> int | None:
 @router.post("/admin/users", dependencies=[CSRF])
 def create_user(
     request: Request,
-    username: str = Form(""),
-    password: str = Form(""),
-    role: str = Form(""),
-    display_name: str = Form(""),
-    language: str = Form("zh_CN"),
-    client_id: str = Form(""),
+    username: FormText = Form(""),
+    password: FormText = Form(""),
+    role: FormText = Form(""),
+    display_name: FormText = Form(""),
+    language: FormText = Form("zh_CN"),
+    client_id: FormText = Form(""),
     viewer: Viewer = USERS,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -160,8 +161,8 @@ def create_user(
 @router.post("/admin/users/{username}/tokens", dependencies=[CSRF])
 def create_token(
     request: Request,
-    username: str,
-    name: str = Form(""),
+    username: Term,
+    name: FormText = Form(""),
     viewer: Viewer = USERS,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -185,7 +186,7 @@ def create_token(
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[CSRF])
 def revoke_token(
     request: Request,
-    token_id: int,
+    token_id: Id,
     viewer: Viewer = USERS,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

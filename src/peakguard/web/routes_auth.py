@@ -14,6 +14,7 @@ from peakguard.auth.roles import Perm, allows
 from peakguard.deps import get_now, get_session
 from peakguard.errors import Unauthorized
 from peakguard.i18n import LANGUAGES, gettext
+from peakguard.limits import FormText
 from peakguard.web import prefs
 from peakguard.web.errors import translate_message
 from peakguard.web.security import CSRF, Viewer, page_language, page_user, start_session
@@ -72,9 +73,9 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login", dependencies=[CSRF])
 def login(
     request: Request,
-    username: str = Form(""),
-    password: str = Form(""),
-    next: str = Form("/"),
+    username: FormText = Form(""),
+    password: FormText = Form(""),
+    next: FormText = Form("/"),
     session: Session = Depends(get_session),
 ) -> Response:
     try:
@@ -101,8 +102,8 @@ def logout(request: Request) -> Response:
 @router.post("/lang", dependencies=[CSRF])
 def switch_language(
     request: Request,
-    language: str = Form(...),
-    next: str = Form("/"),
+    language: FormText = Form(...),
+    next: FormText = Form("/"),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:

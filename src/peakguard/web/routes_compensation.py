@@ -16,6 +16,7 @@ from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
 from peakguard.deps import get_now, get_session
+from peakguard.limits import FormText, Id, Term
 from peakguard.web.actions import attempt
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import render
@@ -47,7 +48,7 @@ def totals(entries: list[CompensationEntry]) -> Totals:
 @router.get("/compensation")
 def register_page(
     request: Request,
-    status: str | None = None,
+    status: Term | None = None,
     viewer: Viewer = READ,
     session: Session = Depends(get_session),
 ) -> Response:
@@ -69,9 +70,9 @@ def register_page(
 @router.post("/compensation", dependencies=[CSRF])
 def add_entry(
     request: Request,
-    order_id: str = Form(""),
-    shop: str = Form(""),
-    order_amount: str = Form(""),
+    order_id: FormText = Form(""),
+    shop: FormText = Form(""),
+    order_amount: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -86,9 +87,9 @@ def add_entry(
 @router.post("/compensation/{entry_id}/terms", dependencies=[CSRF])
 def set_terms(
     request: Request,
-    entry_id: int,
-    method: str = Form(""),
-    amount: str = Form(""),
+    entry_id: Id,
+    method: FormText = Form(""),
+    amount: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -106,7 +107,7 @@ def set_terms(
 @router.post("/compensation/{entry_id}/paid", dependencies=[CSRF])
 def mark_paid(
     request: Request,
-    entry_id: int,
+    entry_id: Id,
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

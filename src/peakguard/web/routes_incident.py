@@ -14,6 +14,7 @@ from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
 from peakguard.errors import InvalidInput
 from peakguard.incidents import presenters, service
+from peakguard.limits import FormText, Id
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.readiness import replies
 from peakguard.roster.service import get_person
@@ -29,14 +30,14 @@ WRITE = Depends(page_user(Perm.INCIDENTS_WRITE))
 REVIEW = Depends(page_user(Perm.INCIDENTS_REVIEW))
 
 
-def _page(incident_id: int) -> str:
+def _page(incident_id: Id) -> str:
     return f"/incidents/{incident_id}"
 
 
 @router.get("/incidents/{incident_id}/head")
 def incident_head(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     viewer: Viewer = READ,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -51,7 +52,7 @@ def incident_head(
 @router.get("/incidents/{incident_id}")
 def incident_page(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     viewer: Viewer = READ,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -84,7 +85,7 @@ def incident_page(
 @router.post("/incidents/{incident_id}/ack", dependencies=[CSRF])
 def acknowledge(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -102,8 +103,8 @@ def acknowledge(
 @router.post("/incidents/{incident_id}/note", dependencies=[CSRF])
 def add_note(
     request: Request,
-    incident_id: int,
-    text: str = Form(""),
+    incident_id: Id,
+    text: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -121,9 +122,9 @@ def add_note(
 @router.post("/incidents/{incident_id}/level", dependencies=[CSRF])
 def set_level(
     request: Request,
-    incident_id: int,
-    level: str = Form(""),
-    reason: str = Form(""),
+    incident_id: Id,
+    level: FormText = Form(""),
+    reason: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -141,8 +142,8 @@ def set_level(
 @router.post("/incidents/{incident_id}/resolve", dependencies=[CSRF])
 def resolve(
     request: Request,
-    incident_id: int,
-    result: str = Form(""),
+    incident_id: Id,
+    result: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -160,10 +161,10 @@ def resolve(
 @router.post("/incidents/{incident_id}/steps/{step_id}", dependencies=[CSRF])
 def set_step(
     request: Request,
-    incident_id: int,
-    step_id: int,
-    state: str = Form(""),
-    note: str = Form(""),
+    incident_id: Id,
+    step_id: Id,
+    state: FormText = Form(""),
+    note: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -181,12 +182,12 @@ def set_step(
 @router.post("/incidents/{incident_id}/review", dependencies=[CSRF])
 def save_review(
     request: Request,
-    incident_id: int,
-    root_cause: str = Form(""),
-    accountable_type: str = Form(""),
-    accountable_name: str = Form(""),
-    penalty_step: str = Form(""),
-    disclosure_note: str = Form(""),
+    incident_id: Id,
+    root_cause: FormText = Form(""),
+    accountable_type: FormText = Form(""),
+    accountable_name: FormText = Form(""),
+    penalty_step: FormText = Form(""),
+    disclosure_note: FormText = Form(""),
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -221,10 +222,10 @@ def _due(text: str) -> date:
 @router.post("/incidents/{incident_id}/measures", dependencies=[CSRF])
 def add_measure(
     request: Request,
-    incident_id: int,
-    description: str = Form(""),
-    owner: str = Form(""),
-    due_date: str = Form(""),
+    incident_id: Id,
+    description: FormText = Form(""),
+    owner: FormText = Form(""),
+    due_date: FormText = Form(""),
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -250,9 +251,9 @@ def add_measure(
 @router.post("/incidents/{incident_id}/measures/{measure_id}/done", dependencies=[CSRF])
 def complete_measure(
     request: Request,
-    incident_id: int,
-    measure_id: int,
-    note: str = Form(""),
+    incident_id: Id,
+    measure_id: Id,
+    note: FormText = Form(""),
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -270,7 +271,7 @@ def complete_measure(
 @router.post("/incidents/{incident_id}/close", dependencies=[CSRF])
 def close(
     request: Request,
-    incident_id: int,
+    incident_id: Id,
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
+from peakguard.limits import Id, Term
 from peakguard.notify import service
 from peakguard.roster import service as roster
 from peakguard.web.actions import attempt
@@ -25,7 +26,7 @@ STATUSES = ("pending", "sent", "failed", "no_recipient")
 @router.get("/admin/notifications")
 def notifications_page(
     request: Request,
-    status: str | None = None,
+    status: Term | None = None,
     viewer: Viewer = Depends(page_user(Perm.ROSTER_READ)),
     session: Session = Depends(get_session),
 ) -> Response:
@@ -45,7 +46,7 @@ def notifications_page(
 @router.post("/admin/notifications/test", dependencies=[CSRF])
 def send_test(
     request: Request,
-    person_id: int = Form(...),
+    person_id: Id = Form(...),
     viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

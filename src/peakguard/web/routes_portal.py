@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_session
+from peakguard.limits import Id
 from peakguard.warehouse import billing, clients_service, outbound, stock
 from peakguard.web.errors import error_page
 from peakguard.web.security import Viewer, page_user
@@ -33,7 +34,7 @@ def portal(request: Request, viewer: Viewer = CLIENT, session: Session = Depends
     )
 
 
-def _tab(session: Session, viewer: Viewer, client_id: int, tab: str) -> dict[str, Any]:
+def _tab(session: Session, viewer: Viewer, client_id: Id, tab: str) -> dict[str, Any]:
     client = clients_service.get_client(session, viewer.actor, client_id)
     context: dict[str, Any] = {"client": client, "tab": tab, "poll": POLL_SECONDS}
     if tab == "stock":
@@ -48,7 +49,7 @@ def _tab(session: Session, viewer: Viewer, client_id: int, tab: str) -> dict[str
 
 @router.get("/portal/{client_id}/stock/live")
 def stock_live(
-    request: Request, client_id: int, viewer: Viewer = CLIENT, session: Session = Depends(get_session)
+    request: Request, client_id: Id, viewer: Viewer = CLIENT, session: Session = Depends(get_session)
 ) -> Response:
     """The stock table alone, polled so the shop sees every move as it happens (S2.8)."""
     return render(request, "_portal_stock.html", viewer, **_tab(session, viewer, client_id, "stock"))
@@ -57,7 +58,7 @@ def stock_live(
 @router.get("/portal/{client_id}/{tab}")
 def portal_tab(
     request: Request,
-    client_id: int,
+    client_id: Id,
     tab: str,
     viewer: Viewer = CLIENT,
     session: Session = Depends(get_session),

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
+from peakguard.limits import FormText, Id, Term
 from peakguard.printing import ipp, service
 from peakguard.web.actions import attempt
 from peakguard.web.security import CSRF, Viewer, page_user
@@ -26,7 +27,7 @@ BACK = "/admin/printers"
 @router.get("/admin/printers")
 def printers_page(
     request: Request,
-    status: str | None = None,
+    status: Term | None = None,
     viewer: Viewer = PRINTING,
     session: Session = Depends(get_session),
 ) -> Response:
@@ -49,8 +50,8 @@ def printers_page(
 @router.post("/admin/printers", dependencies=[CSRF])
 def add_printer(
     request: Request,
-    queue: str = Form(""),
-    name: str = Form(""),
+    queue: FormText = Form(""),
+    name: FormText = Form(""),
     viewer: Viewer = PRINTING,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -68,7 +69,7 @@ def add_printer(
 @router.post("/admin/printers/{printer_id}/switch", dependencies=[CSRF])
 def switch(
     request: Request,
-    printer_id: int,
+    printer_id: Id,
     enabled: bool = Form(...),
     viewer: Viewer = PRINTING,
     session: Session = Depends(get_session),
@@ -87,7 +88,7 @@ def switch(
 @router.post("/admin/printers/jobs/{job_id}/cancel", dependencies=[CSRF])
 def cancel(
     request: Request,
-    job_id: int,
+    job_id: Id,
     viewer: Viewer = PRINTING,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

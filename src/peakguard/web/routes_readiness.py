@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
+from peakguard.limits import FormText, Id
 from peakguard.plan.service import current_plan
 from peakguard.readiness import checklist, drills, replies, timeline
 from peakguard.roster import service as roster
@@ -72,8 +73,8 @@ def init(
 @router.post("/readiness/items/{item_id}/done", dependencies=[CSRF])
 async def done(
     request: Request,
-    item_id: int,
-    note: str = Form(""),
+    item_id: Id,
+    note: FormText = Form(""),
     evidence: UploadFile | None = File(None),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
@@ -104,8 +105,8 @@ async def done(
 @router.post("/readiness/items/{item_id}/assign", dependencies=[CSRF])
 def assign(
     request: Request,
-    item_id: int,
-    person_id: int = Form(...),
+    item_id: Id,
+    person_id: Id = Form(...),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -123,7 +124,7 @@ def assign(
 @router.post("/readiness/drills", dependencies=[CSRF])
 def start_drill(
     request: Request,
-    scenario: str = Form(""),
+    scenario: FormText = Form(""),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

@@ -26,6 +26,7 @@ from peakguard.deps import get_now, get_session
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import catalog, gettext
 from peakguard.labels.barcodes import check_digit_wrong
+from peakguard.limits import FormText, Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents
 from peakguard.warehouse import floor, inbound, outbound, picking
@@ -107,7 +108,7 @@ def _pick_here(wave: int | None) -> str:
 @router.get("/scan/pick")
 def pick_page(
     request: Request,
-    wave: str = "",
+    wave: Term = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
 ) -> Response:
@@ -140,10 +141,10 @@ def _wrong_item(viewer: Viewer, code: str, task: picking.TaskView) -> Answer:
 @router.post("/scan/pick/{wave_id}", dependencies=[CSRF])
 def pick_scan(
     request: Request,
-    wave_id: int,
-    task_id: int = Form(0),
-    location: str = Form(""),
-    code: str = Form(""),
+    wave_id: Id,
+    task_id: Id = Form(0),
+    location: FormText = Form(""),
+    code: FormText = Form(""),
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -212,7 +213,7 @@ def _plan_of(session: Session, viewer: Viewer, code: str) -> tuple[InboundPlan |
 @router.get("/scan/receive")
 def receive_page(
     request: Request,
-    plan: str = "",
+    plan: Term = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
 ) -> Response:
@@ -226,10 +227,10 @@ def receive_page(
 @router.post("/scan/receive/{plan_id}", dependencies=[CSRF])
 def receive_scan(
     request: Request,
-    plan_id: int,
-    code: str = Form(""),
-    qc: str = Form("pass"),
-    reason: str = Form(""),
+    plan_id: Id,
+    code: FormText = Form(""),
+    qc: FormText = Form("pass"),
+    reason: FormText = Form(""),
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -317,7 +318,7 @@ def _putaway_here(pallet: Pallet | None) -> str:
 
 @router.get("/scan/putaway")
 def putaway_page(
-    request: Request, pallet: str = "", viewer: Viewer = OPERATE, session: Session = Depends(get_session)
+    request: Request, pallet: Term = "", viewer: Viewer = OPERATE, session: Session = Depends(get_session)
 ) -> Response:
     found, wrong = _pallet_of(session, viewer, pallet) if pallet.strip() else (None, None)
     context = _putaway_context(session, viewer, found)
@@ -329,9 +330,9 @@ def putaway_page(
 @router.post("/scan/putaway/{pallet_id}", dependencies=[CSRF])
 def putaway_scan(
     request: Request,
-    pallet_id: int,
-    code: str = Form(""),
-    override: str = Form(""),
+    pallet_id: Id,
+    code: FormText = Form(""),
+    override: FormText = Form(""),
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -406,7 +407,7 @@ def _pack_here(order: Order | None) -> str:
 @router.get("/scan/pack")
 def pack_page(
     request: Request,
-    order: str = "",
+    order: Term = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
 ) -> Response:
@@ -428,8 +429,8 @@ def pack_page(
 @router.post("/scan/pack/{order_id}", dependencies=[CSRF])
 def pack_scan(
     request: Request,
-    order_id: int,
-    weight_kg: str = Form(""),
+    order_id: Id,
+    weight_kg: FormText = Form(""),
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -460,7 +461,7 @@ def pack_scan(
 @router.post("/scan/pack/{order_id}/print", dependencies=[CSRF])
 def print_waybill(
     request: Request,
-    order_id: int,
+    order_id: Id,
     viewer: Viewer = Depends(page_user(Perm.PRINTING)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
