@@ -71,7 +71,8 @@ def test_paid_orders_per_hour_sum_the_shops_minutes_beside_the_plan(db, clock, p
     with db.transaction() as s:
         chart = orders_per_hour(s, plan, "en", now)
     planned, paid = chart.series
-    assert paid.values == [12.0, 4.0]
+    assert paid.values == [12.0, 8.0]  # 01:00-01:30 had 4: scaled to the whole hour (issue 16)
+    assert chart.note.startswith("01:00 is under way: its 30 minutes")
     assert planned.values[0] == round(
         plan.detection.hourly_visitors[0] * plan.detection.planned_conversion * 2, 1
     )

@@ -283,7 +283,7 @@ def acknowledge(session: Session, actor: Actor, now: datetime, incident_id: int)
 
 
 def add_note(session: Session, actor: Actor, now: datetime, incident_id: int, text: str) -> TimelineEntry:
-    incident = get(session, incident_id)
+    incident = _editable(session, incident_id)
     if not text.strip():
         raise InvalidInput("text", "a note must not be empty")
     entry = _timeline(session, incident, actor, now, "note", text.strip())
@@ -343,7 +343,7 @@ def set_step(
     state: Literal["done", "skipped", "pending"],
     note: str = "",
 ) -> PlaybookStep:
-    incident = get(session, incident_id)
+    incident = _editable(session, incident_id)
     step = session.get(PlaybookStep, step_id)
     if step is None or step.incident_id != incident.id:
         raise NotFound(f"incident {incident_id} has no step {step_id}")
@@ -373,8 +373,8 @@ def save_review(
     plan: Plan | None = None,
 ) -> Review:
     plan = plan or current_plan()
-    incident = get(session, incident_id)
-    if incident.status not in ("resolved", "closed"):
+    incident = _editable(session, incident_id)
+    if incident.status != "resolved":
         raise Conflict(f"incident {incident_id} is {incident.status}; review it once it is resolved")
     if not root_cause.strip():
         raise InvalidInput("root_cause", "the review needs the root cause")
@@ -410,7 +410,7 @@ def add_measure(
     owner: str,
     due_date: date,
 ) -> Measure:
-    incident = get(session, incident_id)
+    incident = _editable(session, incident_id)
     if not description.strip():
         raise InvalidInput("description", "must not be empty")
     if not owner.strip():
@@ -490,10 +490,15 @@ def _warn_near(session: Session, now: datetime, plan: Plan, actor: Actor) -> Non
     """Tell the handler (and supervisor) once ``deadline_warning_percent`` of the time is gone,
     so a deadline is never a surprise; the conditional update makes the warning fire once."""
     pending = session.scalars(
-        select(Deadline).where(Deadline.state == "pending", Deadline.warned_at.is_(None), Deadline.due_at > now)
+        select(Deadline).where(
+            Deadline.state == "pending", Deadline.warned_at.is_(None), Deadline.due_at > now
+        )
     ).all()
     for deadline in pending:
-        warn_at = deadline.started_at + (deadline.due_at - deadline.started_at) * plan.deadline_warning_percent / 100
+        warn_at = (
+            deadline.started_at
+            + (deadline.due_at - deadline.started_at) * plan.deadline_warning_percent / 100
+        )
         if warn_at > now:
             continue
         claimed = session.execute(
@@ -555,7 +560,9 @@ def list_incidents(
     limit: int = 200,
     plan: Plan | None = None,
 ) -> list[Incident]:
-    """Breached first, then most serious level, then nearest deadline (the war room's order)."""
+    """The war room's order: the most serious level (special) first, whether breached or not,
+    then breached ones, then by level, then nearest deadline. A special incident (a fire, an
+    injury) outranks an overdue parcel backlog: it must never sit below four breached L1-L3."""
     plan = plan or current_plan()
     query = select(Incident)
     if status:
@@ -565,7 +572,10 @@ def list_incidents(
     if area:
         query = query.where(Incident.area == area)
     rows = list(session.scalars(query.order_by(Incident.id.desc()).limit(limit)))
-    return sorted(rows, key=lambda i: (not i.breached, -rank(plan, i.level), i.deadline_at))
+    top = max(level.rank for level in plan.levels.values())
+    return sorted(
+        rows, key=lambda i: (rank(plan, i.level) != top, not i.breached, -rank(plan, i.level), i.deadline_at)
+    )
 
 
 def counts_by_level(session: Session) -> dict[str, int]:
@@ -600,6 +610,15 @@ def _open_key(kind: str, area: str) -> str:
 def _active(session: Session, kind: str, area: str) -> Incident | None:
     query = select(Incident).where(Incident.open_key == _open_key(kind, area)).with_for_update()
     return session.scalar(query)
+
+
+def _editable(session: Session, incident_id: int) -> Incident:
+    """A closed incident is the record the after-action review signed off (S3.7): no note, step,
+    review or measure changes it any more. Completing a measure stays open: that is follow-up."""
+    incident = get(session, incident_id)
+    if incident.status == "closed":
+        raise Conflict(f"incident {incident_id} is closed; a closed incident is not edited", field="status")
+    return incident
 
 
 def _get_active(session: Session, incident_id: int) -> Incident:

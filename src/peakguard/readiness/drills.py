@@ -21,6 +21,14 @@ from peakguard.plan.schemas import Plan
 from peakguard.readiness.models import Drill
 from peakguard.sim import drills as scenarios
 
+TAG = "DRILL-"
+"""Every drill's scope starts with it (``DRILL-<n>``, ``DRILL-<n>-HUB``)."""
+
+
+def is_drill(area: str) -> bool:
+    """A drill's incident, to badge it 演练 and keep it out of the live charts."""
+    return area.startswith(TAG)
+
 
 def start(session: Session, actor: Actor, now: datetime, plan: Plan, scenario: str) -> Drill:
     if scenario not in scenarios.SCENARIOS:
@@ -33,7 +41,7 @@ def start(session: Session, actor: Actor, now: datetime, plan: Plan, scenario: s
     )
     session.add(drill)
     session.flush()  # the id names the drill's scope
-    tag = f"DRILL-{drill.id}"
+    tag = f"{TAG}{drill.id}"
     events = scenarios.build(scenario, plan, now, tag)
     monitor.ingest(session, actor, now, enumerate(events, start=1), source=f"drill:{drill.id}")
     drill.scope, drill.events = chosen.scope(tag), len(events)

@@ -22,7 +22,7 @@ from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import render
-from peakguard.web.timeline import describe
+from peakguard.web.timeline import lines, user_names
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(page_user(Perm.INCIDENTS_READ))
@@ -71,7 +71,13 @@ def incident_page(
         i=detail,
         plan=plan,
         levels=levels_by_rank(plan),
-        timeline=[(t, describe(t, plan, detail.steps, viewer.lang)) for t in reversed(detail.timeline)],
+        timeline=lines(
+            detail.timeline,
+            plan,
+            detail.steps,
+            viewer.lang,
+            user_names(session, {t.actor for t in detail.timeline}),
+        ),
         people=people,
         now=now,
         speed=clock_speed(request),

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from peakguard.auth.roles import Perm
 from peakguard.i18n import gettext
 from peakguard.plan.service import current_plan
+from peakguard.readiness.drills import is_drill
 from peakguard.web.security import Viewer, csrf_token, page_language
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -88,6 +89,7 @@ def carrier_name(lang: str, code: str) -> str:
 
 
 env.filters.update(
+    drill=is_drill,
     local=local_time, iso=iso, text_colour=text_colour, status_label=status_label, duration=duration
 )
 

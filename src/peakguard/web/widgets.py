@@ -5,7 +5,7 @@ that is not installed has no widget (never made-up numbers).
   lost, transit interrupted: every kind whose ``unit`` is ``parcels`` and that has a threshold),
   whose counts the detectors keep current, per area. Each bar is the count as a share of its
   kind's first threshold (20, 5, 100 parcels), so the three read on one axis and the 100 % line
-  is where an area reaches Level 2; the hover title gives the parcels.
+  is where an area reaches Level 2; the hover title gives the parcels. Drills stay out.
 * Paid orders per hour against the plan (S1.8): the shops' per-minute metrics summed per local
   hour so far, beside the plan's curve (visitors per hour x planned conversion x shops).
 * Readiness per risk (S1.1-S1.7): the share of each risk's checklist done; the note gives what
@@ -31,6 +31,7 @@ from peakguard.monitor import hourly
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
 from peakguard.readiness import checklist, timeline
+from peakguard.readiness.drills import is_drill
 from peakguard.warehouse import clients_service, leases, stock
 from peakguard.web.charts import Chart, Series
 from peakguard.web.security import Viewer
@@ -53,7 +54,21 @@ def charts(session: Session, viewer: Viewer, now: datetime) -> list[Chart]:
 
 
 def orders_per_hour(session: Session, plan: Plan, lang: str, now: datetime) -> Chart:
+    """The current hour is not over: its count so far is scaled to a whole hour (and the note
+    says so), else the line would "crash" at every hour's start."""
     day = hourly.paid_orders_per_hour(session, plan, now)
+    paid = [float(v) for v in day.paid]
+    local = now.astimezone(ZoneInfo(plan.timezone))
+    minutes = max(1, local.minute)
+    note = ""
+    if paid:
+        paid[-1] = round(day.paid[-1] * 60 / minutes, 1)
+        note = gettext(
+            lang,
+            "{hour}:00 is under way: its {minutes} minutes so far are scaled to the hour",
+            hour=f"{local.hour:02d}",
+            minutes=minutes,
+        )
     return Chart(
         key="orders",
         title=gettext(lang, "Paid orders per hour against the plan (S1.8)"),
@@ -61,8 +76,9 @@ def orders_per_hour(session: Session, plan: Plan, lang: str, now: datetime) -> C
         labels=[f"{h:02d}" for h in range(24)] if day.shops else [],
         series=[
             Series(gettext(lang, "Plan curve"), "#93a4b4", day.planned),
-            Series(gettext(lang, "Paid orders"), "#27ae60", [float(v) for v in day.paid]),
+            Series(gettext(lang, "Paid orders"), "#27ae60", paid),
         ],
+        note=note if day.shops else "",
         empty=gettext(lang, "No shop metrics yet today."),
     )
 
@@ -131,7 +147,8 @@ def parcels_per_area(session: Session, plan: Plan, lang: str) -> Chart:
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for kind in kinds:
         for incident in incidents.list_incidents(session, status=list(ACTIVE), kind=kind, plan=plan):
-            counts[incident.area][kind] = incident.count
+            if not is_drill(incident.area):  # a rehearsal is not the day's trouble
+                counts[incident.area][kind] = incident.count
     areas = sorted(counts, key=lambda a: (-sum(counts[a].values()), a))[:MAX_AREAS]
     first = {kind: plan.kinds[kind].thresholds[0] for kind in kinds}
     thresholds = [f"{plan.kinds[k].name.get(lang)} ≥ {first[k].min_count}" for k in kinds]
