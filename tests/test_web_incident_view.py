@@ -132,3 +132,20 @@ def test_the_current_hour_is_scaled_to_a_whole_hour(db, clock):
     assert paid[:-1] == [float(v) for v in day.paid[:-1]]
     assert paid[-1] == round(day.paid[-1] * 60 / local.minute, 1)
     assert f"{local.hour:02d}:00 这一小时尚未结束" in chart.note
+
+
+def test_detector_times_read_in_the_plans_time_zone(client, db, clock):
+    """A shop-side signal lists the minutes it saw as UTC stamps; the page shows local times."""
+    with db.transaction() as s:
+        incident_id = incidents.report(
+            s,
+            ADMIN,
+            clock.now(),
+            kind="platform_outage",
+            area="shop-a",
+            source="detector",
+            details={"ids": ["2026-11-10T16:05:00+00:00"], "ids_total": 1},
+        ).incident.id
+    login(client, make_user(db, clock, "leader"))
+    head = client.get(f"/incidents/{incident_id}/head").text
+    assert "11-11 00:05" in head and "2026-11-10T16:05" not in head

@@ -59,6 +59,17 @@ def local_time(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_plan().timezone)).strftime(fmt)
 
 
+def found_id(value: object) -> str:
+    """What a detector found, as the page reads it: a parcel or order id unchanged, and a shop
+    minute (stored as a UTC timestamp) in the plan's time zone like every other time here."""
+    text = str(value)
+    try:
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return local_time(stamp) if stamp.tzinfo is not None else text
+
+
 def iso(value: datetime | None) -> str:
     return value.isoformat() if value is not None else ""
 
@@ -90,6 +101,7 @@ def carrier_name(lang: str, code: str) -> str:
 
 env.filters.update(
     drill=is_drill,
+    found_id=found_id,
     local=local_time, iso=iso, text_colour=text_colour, status_label=status_label, duration=duration
 )
 
