@@ -18,7 +18,7 @@ from tests.test_restart import _answers, free_port, wait_for
 
 
 def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
-    port, db_path = free_port(), tmp_path / "demo.db"
+    port, inbox_port, db_path = free_port(), free_port(), tmp_path / "demo.db"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -35,6 +35,8 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
             "2000",
             "--start",
             START.isoformat(),
+            "--inbox-port",
+            str(inbox_port),
         ],
         env={**os.environ, "COLUMNS": "120"},
         stdout=subprocess.PIPE,
@@ -68,8 +70,20 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
         assert stock and all(row["client_id"] == stock[0]["client_id"] for row in stock)  # its own goods only
         scores = httpx.get(f"{url}/api/v1/readiness/scores", headers=headers, timeout=5).json()
         assert 0 < scores["percent"] < 100 and scores["overdue"] == 2  # S1: prepared, two items still late
+        # issue 16: the demo's alerts are delivered to its own inbox, which shows them
+        inbox = f"http://127.0.0.1:{inbox_port}/"
+        wait_for(lambda: "<tr><td>" in httpx.get(inbox, timeout=5).text, "a delivered alert")
+        with db.transaction() as s:
+            from sqlalchemy import func, select
+
+            from peakguard.notify.models import Notification
+
+            statuses = dict(
+                s.execute(select(Notification.status, func.count()).group_by(Notification.status)).all()
+            )
+        assert statuses.get("sent", 0) > 0 and not statuses.get("failed"), statuses
         db.dispose()
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
-    assert "peakguard-demo" in out and url in out
+    assert "peakguard-demo" in out and url in out and f"127.0.0.1:{inbox_port}" in out

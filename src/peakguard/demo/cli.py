@@ -24,6 +24,9 @@ def demo(
     start: str | None = typer.Option(None, help="the simulated day's start; default Nov 11 00:00 local"),
     db: Path = typer.Option(Path("peakguard-demo.db"), help="demo database file, made fresh each run"),
     duration: float | None = typer.Option(None, help="stop after this many real seconds (default: Ctrl-C)"),
+    inbox_port: int | None = typer.Option(
+        None, help="port of the demo's notification inbox on 127.0.0.1 (default: --port + 1; 0 any free)"
+    ),
 ) -> None:
     """A live demo of a simulated peak day on the embedded default (SQLite)."""
     run_demo(
@@ -35,4 +38,5 @@ def demo(
         parcels=parcels,
         seed=seed,
         duration=duration,
+        inbox_port=port + 1 if inbox_port is None else inbox_port,
     )

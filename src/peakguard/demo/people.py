@@ -6,6 +6,7 @@ database is the demo's own, made fresh each run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,8 +38,15 @@ TEAM = [
 ]
 
 
-def create_team(session: Session, actor: Actor, now: datetime, plan: Plan) -> list[DemoLogin]:
-    """Users for the emergency group and a roster entry for each, plus the authorities' contact."""
+def create_team(
+    session: Session, actor: Actor, now: datetime, plan: Plan, channel: Callable[[str], str] | None = None
+) -> list[DemoLogin]:
+    """Users for the emergency group and a roster entry for each, plus the authorities' contact;
+    ``channel(who)`` gives each a notification channel (the demo's own inbox)."""
+
+    def channels(who: str) -> list[str]:
+        return [channel(who)] if channel else []
+
     for login in TEAM:
         user = auth.create_user(
             session,
@@ -58,6 +66,15 @@ def create_team(session: Session, actor: Actor, now: datetime, plan: Plan) -> li
                 name=login.display_name,
                 role=login.role,
                 user_id=user.id,
+                channels=channels(login.username),
             )
-    roster.add_person(session, actor, now, plan, name="邮政管理局 Postal bureau", role="authority")
+    roster.add_person(
+        session,
+        actor,
+        now,
+        plan,
+        name="邮政管理局 Postal bureau",
+        role="authority",
+        channels=channels("authority"),
+    )
     return list(TEAM)

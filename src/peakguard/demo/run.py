@@ -22,6 +22,7 @@ from peakguard.auth import service as auth
 from peakguard.clock import ScaledClock
 from peakguard.config import Settings
 from peakguard.db import Database
+from peakguard.demo.inbox import InboxServer
 from peakguard.demo.people import DEMO_PASSWORD, DemoLogin, create_team
 from peakguard.demo.readiness import prepare as prepare_readiness
 from peakguard.demo.server import ServerThread
@@ -51,13 +52,16 @@ def run_demo(
     parcels: int,
     seed: int,
     duration: float | None,
+    inbox_port: int = 0,
 ) -> None:
     plan = current_plan()
     db = fresh_database(db_path)
     clock = ScaledClock(start, speed)
     actor = Actor(name="demo:setup", role="admin")
+    inbox = InboxServer("127.0.0.1", inbox_port)
+    inbox.start()
     with db.transaction() as session:
-        logins = create_team(session, actor, clock.now(), plan)
+        logins = create_team(session, actor, clock.now(), plan, channel=inbox.channel)
         logins += create_warehouse(session, actor, clock.now(), plan)
         prepare_readiness(session, actor, clock.now(), plan)
         token = auth.create_token(session, actor, clock.now(), username="admin", name="demo feed")
@@ -66,6 +70,7 @@ def run_demo(
     server = ServerThread(create_app(settings, db=db, clock=clock, run_background=True), host, port)
     server.start()
     _banner(server.url, logins, speed, len(day.events), len(day.faults), db_path)
+    console.print(f"Notifications arrive in the demo inbox / 通知收件箱: [bold cyan]{inbox.url}[/]")
     stop = threading.Event()
     if duration is not None:
         threading.Timer(duration, stop.set).start()
@@ -95,6 +100,7 @@ def run_demo(
         console.print("stopping")
     finally:
         server.stop()
+        inbox.stop()
         db.dispose()
 
 
