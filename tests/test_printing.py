@@ -255,15 +255,37 @@ def test_an_operator_switching_a_printer_off_moves_its_jobs_without_an_incident(
 # --- without CUPS ---------------------------------------------------------------------------
 
 
+class OnlyPack1(ipp.CupsClient):
+    """A CUPS that has one queue, ``pack-1`` (the real-CUPS tests above use real queues)."""
+
+    def printer(self, queue: str) -> dict[str, object] | None:
+        return (
+            {"state": 3, "message": "", "reasons": [], "accepting": True, "queued": 0}
+            if queue == "pack-1"
+            else None
+        )
+
+
+class NoCups(ipp.CupsClient):
+    def call(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ipp.IppError("CUPS at /run/cups/cups.sock not reachable")
+
+
 def test_bad_input_names_the_field_and_changes_nothing(db, clock):
     with db.transaction() as s:
-        service.add_printer(s, ADMIN, clock.now(), "pack-1")
+        service.add_printer(s, ADMIN, clock.now(), "pack-1", cups=OnlyPack1())
     for queue in ("", "has space", "a/b"):
         with pytest.raises(InvalidInput) as bad, db.transaction() as s:
-            service.add_printer(s, ADMIN, clock.now(), queue)
+            service.add_printer(s, ADMIN, clock.now(), queue, cups=OnlyPack1())
         assert bad.value.field == "queue"
     with pytest.raises(Conflict), db.transaction() as s:
-        service.add_printer(s, ADMIN, clock.now(), "pack-1")
+        service.add_printer(s, ADMIN, clock.now(), "pack-1", cups=OnlyPack1())
+    # issue 16: a queue CUPS does not have, or a CUPS that cannot be asked, is refused
+    with pytest.raises(InvalidInput, match="CUPS has no such queue") as bad, db.transaction() as s:
+        service.add_printer(s, ADMIN, clock.now(), "pack-2", cups=OnlyPack1())
+    assert bad.value.field == "queue"
+    with pytest.raises(Conflict, match="not reachable") as bad, db.transaction() as s:
+        service.add_printer(s, ADMIN, clock.now(), "pack-2", cups=NoCups())
     for data, reason in ((b"", "empty"), (b"hello", "not a PDF")):
         with pytest.raises(InvalidInput, match=reason) as bad, db.transaction() as s:
             service.submit(s, ADMIN, clock.now(), document="x", title="x", data=data)
@@ -309,5 +331,7 @@ def test_the_cli_adds_printers_queues_a_pdf_and_waits_until_it_printed(db_url, t
     printed_once([1], a)
     bad = run(db_url, "print", "add-printer", "no such/queue", check=False)
     assert bad.returncode == 2 and "queue" in bad.stderr
+    bad = run(db_url, "print", "add-printer", "pg-no-such-queue", check=False)  # issue 16: real CUPS says no
+    assert bad.returncode == 2 and "CUPS has no such queue" in bad.stderr
     bad = run(db_url, "print", "document", "poster", "1", check=False)
     assert bad.returncode == 2 and "document" in bad.stderr

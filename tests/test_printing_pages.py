@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from peakguard.printing.models import Printer, PrintJob
+from tests.test_printing import cups_queue  # noqa: F401  (fixture)
 from tests.test_web_pages import login, make_user
 from tests.test_web_warehouse import HX, answer, wh  # noqa: F401  (fixture)
 from tests.web_warehouse_setup import EAN
@@ -34,7 +35,16 @@ def test_the_pack_page_prints_the_waybill_once(client, db, clock, wh):  # noqa: 
     token = login(client, make_user(db, clock, "warehouse"))
     pack(client, token, wh)
     first = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
-    assert answer(first) == ("right", "✓ 面单已发送到打印机(任务 1)")
+    # issue 16: with no printer set up the page says so plainly, never "sent"
+    assert answer(first) == ("wrong", "没有设置打印机:面单在队列中等待(任务 1)。")
+    again = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
+    assert answer(again) == ("wrong", "没有设置打印机:面单在队列中等待(任务 1)。")
+    with db.transaction() as s:
+        s.add(Printer(queue="pack-1", name="打包线 1", enabled=True, healthy=False))
+    again = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
+    assert answer(again) == ("wrong", "现在没有可用的打印机:面单在队列中等待(任务 1)。")
+    with db.transaction() as s:
+        s.scalars(select(Printer)).one().healthy = True
     again = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
     assert answer(again) == ("right", "已在队列中:任务 1,排队中")
     with db.transaction() as s:
@@ -52,11 +62,22 @@ def test_printing_an_unpacked_order_says_why(client, db, clock, wh):  # noqa: F8
         assert s.scalars(select(PrintJob)).all() == []
 
 
-def test_the_printers_page_adds_and_switches_a_printer(client, db, clock):
+def test_the_printers_page_refuses_a_queue_cups_does_not_have(client, db, clock):
+    token = login(client, make_user(db, clock, "member"))
+    page = client.post(
+        "/admin/printers", data={"csrf_token": token, "queue": "pg-no-such-queue", "name": "打包线 9"}
+    ).text
+    assert "CUPS" in page and "打包线 9" not in page  # refused: no queue, or no CUPS to ask
+    with db.transaction() as s:
+        assert s.scalars(select(Printer)).all() == []
+
+
+def test_the_printers_page_adds_and_switches_a_printer(client, db, clock, cups_queue):  # noqa: F811
+    real = cups_queue("p")
     token = login(client, make_user(db, clock, "member"))
     page = client.get("/admin/printers").text
     assert "还没有打印机" in page
-    client.post("/admin/printers", data={"csrf_token": token, "queue": "pack-1", "name": "打包线 1"})
+    client.post("/admin/printers", data={"csrf_token": token, "queue": real.name, "name": "打包线 1"})
     client.post("/admin/printers", data={"csrf_token": token, "queue": "bad queue"})
     page = client.get("/admin/printers").text
     assert "打包线 1" in page and "尚未检查" in page and "queue" in page
@@ -81,8 +102,8 @@ def test_roles_that_do_not_print_cannot_open_the_page_or_the_api(client, db, clo
 
 def test_the_api_queues_a_label_once_and_shows_its_trail(client, db, clock, headers_for, wh):  # noqa: F811
     h = headers_for("warehouse")
-    r = client.post("/api/v1/printing/printers", json={"queue": "pack-1", "name": "Pack line 1"}, headers=h)
-    assert r.status_code == 201 and r.json()["healthy"] is False
+    r = client.post("/api/v1/printing/printers", json={"queue": "pg-no-such-queue"}, headers=h)
+    assert r.status_code in (409, 422) and r.json()["error"]["field"] == "queue"  # issue 16
     r = client.post("/api/v1/printing/printers", json={"queue": "a b"}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["field"] == "queue"
     first = client.post("/api/v1/printing/jobs", json={"document": "pallet", "id": 1}, headers=h)

@@ -38,18 +38,39 @@ _QUEUE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 # --- printers -------------------------------------------------------------------------------
 
 
-def add_printer(session: Session, actor: Actor, now: datetime, queue: str, name: str = "") -> Printer:
-    """Register a CUPS queue; its health is checked on the dispatcher's next round."""
+def add_printer(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    queue: str,
+    name: str = "",
+    cups: ipp.CupsClient | None = None,
+) -> Printer:
+    """Register a CUPS queue that CUPS has (a typo would otherwise sit "unchecked" and take
+    jobs that never print); its health is checked on the dispatcher's next round."""
     queue = (queue or "").strip()
     if not queue or len(queue) > 127 or not set(queue) <= _QUEUE_NAME_CHARS:
         raise InvalidInput("queue", "a CUPS queue name: letters, digits, '_', '-', '.', '@'")
     if session.scalar(select(Printer.id).where(Printer.queue == queue)) is not None:
         raise Conflict(f"printer {queue} is already registered", field="queue")
+    try:
+        known = (cups or ipp.CupsClient()).printer(queue)
+    except ipp.IppError as exc:
+        raise Conflict(f"CUPS cannot be asked about this queue: {exc}", field="queue") from exc
+    if known is None:
+        raise InvalidInput("queue", "CUPS has no such queue (lpstat -v lists them)")
     printer = Printer(queue=queue, name=(name or queue).strip()[:120], enabled=True, healthy=False)
     session.add(printer)
     session.flush()
     record(session, actor, "printer.add", "printer", printer.id, at=now, queue=queue)
     return printer
+
+
+def ready_printers(session: Session) -> tuple[int, int]:
+    """(printers switched on, of which CUPS last found working): whether a queued job will
+    print soon, to tell the person pressing "print" plainly when it will not."""
+    rows = session.execute(select(Printer.healthy).where(Printer.enabled.is_(True))).scalars().all()
+    return len(rows), sum(1 for healthy in rows if healthy)
 
 
 def get_printer(session: Session, printer_id: int) -> Printer:

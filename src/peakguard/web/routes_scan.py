@@ -29,6 +29,7 @@ from peakguard.labels.barcodes import check_digit_wrong
 from peakguard.limits import FormText, Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents
+from peakguard.printing import service as printers
 from peakguard.warehouse import floor, inbound, outbound, picking
 from peakguard.warehouse.models import InboundPlan, Order, Package, Pallet, Wave
 from peakguard.web.errors import page_message
@@ -467,7 +468,8 @@ def print_waybill(
     now: datetime = Depends(get_now),
 ) -> Response:
     """Send the packed order's waybill to the least-loaded healthy printer (S1.6); a second
-    press answers the job already queued rather than printing a second label."""
+    press answers the job already queued rather than printing a second label. With no printer
+    set up, or none working, the page says so in red: the job waits, nothing is printing."""
     queued, answer = _try(
         session,
         viewer,
@@ -475,12 +477,23 @@ def print_waybill(
     )
     if queued is not None:
         job, created = queued
-        if created:
-            text = gettext(viewer.lang, "✓ Waybill sent to the printer (job {job})", job=job.id)
+        enabled, working = printers.ready_printers(session)
+        if job.status == "queued" and not enabled:
+            answer = _wrong(
+                viewer, "No printer is set up: the waybill waits in the queue (job {job}).", job=job.id
+            )
+        elif job.status == "queued" and not working:
+            answer = _wrong(
+                viewer, "No printer is working now: the waybill waits in the queue (job {job}).", job=job.id
+            )
+        elif created:
+            answer = Answer(
+                True, gettext(viewer.lang, "✓ Waybill queued for the printer (job {job})", job=job.id)
+            )
         else:
             status = gettext(viewer.lang, job.status)
             text = gettext(viewer.lang, "Already queued: job {job}, {status}", job=job.id, status=status)
-        answer = Answer(True, text)
+            answer = Answer(True, text)
     order, wrong = _order_of(session, viewer, str(order_id))
     return _show(
         request, viewer, "pack", _pack_here(order), answer=answer or wrong, **_pack_context(session, order)
