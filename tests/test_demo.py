@@ -14,6 +14,7 @@ import httpx
 from peakguard.auth import service as auth
 from peakguard.db import Database
 from tests.conftest import ADMIN, START
+from tests.test_printing import cups_missing
 from tests.test_restart import _answers, free_port, wait_for
 
 
@@ -82,6 +83,11 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
                 s.execute(select(Notification.status, func.count()).group_by(Notification.status)).all()
             )
         assert statuses.get("sent", 0) > 0 and not statuses.get("failed"), statuses
+        with db.transaction() as s:  # issue 16: a real PDF printer where CUPS has cups-pdf
+            from peakguard.printing.models import Printer
+
+            queues = [p.queue for p in s.scalars(select(Printer))]
+        assert queues == ([] if cups_missing() else ["PeakGuard-PDF"])
         db.dispose()
     finally:
         proc.send_signal(signal.SIGINT)

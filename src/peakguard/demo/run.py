@@ -24,6 +24,7 @@ from peakguard.config import Settings
 from peakguard.db import Database
 from peakguard.demo.inbox import InboxServer
 from peakguard.demo.people import DEMO_PASSWORD, DemoLogin, create_team
+from peakguard.demo.printer import register_pdf_printer
 from peakguard.demo.readiness import prepare as prepare_readiness
 from peakguard.demo.server import ServerThread
 from peakguard.demo.warehouse import create_warehouse
@@ -64,6 +65,7 @@ def run_demo(
         logins = create_team(session, actor, clock.now(), plan, channel=inbox.channel)
         logins += create_warehouse(session, actor, clock.now(), plan)
         prepare_readiness(session, actor, clock.now(), plan)
+        printing = register_pdf_printer(session, actor, clock.now())
         token = auth.create_token(session, actor, clock.now(), username="admin", name="demo feed")
     day = generate(plan, parcels=parcels, areas=8, seed=seed, start=start)
     settings = Settings(database_url=db.url, tick_seconds=1.0, clock_start=start, clock_speed=speed)
@@ -71,6 +73,7 @@ def run_demo(
     server.start()
     _banner(server.url, logins, speed, len(day.events), len(day.faults), db_path)
     console.print(f"Notifications arrive in the demo inbox / 通知收件箱: [bold cyan]{inbox.url}[/]")
+    console.print(f"Printing / 打印: {printing}")
     stop = threading.Event()
     if duration is not None:
         threading.Timer(duration, stop.set).start()
