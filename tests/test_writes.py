@@ -154,11 +154,13 @@ def test_a_full_disk_under_sqlite_loses_no_acknowledged_write(tmp_path, sqlite_t
         if disk is None:
             event.listen(db.engine, "connect", _capped_pages)
         try:
-            accepted, created = _write_until_full(db, clock, disk)
+            accepted, reports = _write_until_full(db, clock, disk)
         finally:
             db.dispose()
             (folder / "filler").unlink(missing_ok=True)
+        created = [incident_id for _, status, incident_id in reports if status == 201]
         _check_stored(Database(f"sqlite:///{path}"), accepted, created)
+        _retry_reports(Database(f"sqlite:///{path}"), clock, reports)
 
 
 def _capped_pages(dbapi_conn: Any, _record: Any) -> None:
@@ -168,16 +170,20 @@ def _capped_pages(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _write_until_full(db: Database, clock: Any, disk: Path | None) -> tuple[list[list[str]], list[int]]:
+Report = tuple[str, int, int | None]  # the area reported, the answer's status, the incident id
+
+
+def _write_until_full(db: Database, clock: Any, disk: Path | None) -> tuple[list[list[str]], list[Report]]:
     """Events and incidents until the disk is full and five more rounds: the event batches
-    answered 200 and the incident ids answered 201."""
+    answered 200, and each report's area, status and incident id (each sent with the
+    ``Idempotency-Key`` ``report-<area>``)."""
     with db.transaction() as s:
         auth.create_user(s, ADMIN, clock.now(), username="root-op", password="secret-pass", role="admin")
         token = auth.create_token(s, ADMIN, clock.now(), username="root-op", name="fault")
     name = make_user(db, clock, "admin")
     admin = {"Authorization": f"Bearer {token}"}
     accepted: list[list[str]] = []
-    created: list[int] = []
+    reports: list[Report] = []
     statuses: list[int] = []
     with TestClient(create_app(db=db, clock=clock)) as client:
         csrf = login(client, name)
@@ -193,14 +199,14 @@ def _write_until_full(db: Database, clock: Any, disk: Path | None) -> tuple[list
             if r.status_code == 200:
                 assert r.json()["accepted"] == len(ids)
                 accepted.append(ids)
+            area = f"AREA-{round_no}"
             r = client.post(
                 "/api/v1/incidents",
-                json={"kind": "delay", "area": f"AREA-{round_no}", "summary": "x" * 2000},
-                headers=admin,
+                json={"kind": "delay", "area": area, "summary": "x" * 2000},
+                headers={**admin, "Idempotency-Key": f"report-{area}"},
             )
             statuses.append(r.status_code)
-            if r.status_code == 201:
-                created.append(r.json()["id"])
+            reports.append((area, r.status_code, r.json()["id"] if r.status_code == 201 else None))
             if 503 in statuses:
                 failures_after_full += 1
                 _assert_unavailable(r)
@@ -216,8 +222,33 @@ def _write_until_full(db: Database, clock: Any, disk: Path | None) -> tuple[list
                     break
     assert set(statuses) <= {200, 201, 503}, statuses
     assert statuses.count(503) >= 2, "the disk never ran full"
-    assert accepted and created, "nothing was stored before the disk ran full"
-    return accepted, created
+    assert accepted and 201 in [status for _, status, _ in reports], "nothing stored before the disk ran full"
+    return accepted, reports
+
+
+def _retry_reports(db: Database, clock: Any, reports: list[Report]) -> None:
+    """With room again, the client sends every report again with its key: one answered 201
+    gets the same answer back and makes nothing; one answered 503 is made now, once."""
+    with db.transaction() as s:
+        token = auth.create_token(s, ADMIN, clock.now(), username="root-op", name="retry")
+    admin = {"Authorization": f"Bearer {token}"}
+    try:
+        with TestClient(create_app(db=db, clock=clock)) as client:
+            for area, status, incident_id in reports:
+                r = client.post(
+                    "/api/v1/incidents",
+                    json={"kind": "delay", "area": area, "summary": "x" * 2000},
+                    headers={**admin, "Idempotency-Key": f"report-{area}"},
+                )
+                assert r.status_code == 201, r.text
+                assert (r.headers.get("idempotent-replayed") == "true") == (status == 201)
+                if status == 201:
+                    assert r.json()["id"] == incident_id
+        with db.transaction() as s:
+            areas = list(s.scalars(select(Incident.area).where(Incident.area != "AREA-0")))
+    finally:
+        db.dispose()
+    assert sorted(areas) == sorted(area for area, _, _ in reports), "a report was lost or made twice"
 
 
 def _assert_unavailable(r: Any) -> None:
@@ -250,3 +281,59 @@ def _check_stored(db: Database, accepted: list[list[str]], created: list[int]) -
     for batch in accepted:
         assert set(batch) <= stored, "a batch answered 200 is not stored"
     assert set(created) <= incidents, "an incident answered 201 is not stored"
+
+
+# -- idempotency keys --------------------------------------------------------------------------
+
+
+def test_a_create_retried_with_its_key_is_made_once_and_answered_as_the_first_time(client, db, headers_for):
+    admin = headers_for("admin")
+    keyed = {**admin, "Idempotency-Key": "7f1c2a9e-report"}
+    body = {"kind": "delay", "area": "FZ-01", "summary": "trucks late"}
+    first = client.post("/api/v1/incidents", json=body, headers=keyed)
+    again = client.post("/api/v1/incidents", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 1
+    # the same report without a key is an update of the active incident, as always (200)
+    assert client.post("/api/v1/incidents", json=body, headers=admin).status_code == 200
+
+
+def test_a_key_reused_for_another_request_or_malformed_is_422_naming_the_header(client, headers_for):
+    keyed = {**headers_for("admin"), "Idempotency-Key": "k-1"}
+    assert (
+        client.post("/api/v1/incidents", json={"kind": "delay", "area": "A"}, headers=keyed).status_code
+        == 201
+    )
+    r = client.post("/api/v1/incidents", json={"kind": "delay", "area": "B"}, headers=keyed)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "Idempotency-Key", r.text
+    for bad in ("x" * 201, "has space"):
+        r = client.post(
+            "/api/v1/incidents",
+            json={"kind": "delay", "area": "C"},
+            headers={**keyed, "Idempotency-Key": bad},
+        )
+        assert r.status_code == 422 and r.json()["error"]["field"] == "Idempotency-Key", r.text
+
+
+def test_keys_belong_to_their_caller(client, db, headers_for):
+    key = {"Idempotency-Key": "shared-key"}
+    one = client.post(
+        "/api/v1/incidents", json={"kind": "delay", "area": "A"}, headers={**headers_for("admin"), **key}
+    )
+    two = client.post(
+        "/api/v1/incidents", json={"kind": "lost", "area": "B"}, headers={**headers_for("admin"), **key}
+    )
+    assert one.status_code == two.status_code == 201
+    assert one.json()["id"] != two.json()["id"]
+
+
+def test_warehouse_creates_take_a_key_too(client, db, headers_for):
+    keyed = {**headers_for("admin"), "Idempotency-Key": "client-acme"}
+    body = {"code": "ACME", "name": "Acme"}
+    first = client.post("/api/v1/warehouse/clients", json=body, headers=keyed)
+    again = client.post("/api/v1/warehouse/clients", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.json() == first.json()

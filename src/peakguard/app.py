@@ -125,7 +125,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         from peakguard.web.errors import error_page, is_page
 
         first = exc.errors()[0]
-        loc = [str(p) for p in first["loc"] if p not in ("body", "query", "path")]
+        loc = [str(p) for p in first["loc"] if p not in ("body", "query", "path", "header", "cookie")]
         field = ".".join(loc) or None
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
         if is_page(request):

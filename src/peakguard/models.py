@@ -1,6 +1,7 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic autogenerate and
 ``tests`` rely on it). A new domain adds its ``models`` import here."""
 
+from peakguard import idempotency as idempotency_models
 from peakguard.audit import models as audit_models
 from peakguard.auth import models as auth_models
 from peakguard.compensation import models as compensation_models
@@ -16,6 +17,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "compensation_models",
+    "idempotency_models",
     "incident_models",
     "monitor_models",
     "notify_models",

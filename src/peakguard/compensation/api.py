@@ -15,6 +15,7 @@ from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
 from peakguard.deps import get_now, get_session, require
+from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Input, Line, Term, decimal
 
 router = APIRouter(prefix="/api/v1/compensation", tags=["compensation"])
@@ -62,8 +63,12 @@ def add_entry(
     actor: Actor = Depends(require(Perm.INCIDENTS_WRITE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
-) -> CompensationEntry:
-    return service.add(session, actor, now, **body.model_dump())
+    key: IdempotencyKey | None = IDEMPOTENCY,
+) -> EntryOut | Response:
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
+    entry = service.add(session, actor, now, **body.model_dump())
+    return remember(session, actor, now, key, EntryOut.model_validate(entry), 201)
 
 
 @router.post("/{entry_id}/terms", response_model=EntryOut)

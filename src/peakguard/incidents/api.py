@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session, require
+from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.incidents import export, presenters, service
-from peakguard.incidents.models import Measure, PlaybookStep, Review, TimelineEntry
+from peakguard.incidents.models import Measure, PlaybookStep, Review
 from peakguard.incidents.schemas import (
     IncidentDetailOut,
     IncidentOut,
@@ -64,13 +65,18 @@ def report(
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
-) -> ReportOut:
-    """Open an incident, or update the active one of the same kind and area (200 then)."""
+    key: IdempotencyKey | None = IDEMPOTENCY,
+) -> ReportOut | Response:
+    """Open an incident, or update the active one of the same kind and area (200 then). With
+    an ``Idempotency-Key``, a retry of the same report is answered as the first was."""
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
     plan = current_plan()
     result = service.report(session, actor, now, plan=plan, **body.model_dump())
     if not result.created:
         response.status_code = 200
-    return presenters.report_out(session, result, plan)
+    out = presenters.report_out(session, result, plan)
+    return remember(session, actor, now, key, out, 201 if result.created else 200)
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
@@ -96,8 +102,12 @@ def add_note(
     actor: Actor = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
-) -> TimelineEntry:
-    return service.add_note(session, actor, now, incident_id, body.text)
+    key: IdempotencyKey | None = IDEMPOTENCY,
+) -> TimelineOut | Response:
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
+    entry = service.add_note(session, actor, now, incident_id, body.text)
+    return remember(session, actor, now, key, TimelineOut.model_validate(entry), 201)
 
 
 @router.post("/incidents/{incident_id}/level", response_model=IncidentOut)
@@ -167,8 +177,12 @@ def add_measure(
     actor: Actor = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
-) -> Measure:
-    return service.add_measure(session, actor, now, incident_id, **body.model_dump())
+    key: IdempotencyKey | None = IDEMPOTENCY,
+) -> MeasureOut | Response:
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
+    measure = service.add_measure(session, actor, now, incident_id, **body.model_dump())
+    return remember(session, actor, now, key, MeasureOut.model_validate(measure), 201)
 
 
 @router.post("/measures/{measure_id}/done", response_model=MeasureOut)

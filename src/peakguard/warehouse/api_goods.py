@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session
+from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import inbound, skus, stock
@@ -49,9 +50,18 @@ def label_response(body: bytes | str, name: str) -> Response:
 
 
 @router.post("/skus", response_model=SkuOut, status_code=201)
-def create_sku(body: SkuIn, actor: Actor = SHARED, session: Session = SESSION, now: datetime = NOW) -> object:
+def create_sku(
+    body: SkuIn,
+    actor: Actor = SHARED,
+    session: Session = SESSION,
+    now: datetime = NOW,
+    key: IdempotencyKey | None = IDEMPOTENCY,
+) -> object:
     """A SKU; an existing EAN-13/UPC-A code is checked, none gets a Code128 code (S2.6)."""
-    return skus.create_sku(session, actor, now, **body.model_dump())
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
+    made = skus.create_sku(session, actor, now, **body.model_dump())
+    return remember(session, actor, now, key, SkuOut.model_validate(made), 201)
 
 
 @router.get("/skus", response_model=list[SkuOut])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session, run_and_commit
+from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import carriers, outbound, picking
@@ -48,8 +49,14 @@ def _order_out(session: Session, order: Order) -> OrderOut:
 
 @router.post("/orders", response_model=OrderOut, status_code=201)
 def create_order(
-    body: OrderIn, actor: Actor = SHARED, session: Session = SESSION, now: datetime = NOW
+    body: OrderIn,
+    actor: Actor = SHARED,
+    session: Session = SESSION,
+    now: datetime = NOW,
+    key: IdempotencyKey | None = IDEMPOTENCY,
 ) -> object:
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
     lines = [outbound.OrderLineIn(ln.sku, ln.quantity) for ln in body.lines]
     order = outbound.create_order(
         session,
@@ -62,7 +69,7 @@ def create_order(
         lines=lines,
         notes=body.notes,
     )
-    return _order_out(session, order)
+    return remember(session, actor, now, key, _order_out(session, order), 201)
 
 
 @router.get("/orders", response_model=list[OrderOut])

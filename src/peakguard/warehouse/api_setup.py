@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session
 from peakguard.i18n import normalise
+from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import billing, clients_service, leases
@@ -41,9 +42,16 @@ NOW = Depends(get_now)
 
 @router.post("/clients", response_model=ClientOut, status_code=201)
 def create_client(
-    body: ClientIn, actor: Actor = MANAGE, session: Session = SESSION, now: datetime = NOW
+    body: ClientIn,
+    actor: Actor = MANAGE,
+    session: Session = SESSION,
+    now: datetime = NOW,
+    key: IdempotencyKey | None = IDEMPOTENCY,
 ) -> object:
-    return clients_service.create_client(session, actor, now, **body.model_dump())
+    if (answer := replay(session, actor, key)) is not None:
+        return answer
+    made = clients_service.create_client(session, actor, now, **body.model_dump())
+    return remember(session, actor, now, key, ClientOut.model_validate(made), 201)
 
 
 @router.get("/clients", response_model=list[ClientOut])
