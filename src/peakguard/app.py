@@ -62,6 +62,8 @@ def create_app(
         version=__version__,
         description="Double 11 war room: graded incidents (S3), detection, overflow warehouse (S2).",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by web/routes_docs.py (works offline)
+        redoc_url=None,
     )
     app.state.db = database
     app.state.clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed)

@@ -11,6 +11,7 @@ from peakguard.web import (
     routes_admin,
     routes_auth,
     routes_compensation,
+    routes_docs,
     routes_incident,
     routes_notifications,
     routes_portal,
@@ -24,6 +25,7 @@ STATIC = Path(__file__).with_name("static")
 
 router = APIRouter(include_in_schema=False)
 for module in (
+    routes_docs,
     routes_auth,
     routes_warroom,
     routes_incident,
