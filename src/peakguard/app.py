@@ -81,6 +81,7 @@ def _routers() -> list[APIRouter]:
     from peakguard.incidents.api import router as incidents_router
     from peakguard.monitor.api import router as monitor_router
     from peakguard.notify.api import router as notify_router
+    from peakguard.oncall.api import router as oncall_router
     from peakguard.plan.api import router as plan_router
     from peakguard.printing.api import router as printing_router
     from peakguard.readiness.api import router as readiness_router
@@ -92,6 +93,7 @@ def _routers() -> list[APIRouter]:
         auth_router,
         plan_router,
         roster_router,
+        oncall_router,
         notify_router,
         incidents_router,
         monitor_router,

@@ -25,12 +25,14 @@ def jobs() -> list[tuple[str, Job]]:
     from peakguard.incidents.service import tick_job
     from peakguard.monitor.service import detection_job
     from peakguard.notify.delivery import delivery_job
+    from peakguard.oncall.jobs import oncall_job
     from peakguard.printing.dispatch import printing_job
     from peakguard.readiness.jobs import readiness_job
 
     return [
         ("detection", detection_job),
         ("deadlines", tick_job),
+        ("oncall", oncall_job),
         ("readiness", readiness_job),
         ("notifications", delivery_job),
         ("printing", printing_job),

@@ -15,6 +15,7 @@ from peakguard.errors import DomainError
 from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
 from peakguard.notify.cli import app as notify_app
+from peakguard.oncall.cli import register as register_oncall
 from peakguard.plan.cli import app as plan_app
 from peakguard.printing.cli import app as printing_app
 from peakguard.readiness.cli import register as register_readiness
@@ -38,6 +39,7 @@ app.add_typer(printing_app, name="print")
 register_auth(app)
 register_incidents(app)
 register_monitor(app)
+register_oncall(app)
 register_readiness(app)
 register_sim(app)
 register_warehouse(app)

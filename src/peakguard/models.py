@@ -8,6 +8,7 @@ from peakguard.compensation import models as compensation_models
 from peakguard.incidents import models as incident_models
 from peakguard.monitor import models as monitor_models
 from peakguard.notify import models as notify_models
+from peakguard.oncall import models as oncall_models
 from peakguard.printing import models as printing_models
 from peakguard.readiness import models as readiness_models
 from peakguard.roster import models as roster_models
@@ -21,6 +22,7 @@ __all__ = [
     "incident_models",
     "monitor_models",
     "notify_models",
+    "oncall_models",
     "printing_models",
     "readiness_models",
     "roster_models",

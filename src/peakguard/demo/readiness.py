@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
+from peakguard.oncall.duty import on_duty
 from peakguard.plan.schemas import Plan
 from peakguard.readiness import checklist
-from peakguard.roster import service as roster
 
 LEFT_OPEN = {"network.second_line", "power.generator"}
 """Still late at midnight: the things a real shop most often leaves to the last day."""
@@ -19,7 +19,7 @@ LEFT_OPEN = {"network.second_line", "power.generator"}
 
 def prepare(session: Session, actor: Actor, now: datetime, plan: Plan) -> None:
     for item in checklist.init_from_plan(session, actor, now, plan):
-        people = roster.on_duty(session, item.owner_role)
+        people = on_duty(session, item.owner_role, now)
         if people:
             checklist.assign(session, actor, now, item.id, people[0].id)
         if item.template not in LEFT_OPEN:

@@ -45,10 +45,10 @@ from peakguard.incidents.models import (
     TimelineEntry,
 )
 from peakguard.notify import service as notify
+from peakguard.oncall.duty import on_duty
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan, get_kind, get_level, level_for, rank
 from peakguard.roster.models import Person
-from peakguard.roster.service import on_duty
 
 CountMode = Literal["add", "replace"]
 MAX_AREA = 64
@@ -134,7 +134,7 @@ def _open(
         session.add(
             PlaybookStep(incident_id=incident.id, position=position, text_zh=step.zh_CN, text_en=step.en)
         )
-    _assign(session, incident)
+    _assign(session, incident, now)
     _timeline(
         session,
         incident,
@@ -239,7 +239,7 @@ def _change_level(
     if incident.status == "acknowledged":
         incident.status = "open"  # the new chain's handler has to take it up
         incident.acknowledged_at = None
-    _assign(session, incident)
+    _assign(session, incident, now)
     _timeline(
         session, incident, actor, now, event, f"{old} -> {level}: {reason}", old=old, new=level, reason=reason
     )
@@ -638,9 +638,10 @@ def _apply_chain(plan: Plan, incident: Incident, level: str) -> None:
     incident.deadline_minutes = chain.deadline_minutes
 
 
-def _assign(session: Session, incident: Incident) -> None:
-    """The on-duty person of the handler role with the fewest active incidents."""
-    people = on_duty(session, incident.handler_role)
+def _assign(session: Session, incident: Incident, now: datetime) -> None:
+    """The person of the handler role on duty now (by the schedule) with the fewest active
+    incidents."""
+    people = on_duty(session, incident.handler_role, now)
     if not people:
         incident.assignee_id = None
         return

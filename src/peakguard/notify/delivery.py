@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from peakguard.db import Database
 from peakguard.notify.models import Notification
+from peakguard.oncall.duty import on_duty
 from peakguard.roster.models import Person
-from peakguard.roster.service import on_duty
 
 MAX_ATTEMPTS = 3
 RETRY_MINUTES = (1, 5)
@@ -90,7 +90,7 @@ def delivery_job(db: Database, now: datetime) -> Round:
 
 def _hand_on(session: Session, now: datetime, message: Notification, person: Person | None) -> bool:
     """Queue a copy for the next on-duty person of the role after ``person``, if there is one."""
-    people = on_duty(session, message.role)
+    people = on_duty(session, message.role, now)
     ids = [p.id for p in people]
     after = ids.index(person.id) + 1 if person is not None and person.id in ids else len(ids)
     if after >= len(people):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.i18n import DEFAULT_LANGUAGE, gettext
 from peakguard.notify.models import Notification
-from peakguard.roster import service as roster
+from peakguard.oncall.duty import on_duty
 from peakguard.roster.models import Person
 
 Renderer = Callable[[str], tuple[str, str]]
@@ -30,7 +30,7 @@ def enqueue(
     ``no_recipient`` row, so the gap shows on the war room instead of vanishing."""
     rows: list[Notification] = []
     for role in dict.fromkeys(roles):
-        people = roster.on_duty(session, role)
+        people = on_duty(session, role, now)
         if not people:
             rows.append(_message(now, event, role, None, render, incident_id))
         rows += [_message(now, event, role, person, render, incident_id) for person in people]

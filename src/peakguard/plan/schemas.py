@@ -197,6 +197,38 @@ class Readiness(Strict):
     quick_replies: dict[str, QuickReply] = {}
 
 
+class Escalation(Strict):
+    """Paging until someone answers (issue 17), per level: the paged person has ``ack_minutes``
+    to acknowledge, else the next person of the handler role on call is paged, then the
+    ``supervisor`` role; the whole sequence repeats up to ``rounds`` times. It runs beside the
+    S3.4 handling deadline and never changes it."""
+
+    ack_minutes: int = Field(gt=0, le=24 * 60)
+    rounds: int = Field(default=3, ge=1, le=20)
+    supervisor: str | None = None
+    """Paged after the handler role; default the level's supervisor, else its first
+    ``escalate_to`` role."""
+
+
+class OnCall(Strict):
+    """Schedules, paging and noise control (issue 17)."""
+
+    needs: list[str] = []
+    """Roles that must be on call around the clock: a time nobody of one is on call is a
+    coverage gap (S1.4 staff shortage)."""
+    gap_days_ahead: int = Field(default=3, ge=1, le=31)
+    """How far ahead gaps are looked for (readiness page and readiness items)."""
+    gap_risk: str | None = "staff"
+    """The readiness risk a coverage gap becomes an item of (S1.4); null: page only."""
+    gap_owner_role: str = "deputy"
+    handover_grace_minutes: int = Field(default=60, ge=1)
+    """A hand-over message not sent within this long after the hand-over (server down) is
+    skipped rather than sent late."""
+    escalation: dict[str, Escalation] = {}
+    feed_silent_minutes: int = Field(default=15, ge=1)
+    """A site or shop feed with no event for this long opens ``feed_silent`` once."""
+
+
 class Plan(Strict):
     name: Text
     timezone: str = "Asia/Shanghai"
@@ -210,6 +242,7 @@ class Plan(Strict):
     detection: Detection = Detection()
     warehouse: Warehouse = Warehouse()
     readiness: Readiness = Readiness()
+    oncall: OnCall = OnCall()
 
     @field_validator("timezone")
     @classmethod
@@ -260,7 +293,23 @@ class Plan(Strict):
                     raise ValueError(f"{where}.level: must be above the level before it")
                 previous_count, previous_rank = th.min_count, self.levels[th.level].rank
         self._check_readiness(people)
+        self._check_oncall(people)
         return self
+
+    def _check_oncall(self, people: set[str]) -> None:
+        o = self.oncall
+        unknown = [role for role in o.needs if role not in people]
+        if unknown:
+            raise ValueError(f"oncall.needs: unknown role {unknown[0]!r}")
+        if o.gap_owner_role not in people:
+            raise ValueError(f"oncall.gap_owner_role: unknown role {o.gap_owner_role!r}")
+        if o.gap_risk is not None and o.gap_risk not in self.readiness.risks:
+            raise ValueError(f"oncall.gap_risk: unknown risk {o.gap_risk!r}")
+        for key, rule in o.escalation.items():
+            if key not in self.levels:
+                raise ValueError(f"oncall.escalation.{key}: unknown level {key!r}")
+            if rule.supervisor is not None and rule.supervisor not in people:
+                raise ValueError(f"oncall.escalation.{key}.supervisor: unknown role {rule.supervisor!r}")
 
     def _check_readiness(self, people: set[str]) -> None:
         r = self.readiness

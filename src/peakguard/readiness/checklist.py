@@ -91,6 +91,41 @@ def add_item(
     return item
 
 
+def keep_system_item(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    template: str,
+    risk: str,
+    owner_role: str,
+    text: dict[str, str],
+    open_: bool,
+    done_note: str,
+) -> ChecklistItem | None:
+    """An item another domain raises and clears by itself (an on-call coverage gap, S1.4),
+    keyed by ``template``: while ``open_`` it exists, is not done and says ``text`` (due now, so
+    it is overdue and its owner is told); once not, it is marked done by ``actor``. Raised again
+    later, the done item is reopened rather than duplicated. ``done_note`` is the evidence
+    recorded when it clears."""
+    item = session.scalar(select(ChecklistItem).where(ChecklistItem.template == template))
+    if not open_:
+        if item is not None and item.done_at is None:
+            complete(session, actor, now, item.id, note=done_note)
+        return item
+    if item is None:
+        item = ChecklistItem(risk=risk, template=template, text=text, owner_role=owner_role, due_at=now)
+        session.add(item)
+        session.flush()
+        record(session, actor, "readiness.add", "readiness_item", item.id, now, risk=risk)
+    elif item.done_at is not None:
+        reopen(session, actor, now, item.id, reason="raised again")
+        item.due_at = now
+    if item.text != text:
+        item.text = text
+    return item
+
+
 def get_item(session: Session, item_id: int) -> ChecklistItem:
     item = session.get(ChecklistItem, item_id)
     if item is None:

@@ -1,1 +1,2 @@
-"""The roster: people on the emergency group with their role, contact channels and duty."""
+"""The roster: people on the emergency group with their role, contact channels and availability
+(who is on duty when is :mod:`peakguard.oncall`)."""

@@ -10,7 +10,10 @@ from peakguard.clock import SystemClock
 from peakguard.plan.service import current_plan
 from peakguard.roster import service
 
-app = typer.Typer(help="The roster: people, roles, contact channels, who is on duty.")
+app = typer.Typer(
+    help="The roster: people, roles, contact channels, availability. Who is on duty comes from "
+    "`peakguard oncall` (rotations, overrides)."
+)
 
 
 @app.command("add")
@@ -20,7 +23,7 @@ def add(
     channel: list[str] = typer.Option([], help="Apprise URL, repeatable, tried in order"),
     language: str = typer.Option("zh_CN", "--lang"),
     priority: int = typer.Option(100, help="lower is tried first within the role"),
-    off_duty: bool = typer.Option(False, "--off-duty"),
+    off_duty: bool = typer.Option(False, "--off-duty", help="unavailable from the start (leave, sick)"),
 ) -> None:
     with open_db().transaction() as session:
         person = service.add_person(
@@ -40,7 +43,7 @@ def add(
 
 @app.command("list")
 def list_people() -> None:
-    table = Table("id", "name", "role", "on duty", "language", "channels")
+    table = Table("id", "name", "role", "available", "language", "channels")
     with open_db().transaction() as session:
         for p in service.list_people(session):
             table.add_row(
@@ -51,6 +54,9 @@ def list_people() -> None:
 
 @app.command("duty")
 def duty(person_id: int, on: bool = typer.Option(True, "--on/--off")) -> None:
+    """Mark a person available (--on) or away (--off: leave, sick). Away people are skipped even
+    where the schedule puts them on duty, so their shifts show as coverage gaps at once; who is
+    on duty otherwise comes from the schedule (`peakguard oncall now`)."""
     with open_db().transaction() as session:
         person = service.set_duty(session, cli_actor(), SystemClock().now(), person_id, on)
-        console.print(f"{person.name}: {'on' if person.on_duty else 'off'} duty")
+        console.print(f"{person.name}: {'available' if person.on_duty else 'away (skipped by the schedule)'}")

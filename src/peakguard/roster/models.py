@@ -16,6 +16,8 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20), index=True)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Available (not on leave or sick). Who is on duty at a time is the schedule's answer
+    (:mod:`peakguard.oncall.schedule`); an unavailable person is skipped even when scheduled."""
     language: Mapped[str] = mapped_column(String(10), default="zh_CN")
     channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     """Apprise URLs in the order to try them (mailto://, dingtalk://, wecom://, json://...)."""

@@ -73,12 +73,3 @@ def get_person(session: Session, person_id: int) -> Person:
 def list_people(session: Session) -> list[Person]:
     return list(session.scalars(select(Person).order_by(Person.role, Person.priority, Person.id)))
 
-
-def on_duty(session: Session, role: str) -> list[Person]:
-    """Everyone of ``role`` on duty, in the order to try them."""
-    query = (
-        select(Person)
-        .where(Person.role == role, Person.on_duty.is_(True))
-        .order_by(Person.priority, Person.id)
-    )
-    return list(session.scalars(query))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
 from peakguard.limits import FormText, Id
+from peakguard.oncall import service as oncall
 from peakguard.plan.service import current_plan
 from peakguard.readiness import checklist, drills, replies, timeline
 from peakguard.roster import service as roster
@@ -49,6 +50,8 @@ def readiness_page(
         drills=[drills.refresh(session, now, d) for d in drills.recent(session)],
         scenarios=list(SCENARIOS),
         replies=replies.all_replies(plan, viewer.lang),
+        gaps=oncall.gaps(session, plan, now),
+        gap_days=plan.oncall.gap_days_ahead,
         can_write=viewer.can(Perm.READINESS_WRITE),
     )
 

@@ -33,6 +33,7 @@ NAV: list[tuple[str, str, Perm]] = [
     ("/readiness", "Readiness", Perm.READINESS_READ),
     ("/compensation", "Compensation", Perm.INCIDENTS_READ),
     ("/admin/plan", "Plan", Perm.PLAN_READ),
+    ("/oncall", "On call", Perm.ROSTER_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
     ("/admin/notifications", "Notifications", Perm.ROSTER_READ),
     ("/admin/printers", "Printers", Perm.PRINTING),
