@@ -86,14 +86,13 @@ def week_cmd(
 
 @app.command("gaps")
 def gaps_cmd(at: str | None = AT) -> None:
-    """Coverage gaps ahead for the roles the plan needs (S1.4); exits 1 when there are some."""
+    """Coverage gaps ahead for the roles the plan needs (S1.4)."""
     with open_db().transaction() as session:
         found = service.gaps(session, current_plan(), _now(at))
     for g in found:
         console.print(f"[red]nobody on call[/red] as {g.role}: {_local(g.start)} - {_local(g.end)}")
     if not found:
         console.print("[green]every role the plan needs is covered[/green]")
-    raise typer.Exit(1 if found else 0)
 
 
 @app.command("tick")
@@ -105,11 +104,12 @@ def tick_cmd(at: str | None = AT) -> None:
 
 @app.command("calendar")
 def calendar_cmd(
-    person_id: int,
+    person: str = typer.Argument(..., help="roster id or name"),
     base_url: str = typer.Option("http://127.0.0.1:8000", help="the server's address as people reach it"),
 ) -> None:
     """A new calendar (iCal) URL for a person; the previous one stops working."""
     with open_db().transaction() as session:
+        person_id = service.find_person(session, person, "person")
         token = service.issue_calendar_token(session, cli_actor(), SystemClock().now(), person_id)
     console.print(f"{base_url.rstrip('/')}/oncall/calendar/{token}.ics", soft_wrap=True)
 
@@ -119,7 +119,7 @@ def rotation_add(
     name: str,
     role: str = typer.Option(..., help="the plan role it covers"),
     shift: list[str] = typer.Option(..., help="a local hand-over time HH:MM, repeatable (08:00 = daily)"),
-    person: list[int] = typer.Option(..., help="roster person id, repeatable, in turn order"),
+    person: list[str] = typer.Option(..., help="roster id or name, repeatable, in turn order"),
     starts_on: str = typer.Option(..., help="local day of the first shift YYYY-MM-DD"),
     ends_on: str | None = typer.Option(None, help="local day it stops at the first hand-over"),
     layer: int = typer.Option(1, help="a higher layer wins where it has a shift"),
@@ -127,7 +127,7 @@ def rotation_add(
     with open_db().transaction() as session:
         rotation = service.add_rotation(
             session, cli_actor(), SystemClock().now(), current_plan(),
-            name=name, role=role, shifts=shift, members=person,
+            name=name, role=role, shifts=shift, members=[service.find_person(session, p, "person") for p in person],
             starts_on=_date(starts_on, "starts_on") or date.today(), ends_on=_date(ends_on, "ends_on"), layer=layer,
         )  # fmt: skip
         console.print(f"[green]rotation {rotation.id} added[/green]: {role}, hand-over at {', '.join(shift)}")
@@ -156,17 +156,18 @@ def rotation_remove(rotation_id: int) -> None:
 @override_app.command("add")
 def override_add(
     role: str = typer.Option(...),
-    person: int = typer.Option(..., help="who covers (roster id)"),
+    person: str = typer.Option(..., help="who covers (roster id or name)"),
     start: str = typer.Option(..., "--from", help="local time, e.g. 2026-11-11T20:00"),
     end: str = typer.Option(..., "--to", help="local time"),
-    instead_of: int | None = typer.Option(None, help="whom they stand in for (default: everyone)"),
+    instead_of: str | None = typer.Option(None, help="whom they stand in for (default: everyone)"),
     reason: str = typer.Option(""),
 ) -> None:
     plan = current_plan()
     with open_db().transaction() as session:
         override = service.add_override(
             session, cli_actor(), SystemClock().now(), plan,
-            role=role, person_id=person, replaces_id=instead_of, reason=reason,
+            role=role, person_id=service.find_person(session, person, "person"), reason=reason,
+            replaces_id=service.find_person(session, instead_of, "instead_of") if instead_of else None,
             start=service.parse_local(start, "from", plan.timezone), end=service.parse_local(end, "to", plan.timezone),
         )  # fmt: skip
         console.print(f"[green]override {override.id} saved[/green]: {_local(override.start_at)} - {_local(override.end_at)}")
@@ -197,9 +198,9 @@ def override_remove(override_id: int) -> None:
 @app.command("swap")
 def swap_cmd(
     role: str = typer.Option(...),
-    person: int = typer.Option(..., help="one person (roster id)"),
+    person: str = typer.Option(..., help="one person (roster id or name)"),
     shift_at: str = typer.Option(..., help="a local time inside their shift"),
-    other: int = typer.Option(..., "--with", help="the other person"),
+    other: str = typer.Option(..., "--with", help="the other person (roster id or name)"),
     other_shift_at: str = typer.Option(..., "--their-shift-at", help="a local time inside the other's shift"),
     reason: str = typer.Option(""),
 ) -> None:
@@ -208,9 +209,11 @@ def swap_cmd(
     with open_db().transaction() as session:
         pair = service.swap(
             session, cli_actor(), SystemClock().now(), plan,
-            role=role, person_id=person, shift_at=service.parse_local(shift_at, "shift_at", plan.timezone),
-            other_id=other, other_shift_at=service.parse_local(other_shift_at, "their_shift_at", plan.timezone),
+            role=role, person_id=service.find_person(session, person, "person"),
+            shift_at=service.parse_local(shift_at, "shift_at", plan.timezone),
+            other_id=service.find_person(session, other, "with"), other_shift_at=service.parse_local(other_shift_at, "their_shift_at", plan.timezone),
             reason=reason,
         )  # fmt: skip
+        names = service.names(session)
         for o in pair:
-            console.print(f"override {o.id}: person {o.person_id} {_local(o.start_at)} - {_local(o.end_at)}")
+            console.print(f"override {o.id}: {names[o.person_id]} covers {_local(o.start_at)} - {_local(o.end_at)}")

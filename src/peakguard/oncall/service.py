@@ -128,8 +128,6 @@ def add_override(
         raise InvalidInput("end", "must be after start")
     if end - start > timedelta(days=MAX_OVERRIDE_DAYS):
         raise InvalidInput("end", f"an override lasts at most {MAX_OVERRIDE_DAYS} days; use a rotation")
-    if end <= now:
-        raise InvalidInput("end", "is in the past")
     reason = reason.strip()
     if len(reason) > 200:
         raise InvalidInput("reason", "at most 200 characters")
@@ -271,6 +269,17 @@ def person_segments(session: Session, person_id: int, start: datetime, end: date
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+def find_person(session: Session, text: str, field: str) -> int:
+    """A roster id, or a name that only one person has (what people type in the CLI)."""
+    if text.strip().isdigit():
+        return _person(session, int(text), field).id
+    found = list(session.scalars(select(Person.id).where(Person.name == text.strip())))
+    if len(found) != 1:
+        problem = "nobody" if not found else f"{len(found)} people"
+        raise InvalidInput(field, f"{problem} on the roster named {text!r}; give the id (peakguard roster list)")
+    return found[0]
 
 
 def names(session: Session) -> dict[int, str]:
