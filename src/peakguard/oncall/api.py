@@ -14,6 +14,7 @@ from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
 from peakguard.clock import as_utc
 from peakguard.deps import get_now, get_session, require
+from peakguard.limits import Id
 from peakguard.oncall import service
 from peakguard.oncall.models import Override, Rotation
 from peakguard.oncall.schedule import Segment
@@ -99,7 +100,7 @@ def add_rotation(
 
 @router.delete("/rotations/{rotation_id}", status_code=204)
 def remove_rotation(
-    rotation_id: int,
+    rotation_id: Id,
     actor: Actor = MANAGE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -131,7 +132,7 @@ def add_override(
 
 @router.delete("/overrides/{override_id}", status_code=204)
 def remove_override(
-    override_id: int,
+    override_id: Id,
     actor: Actor = MANAGE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -156,7 +157,7 @@ def swap(
 
 @router.post("/calendar/{person_id}", response_model=CalendarLink, status_code=201)
 def calendar_link(
-    person_id: int,
+    person_id: Id,
     request: Request,
     actor: Actor = MANAGE,
     session: Session = Depends(get_session),

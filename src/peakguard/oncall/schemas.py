@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from peakguard.limits import Id, Input, Line
 
-class RotationIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-    role: str = Field(max_length=20)
-    shifts: list[str] = Field(min_length=1, max_length=24, examples=[["08:00", "20:00"]])
-    members: list[int] = Field(min_length=1, max_length=50)
+
+class RotationIn(Input):
+    name: Annotated[str, Line(120, min_length=1)]
+    role: Annotated[str, Line(20)]
+    shifts: list[Annotated[str, Line(5)]] = Field(min_length=1, max_length=24, examples=[["08:00", "20:00"]])
+    members: list[Id] = Field(min_length=1, max_length=50)
     starts_on: date
     ends_on: date | None = None
-    layer: int = 1
+    layer: int = Field(default=1, ge=1, le=9)
 
 
 class RotationOut(RotationIn):
@@ -24,13 +27,13 @@ class RotationOut(RotationIn):
     timezone: str
 
 
-class OverrideIn(BaseModel):
-    role: str = Field(max_length=20)
-    person_id: int
+class OverrideIn(Input):
+    role: Annotated[str, Line(20)]
+    person_id: Id
     start: datetime
     end: datetime
-    replaces_id: int | None = None
-    reason: str = Field(default="", max_length=200)
+    replaces_id: Id | None = None
+    reason: Annotated[str, Line(200)] = ""
 
 
 class OverrideOut(BaseModel):
@@ -46,13 +49,13 @@ class OverrideOut(BaseModel):
     swap_id: int | None
 
 
-class SwapIn(BaseModel):
-    role: str = Field(max_length=20)
-    person_id: int
+class SwapIn(Input):
+    role: Annotated[str, Line(20)]
+    person_id: Id
     shift_at: datetime
-    other_id: int
+    other_id: Id
     other_shift_at: datetime
-    reason: str = Field(default="", max_length=200)
+    reason: Annotated[str, Line(200)] = ""
 
 
 class SegmentOut(BaseModel):

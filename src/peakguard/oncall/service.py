@@ -24,6 +24,8 @@ from peakguard.plan.schemas import Plan
 from peakguard.roster import service as roster
 from peakguard.roster.models import Person
 
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 MAX_MEMBERS = 50
 MAX_OVERRIDE_DAYS = 31
@@ -67,6 +69,9 @@ def add_rotation(
             raise InvalidInput(f"members.{i}", f"no person {person_id} on the roster")
         if person.role != role:
             raise InvalidInput(f"members.{i}", f"{person.name} is {person.role}, not {role}")
+    check_day("starts_on", starts_on)
+    if ends_on is not None:
+        check_day("ends_on", ends_on)
     if ends_on is not None and ends_on <= starts_on:
         raise InvalidInput("ends_on", "must be after starts_on")
     if not 1 <= layer <= 9:
@@ -119,6 +124,8 @@ def add_override(
 ) -> Override:
     """``person_id`` covers ``role`` from ``start`` to ``end`` ("I take Li's night")."""
     _check_role(plan, role)
+    check_moment("start", start)
+    check_moment("end", end)
     person = _person(session, person_id, "person_id")
     if replaces_id is not None:
         if replaces_id == person_id:
@@ -179,6 +186,8 @@ def swap(
 ) -> list[Override]:
     """Two people trade shifts of a rotation: each covers the other's, as two overrides."""
     _check_role(plan, role)
+    check_moment("shift_at", shift_at)
+    check_moment("other_shift_at", other_shift_at)
     mine = _own_slot(session, role, person_id, shift_at, "shift_at")
     theirs = _own_slot(session, role, other_id, other_shift_at, "other_shift_at")
     if (mine.start, mine.end) == (theirs.start, theirs.end):
@@ -233,6 +242,7 @@ def now_and_next(session: Session, plan: Plan, at: datetime, roles: list[str] | 
 
 def week(session: Session, plan: Plan, first_day: date) -> tuple[list[date], dict[str, list[Segment]]]:
     """Seven local days from ``first_day``: each role's segments over them, for the grid."""
+    check_day("start", first_day)
     zone = ZoneInfo(plan.timezone)
     days = [first_day + timedelta(days=i) for i in range(7)]
     start = _midnight(first_day, zone)
@@ -274,7 +284,7 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
 def find_person(session: Session, text: str, field: str) -> int:
     """A roster id, or a name that only one person has (what people type in the CLI)."""
     if text.strip().isdigit():
-        return _person(session, int(text), field).id
+        return _person(session, int(optional_id(text, field) or 0), field).id
     found = list(session.scalars(select(Person.id).where(Person.name == text.strip())))
     if len(found) != 1:
         problem = "nobody" if not found else f"{len(found)} people"
@@ -311,6 +321,27 @@ def _digest(token: str) -> str:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def check_day(field: str, day: date) -> date:
+    """Schedules live in this century and the next: far-off dates are refused, not computed."""
+    if not EARLIEST <= day <= LATEST:
+        raise InvalidInput(field, f"a date between {EARLIEST} and {LATEST}")
+    return day
+
+
+def check_moment(field: str, at: datetime) -> datetime:
+    check_day(field, at.date())
+    return at
+
+
+def optional_id(text: str, field: str) -> int | None:
+    """A form's optional person choice: empty is none."""
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or not 1 <= int(text) <= 2**31 - 1:
+        raise InvalidInput(field, "choose a person from the list")
+    return int(text)
 
 
 def parse_local(text: str, field: str, timezone: str) -> datetime:

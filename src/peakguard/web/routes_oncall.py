@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
 from peakguard.errors import InvalidInput
+from peakguard.limits import FormText, Id, Line
 from peakguard.oncall import ical, service
 from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
@@ -72,7 +74,7 @@ def grid(
 @router.get("/oncall")
 def oncall_page(
     request: Request,
-    start: str = "",
+    start: Annotated[str, Line(10)] = "",
     viewer: Viewer = Depends(page_user(Perm.ROSTER_READ)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -110,12 +112,12 @@ def oncall_page(
 @router.post("/oncall/overrides", dependencies=[CSRF])
 def add_override(
     request: Request,
-    role: str = Form(""),
-    person_id: int = Form(...),
-    replaces_id: str = Form(""),
-    start: str = Form(""),
-    end: str = Form(""),
-    reason: str = Form(""),
+    role: FormText = Form(""),
+    person_id: Id = Form(...),
+    replaces_id: FormText = Form(""),
+    start: FormText = Form(""),
+    end: FormText = Form(""),
+    reason: FormText = Form(""),
     viewer: Viewer = MANAGE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -127,7 +129,7 @@ def add_override(
         viewer,
         lambda: service.add_override(
             session, viewer.actor, now, plan,
-            role=role, person_id=person_id, replaces_id=int(replaces_id) if replaces_id else None,
+            role=role, person_id=person_id, replaces_id=service.optional_id(replaces_id, "replaces_id"),
             start=service.parse_local(start, "start", plan.timezone), end=service.parse_local(end, "end", plan.timezone),
             reason=reason,
         ),  # fmt: skip
@@ -139,7 +141,7 @@ def add_override(
 @router.post("/oncall/overrides/{override_id}/delete", dependencies=[CSRF])
 def remove_override(
     request: Request,
-    override_id: int,
+    override_id: Id,
     viewer: Viewer = MANAGE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -157,12 +159,12 @@ def remove_override(
 @router.post("/oncall/swaps", dependencies=[CSRF])
 def swap(
     request: Request,
-    role: str = Form(""),
-    person_id: int = Form(...),
-    shift_at: str = Form(""),
-    other_id: int = Form(...),
-    other_shift_at: str = Form(""),
-    reason: str = Form(""),
+    role: FormText = Form(""),
+    person_id: Id = Form(...),
+    shift_at: FormText = Form(""),
+    other_id: Id = Form(...),
+    other_shift_at: FormText = Form(""),
+    reason: FormText = Form(""),
     viewer: Viewer = MANAGE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -185,7 +187,7 @@ def swap(
 
 @router.get("/oncall/calendar/{token}.ics")
 def calendar_feed(
-    token: str, session: Session = Depends(get_session), now: datetime = Depends(get_now)
+    token: Annotated[str, Line(80)], session: Session = Depends(get_session), now: datetime = Depends(get_now)
 ) -> Response:
     """The person's shifts from a week back to five weeks ahead; an unknown token is a 404."""
     person = service.person_for_calendar(session, token)
