@@ -22,6 +22,8 @@ from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
 from peakguard.errors import ERROR_RESPONSES, DomainError, InvalidInput, Unavailable
+from peakguard.ops.logs import REQUEST_ID
+from peakguard.ops.metrics import Metrics, Observe
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def create_app(
         task = None
         if run_background:
             task = asyncio.create_task(
-                background.run_forever(database, app.state.clock, settings.tick_seconds)
+                background.run_forever(database, app.state.clock, settings.tick_seconds, app.state.metrics.job_done)
             )
         yield
         if task is not None:
@@ -69,6 +71,8 @@ def create_app(
     app.state.clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed)
     app.state.settings = settings
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, same_site="lax")
+    metrics = app.state.metrics = Metrics(database)
+    app.add_middleware(Observe, metrics=metrics)  # added last: outermost, so it sees every answer
     _install_error_handlers(app)
     for router in _routers():
         app.include_router(router, responses=ERROR_RESPONSES)
@@ -82,6 +86,8 @@ def _routers() -> list[APIRouter]:
     from peakguard.monitor.api import router as monitor_router
     from peakguard.notify.api import router as notify_router
     from peakguard.oncall.api import router as oncall_router
+    from peakguard.ops.health import router as health_router
+    from peakguard.ops.metrics import router as metrics_router
     from peakguard.plan.api import router as plan_router
     from peakguard.printing.api import router as printing_router
     from peakguard.readiness.api import router as readiness_router
@@ -102,6 +108,8 @@ def _routers() -> list[APIRouter]:
         printing_router,
         warehouse_router,
         web_router,
+        health_router,
+        metrics_router,
     ]
 
 
@@ -141,9 +149,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
+        request_id = REQUEST_ID.get()  # set by Observe, which this handler runs outside of
         return JSONResponse(
             {"error": {"code": "internal", "message": "internal error; nothing was changed", "field": None}},
             status_code=500,
+            headers={"X-Request-ID": request_id} if request_id else None,
         )
 
     @app.exception_handler(StarletteHTTPException)

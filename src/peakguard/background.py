@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -18,6 +19,8 @@ from peakguard.db import Database
 log = logging.getLogger(__name__)
 
 Job = Callable[[Database, datetime], object]
+RoundObserver = Callable[[str, float, bool], None]
+"""Told each job's name, its round's seconds and whether it failed (the app's metrics)."""
 
 
 def jobs() -> list[tuple[str, Job]]:
@@ -39,15 +42,19 @@ def jobs() -> list[tuple[str, Job]]:
     ]
 
 
-def run_once(db: Database, now: datetime) -> None:
+def run_once(db: Database, now: datetime, observe: RoundObserver | None = None) -> None:
     for name, job in jobs():
+        started, failed = time.perf_counter(), False
         try:
             job(db, now)
         except Exception:  # one failing job must not stop the others or the server
+            failed = True
             log.exception("background job %s failed", name)
+        if observe is not None:
+            observe(name, time.perf_counter() - started, failed)
 
 
-async def run_forever(db: Database, clock: Clock, interval: float) -> None:
+async def run_forever(db: Database, clock: Clock, interval: float, observe: RoundObserver | None = None) -> None:
     while True:
-        await run_in_threadpool(run_once, db, clock.now())
+        await run_in_threadpool(run_once, db, clock.now(), observe)
         await asyncio.sleep(interval)

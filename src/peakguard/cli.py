@@ -16,6 +16,7 @@ from peakguard.incidents.cli import register as register_incidents
 from peakguard.monitor.cli import register as register_monitor
 from peakguard.notify.cli import app as notify_app
 from peakguard.oncall.cli import register as register_oncall
+from peakguard.ops.cli import register as register_ops
 from peakguard.plan.cli import app as plan_app
 from peakguard.printing.cli import app as printing_app
 from peakguard.readiness.cli import register as register_readiness
@@ -45,6 +46,7 @@ register_sim(app)
 register_warehouse(app)
 register_demo(app)
 register_serve(app)
+register_ops(app)
 
 
 @db_app.command("upgrade")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +30,10 @@ class Settings(BaseSettings):
     """Simulated time for drills and the demo: the server's clock starts here..."""
     clock_speed: float = 1.0
     """...and runs this many times as fast as the wall clock."""
+    metrics_token: SecretStr | None = None
+    """The bearer token Prometheus scrapes ``/metrics`` with (admins may use their own)."""
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per log line, for a log collector (``serve --log-format``)."""
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,8 @@ class Perm(StrEnum):
     READINESS_WRITE = "readiness:write"
     PRINTING = "printing:use"
     """Queue labels and waybills, and switch printers (S1.6: a member moves to a spare)."""
+    METRICS_READ = "metrics:read"
+    """Scrape ``/metrics`` (admin; Prometheus itself uses ``PEAKGUARD_METRICS_TOKEN``)."""
 
 
 _EMERGENCY_GROUP = {

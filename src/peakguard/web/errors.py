@@ -13,11 +13,14 @@ from fastapi.responses import HTMLResponse
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import LANGUAGES, catalog, gettext, normalise
 
+MACHINE_PATHS = frozenset({"/openapi.json", "/metrics", "/healthz", "/readyz"})
+
 
 def is_page(request: Request) -> bool:
-    """Everything outside ``/api/`` and the OpenAPI docs is a page and gets an HTML answer."""
+    """Everything outside ``/api/``, the OpenAPI docs and the operator's endpoints (metrics,
+    health) is a page and gets an HTML answer."""
     path = request.url.path
-    return not (path.startswith("/api/") or path.startswith("/docs") or path == "/openapi.json")
+    return not (path.startswith("/api/") or path.startswith("/docs") or path in MACHINE_PATHS)
 
 
 def request_language(request: Request) -> str | None:

@@ -1,0 +1,83 @@
+"""Health checks for a load balancer or an orchestrator, without a token (they say only "up" or
+which part is down, never data):
+
+- ``GET /healthz``: the process answers (no database touched), so a restart is needed only when
+  this fails;
+- ``GET /readyz``: the database answers a query, and NATS accepts a connection when
+  ``PEAKGUARD_BUS_URL`` names one; 503 with the part that failed, so traffic goes elsewhere
+  until it is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from peakguard.db import Database
+
+CHECK_SECONDS = 3
+"""Each check's time limit: a dependency that hangs counts as down."""
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    db: Database = request.app.state.db
+    checks = {"database": await _check(run_in_threadpool(_database_answers, db))}
+    bus_url: str = request.app.state.settings.bus_url
+    if bus_url.startswith(("nats://", "tls://")):
+        checks["bus"] = await _check(_nats_answers(bus_url))
+    ready = all(c["ok"] for c in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+async def _check(probe: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(probe, CHECK_SECONDS)
+    except TimeoutError:
+        outcome: dict[str, Any] = {"ok": False, "error": f"no answer within {CHECK_SECONDS:g} s"}
+    except Exception as exc:  # the kind of failure is named, its text (URLs, hosts) is not
+        outcome = {"ok": False, "error": type(exc).__name__}
+    else:
+        outcome = {"ok": True}
+    outcome["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return outcome
+
+
+def _database_answers(db: Database) -> None:
+    # A raw pooled connection: on SQLite an ORM transaction would begin IMMEDIATE and wait
+    # behind a writer; a probe only needs to know the file opens and answers.
+    conn = db.engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+    finally:
+        conn.close()
+
+
+async def _nats_answers(url: str) -> None:
+    import nats
+
+    nc = await nats.connect(
+        url, connect_timeout=CHECK_SECONDS, allow_reconnect=False, max_reconnect_attempts=0
+    )
+    try:
+        await nc.flush(timeout=CHECK_SECONDS)
+    finally:
+        await nc.close()
