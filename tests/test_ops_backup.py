@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from peakguard.audit.service import record
 from peakguard.clock import FrozenClock
 from peakguard.db import Database
 from peakguard.incidents import service as incidents
-from peakguard.monitor.models import DeadLetter
 from peakguard.monitor.service import ingest
 from peakguard.ops import backup as ops
 from peakguard.plan.schemas import Plan
@@ -103,12 +103,11 @@ def test_a_sqlite_backup_is_one_moment_while_another_connection_writes(
 
     def letters(n: int) -> None:
         with db.transaction() as s:
-            s.add_all(
-                DeadLetter(received_at=clock.now(), source="t", line=i, raw="x" * 2000, reason="r")
-                for i in range(n)
-            )
+            for i in range(n):
+                record(s, ADMIN, "test.write", "test", i, clock.now(), blob="x" * 2000)
 
     letters(1000)  # some 500 pages: with one page a step, hundreds of steps to write between
+    start = ops.table_counts(url)["audit_log"]
     monkeypatch.setattr(ops, "PAGES_PER_STEP", 1)
     stop, written, steps = threading.Event(), [0], []
 
@@ -127,13 +126,10 @@ def test_a_sqlite_backup_is_one_moment_while_another_connection_writes(
     during = written[0]
     db.dispose()
     assert len(steps) > 100 and during > 0, (len(steps), during)
-    assert 1000 <= copy["monitor_dead_letters"] <= 1000 + during
+    assert start <= copy["audit_log"] <= start + during
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert (
-            conn.execute("SELECT count(*) FROM monitor_dead_letters").fetchone()[0]
-            == copy["monitor_dead_letters"]
-        )
+        assert conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == copy["audit_log"]
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
