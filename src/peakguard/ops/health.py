@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from peakguard.db import Database
@@ -59,16 +60,8 @@ async def _check(probe: Any) -> dict[str, Any]:
 
 
 def _database_answers(db: Database) -> None:
-    # A raw pooled connection: on SQLite an ORM transaction would begin IMMEDIATE and wait
-    # behind a writer; a probe only needs to know the file opens and answers.
-    conn = db.engine.raw_connection()
-    try:
-        cursor = conn.cursor()
-        cursor.execute("SELECT 1")
-        cursor.fetchall()
-        cursor.close()
-    finally:
-        conn.close()
+    with db.reads() as session:  # read-only: on SQLite it never waits behind a writer
+        session.execute(text("SELECT 1")).all()
 
 
 async def _nats_answers(url: str) -> None:

@@ -11,8 +11,8 @@ Two kinds of figures:
   come from the rows every process writes (``serve``, ``ingest``, the bus consumer), so they
   are right whichever process did the work and survive a restart.
 
-The counts run on a raw connection in autocommit: no write lock is taken on SQLite and no
-snapshot is held open; each is one aggregate query over indexed columns or one ``count(*)``.
+The counts run in one read-only transaction (on SQLite it never takes or waits for the write
+lock); each is one aggregate query over an indexed column or one ``count(*)``.
 """
 
 from __future__ import annotations
@@ -36,13 +36,15 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peakguard import __version__
 from peakguard.auth.roles import Perm, allows
 from peakguard.db import Database
+from peakguard.deps import current_user, get_session
 from peakguard.errors import Forbidden
 from peakguard.ops.logs import REQUEST_ID, request_id_from
 
@@ -138,25 +140,24 @@ class DatabaseFigures(Collector):
         from peakguard.plan.service import current_plan
         from peakguard.printing.models import PrintJob
 
-        with _RawReader(self.db) as read:
+        with self.db.reads() as session:  # one snapshot; on SQLite no write lock taken or awaited
+            count = func.count()
             active = dict(
-                read(
-                    select(Incident.level, func.count())
-                    .where(Incident.status.in_(ACTIVE))
-                    .group_by(Incident.level)
-                )
+                session.execute(
+                    select(Incident.level, count).where(Incident.status.in_(ACTIVE)).group_by(Incident.level)
+                ).all()
             )
             breached = dict(
-                read(
-                    select(Deadline.level, func.count())
-                    .where(Deadline.state == "breached")
-                    .group_by(Deadline.level)
-                )
+                session.execute(
+                    select(Deadline.level, count).where(Deadline.state == "breached").group_by(Deadline.level)
+                ).all()
             )
-            events = read(select(func.count()).select_from(MonitorEvent))[0][0]
-            dead = read(select(func.count()).select_from(DeadLetter))[0][0]
-            notes = dict(read(select(Notification.status, func.count()).group_by(Notification.status)))
-            prints = dict(read(select(PrintJob.status, func.count()).group_by(PrintJob.status)))
+            events = session.scalar(select(func.count()).select_from(MonitorEvent)) or 0
+            dead = session.scalar(select(func.count()).select_from(DeadLetter)) or 0
+            notes = dict(
+                session.execute(select(Notification.status, count).group_by(Notification.status)).all()
+            )
+            prints = dict(session.execute(select(PrintJob.status, count).group_by(PrintJob.status)).all())
 
         levels = sorted(set(current_plan().levels) | set(active) | set(breached))
         open_now = GaugeMetricFamily(
@@ -197,33 +198,6 @@ class DatabaseFigures(Collector):
                 value=prints.get("queued", 0) + prints.get("sending", 0),
             ),
         ]
-
-
-class _RawReader:
-    """Runs a few read-only selects on a raw pooled connection, outside SQLAlchemy's transaction
-    handling: on SQLite every ORM transaction begins IMMEDIATE (the write lock), which a scrape
-    must never wait for or hold."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def __enter__(self) -> Any:
-        self.conn = self.db.engine.raw_connection()
-        dialect = self.db.engine.dialect
-
-        def read(query: Select[Any]) -> list[tuple[Any, ...]]:
-            sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            cursor = self.conn.cursor()
-            try:
-                cursor.execute(sql)
-                return [tuple(row) for row in cursor.fetchall()]
-            finally:
-                cursor.close()
-
-        return read
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()  # back to the pool, which rolls back whatever psycopg began
 
 
 class Observe:
@@ -279,22 +253,18 @@ class Observe:
 router = APIRouter(include_in_schema=False)
 
 
-def metrics_reader(request: Request) -> None:
+def metrics_reader(request: Request, session: Session = Depends(get_session)) -> None:
     """Who may scrape: the scrape token (``PEAKGUARD_METRICS_TOKEN``, what Prometheus is given),
     or any user token or session whose role grants ``metrics:read`` (admin). The figures show
     volumes and failures of every client, so they are not public."""
-    from peakguard.deps import current_user
-
     expected = request.app.state.settings.metrics_token
     header = request.headers.get("authorization", "")
     given = header[7:].strip() if header.lower().startswith("bearer ") else ""
     if expected and given and hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         return
-    db: Database = request.app.state.db
-    with db.transaction() as session:
-        user = current_user(request, session)
-        if not allows(user.role, Perm.METRICS_READ):
-            raise Forbidden(f"role {user.role!r} may not do {Perm.METRICS_READ.value}")
+    user = current_user(request, session)
+    if not allows(user.role, Perm.METRICS_READ):
+        raise Forbidden(f"role {user.role!r} may not do {Perm.METRICS_READ.value}")
 
 
 @router.get("/metrics")
