@@ -144,3 +144,29 @@ def test_control_characters_anywhere_in_user_text_are_422(client, admin, db):
     refused(client.post("/api/v1/incidents", json=details, headers=admin), "details")
     refused(client.get("/api/v1/incidents?area=F%00Z", headers=admin), "area")
     assert count(db, Sku) == 0 and count(db, Incident) == 1
+
+
+def test_page_forms_refuse_what_their_columns_cannot_hold_with_an_error_page(app, db, clock):
+    """The pages' forms feed the same tables: a username longer than its column (a 500 on
+    PostgreSQL before) or a NUL in a login or a note is a 422 error page naming the field."""
+    from fastapi.testclient import TestClient
+
+    from tests.test_web_pages import csrf_of, login, make_user
+
+    with TestClient(app) as web:
+        token = csrf_of(web.get("/login").text)
+        r = web.post("/login", data={"username": "ad\u0000min", "password": "x", "csrf_token": token})
+        assert r.status_code == 422 and "username" in r.text
+        csrf = login(web, make_user(db, clock, "admin"))
+        form = {"username": "u" * 81, "password": "a-long-password", "role": "member", "csrf_token": csrf}
+        r = web.post("/admin/users", data=form)
+        assert r.status_code == 422, r.text[:300]
+        assert r.headers["content-type"].startswith("text/html") and "username" in r.text
+        incident = web.app.state.db  # the app's database: report one to note on
+        from peakguard.incidents import service as incidents
+        from tests.conftest import ADMIN
+
+        with incident.transaction() as s:
+            incident_id = incidents.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01").incident.id
+        r = web.post(f"/incidents/{incident_id}/note", data={"text": "a\u0000b", "csrf_token": csrf})
+        assert r.status_code == 422 and "text" in r.text

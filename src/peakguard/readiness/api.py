@@ -183,7 +183,7 @@ def assign(
 @router.post("/items/{item_id}/done", response_model=ItemOut)
 async def done(
     item_id: Id,
-    note: str | None = Form(None),
+    note: Annotated[str | None, Form()] = None,
     evidence: UploadFile | None = File(None),
     actor: Actor = Depends(require(Perm.READINESS_WRITE)),
     session: Session = Depends(get_session),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +15,7 @@ from peakguard.auth.roles import Perm, Role
 from peakguard.deps import get_now, get_session
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import gettext
-from peakguard.limits import FormText, Id, Term
+from peakguard.limits import FormText, Id, Line, Term
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster import service as roster
@@ -52,10 +53,10 @@ def roster_page(
 @router.post("/admin/roster", dependencies=[CSRF])
 def add_person(
     request: Request,
-    name: FormText = Form(""),
-    role: FormText = Form(""),
-    language: FormText = Form("zh_CN"),
-    channels: FormText = Form(""),
+    name: Annotated[str, Line(120), Form()] = "",
+    role: Annotated[str, Line(20), Form()] = "",
+    language: Annotated[str, Line(10), Form()] = "zh_CN",
+    channels: Annotated[FormText, Form()] = "",
     viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -83,7 +84,7 @@ def add_person(
 def set_duty(
     request: Request,
     person_id: Id,
-    on_duty: FormText = Form(""),
+    on_duty: Annotated[FormText, Form()] = "",
     viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -128,12 +129,12 @@ def _client_id(text: str) -> int | None:
 @router.post("/admin/users", dependencies=[CSRF])
 def create_user(
     request: Request,
-    username: FormText = Form(""),
-    password: FormText = Form(""),
-    role: FormText = Form(""),
-    display_name: FormText = Form(""),
-    language: FormText = Form("zh_CN"),
-    client_id: FormText = Form(""),
+    username: Annotated[str, Line(80), Form()] = "",
+    password: Annotated[FormText, Form()] = "",
+    role: Annotated[str, Line(20), Form()] = "",
+    display_name: Annotated[str, Line(120), Form()] = "",
+    language: Annotated[str, Line(10), Form()] = "zh_CN",
+    client_id: Annotated[str, Line(20), Form()] = "",
     viewer: Viewer = USERS,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -162,7 +163,7 @@ def create_user(
 def create_token(
     request: Request,
     username: Term,
-    name: FormText = Form(""),
+    name: Annotated[str, Line(80), Form()] = "",
     viewer: Viewer = USERS,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

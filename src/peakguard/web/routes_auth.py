@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,7 +15,7 @@ from peakguard.auth.roles import Perm, allows
 from peakguard.deps import get_now, get_session
 from peakguard.errors import Unauthorized
 from peakguard.i18n import LANGUAGES, gettext
-from peakguard.limits import FormText
+from peakguard.limits import FormText, Line
 from peakguard.web import prefs
 from peakguard.web.errors import translate_message
 from peakguard.web.security import CSRF, Viewer, page_language, page_user, start_session
@@ -73,9 +74,9 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login", dependencies=[CSRF])
 def login(
     request: Request,
-    username: FormText = Form(""),
-    password: FormText = Form(""),
-    next: FormText = Form("/"),
+    username: Annotated[str, Line(80), Form()] = "",
+    password: Annotated[FormText, Form()] = "",
+    next: Annotated[FormText, Form()] = "/",
     session: Session = Depends(get_session),
 ) -> Response:
     try:
@@ -102,8 +103,8 @@ def logout(request: Request) -> Response:
 @router.post("/lang", dependencies=[CSRF])
 def switch_language(
     request: Request,
-    language: FormText = Form(...),
-    next: FormText = Form("/"),
+    language: Annotated[str, Line(10), Form()],
+    next: Annotated[FormText, Form()] = "/",
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -16,7 +17,7 @@ from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
 from peakguard.deps import get_now, get_session
-from peakguard.limits import FormText, Id, Term
+from peakguard.limits import Id, Line, Term
 from peakguard.web.actions import attempt
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import render
@@ -70,9 +71,9 @@ def register_page(
 @router.post("/compensation", dependencies=[CSRF])
 def add_entry(
     request: Request,
-    order_id: FormText = Form(""),
-    shop: FormText = Form(""),
-    order_amount: FormText = Form(""),
+    order_id: Annotated[str, Line(80), Form()] = "",
+    shop: Annotated[str, Line(64), Form()] = "",
+    order_amount: Annotated[str, Line(40), Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -88,8 +89,8 @@ def add_entry(
 def set_terms(
     request: Request,
     entry_id: Id,
-    method: FormText = Form(""),
-    amount: FormText = Form(""),
+    method: Annotated[str, Line(20), Form()] = "",
+    amount: Annotated[str, Line(40), Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

@@ -5,6 +5,7 @@ report) and the after-action review with measures, close and the PDF export."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -14,7 +15,7 @@ from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
 from peakguard.errors import InvalidInput
 from peakguard.incidents import presenters, service
-from peakguard.limits import FormText, Id
+from peakguard.limits import FormText, Id, Line
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.readiness import replies
 from peakguard.roster.service import get_person
@@ -110,7 +111,7 @@ def acknowledge(
 def add_note(
     request: Request,
     incident_id: Id,
-    text: FormText = Form(""),
+    text: Annotated[FormText, Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -129,8 +130,8 @@ def add_note(
 def set_level(
     request: Request,
     incident_id: Id,
-    level: FormText = Form(""),
-    reason: FormText = Form(""),
+    level: Annotated[str, Line(20), Form()] = "",
+    reason: Annotated[FormText, Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -149,7 +150,7 @@ def set_level(
 def resolve(
     request: Request,
     incident_id: Id,
-    result: FormText = Form(""),
+    result: Annotated[FormText, Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -169,8 +170,8 @@ def set_step(
     request: Request,
     incident_id: Id,
     step_id: Id,
-    state: FormText = Form(""),
-    note: FormText = Form(""),
+    state: Annotated[str, Line(20), Form()] = "",
+    note: Annotated[FormText, Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -189,11 +190,11 @@ def set_step(
 def save_review(
     request: Request,
     incident_id: Id,
-    root_cause: FormText = Form(""),
-    accountable_type: FormText = Form(""),
-    accountable_name: FormText = Form(""),
-    penalty_step: FormText = Form(""),
-    disclosure_note: FormText = Form(""),
+    root_cause: Annotated[FormText, Form()] = "",
+    accountable_type: Annotated[str, Line(20), Form()] = "",
+    accountable_name: Annotated[str, Line(120), Form()] = "",
+    penalty_step: Annotated[str, Line(40), Form()] = "",
+    disclosure_note: Annotated[FormText, Form()] = "",
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -229,9 +230,9 @@ def _due(text: str) -> date:
 def add_measure(
     request: Request,
     incident_id: Id,
-    description: FormText = Form(""),
-    owner: FormText = Form(""),
-    due_date: FormText = Form(""),
+    description: Annotated[FormText, Form()] = "",
+    owner: Annotated[str, Line(120), Form()] = "",
+    due_date: Annotated[str, Line(40), Form()] = "",
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -259,7 +260,7 @@ def complete_measure(
     request: Request,
     incident_id: Id,
     measure_id: Id,
-    note: FormText = Form(""),
+    note: Annotated[FormText, Form()] = "",
     viewer: Viewer = REVIEW,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

@@ -5,6 +5,7 @@ last error; and a test message to any person, to prove their channels before the
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -46,7 +47,7 @@ def notifications_page(
 @router.post("/admin/notifications/test", dependencies=[CSRF])
 def send_test(
     request: Request,
-    person_id: Id = Form(...),
+    person_id: Annotated[Id, Form()],
     viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

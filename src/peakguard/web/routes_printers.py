@@ -5,6 +5,7 @@ add a CUPS queue, and the print queue with each job's status and where it went."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
-from peakguard.limits import FormText, Id, Term
+from peakguard.limits import Id, Line, Term
 from peakguard.printing import ipp, service
 from peakguard.web.actions import attempt
 from peakguard.web.security import CSRF, Viewer, page_user
@@ -50,8 +51,8 @@ def printers_page(
 @router.post("/admin/printers", dependencies=[CSRF])
 def add_printer(
     request: Request,
-    queue: FormText = Form(""),
-    name: FormText = Form(""),
+    queue: Annotated[str, Line(127), Form()] = "",
+    name: Annotated[str, Line(120), Form()] = "",
     viewer: Viewer = PRINTING,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -70,7 +71,7 @@ def add_printer(
 def switch(
     request: Request,
     printer_id: Id,
-    enabled: bool = Form(...),
+    enabled: Annotated[bool, Form()],
     viewer: Viewer = PRINTING,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

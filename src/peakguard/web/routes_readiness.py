@@ -5,6 +5,7 @@ against the deadline, and the quick-reply library."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
-from peakguard.limits import FormText, Id
+from peakguard.limits import FormText, Id, Line
 from peakguard.oncall import service as oncall
 from peakguard.plan.service import current_plan
 from peakguard.readiness import checklist, drills, replies, timeline
@@ -77,7 +78,7 @@ def init(
 async def done(
     request: Request,
     item_id: Id,
-    note: FormText = Form(""),
+    note: Annotated[FormText, Form()] = "",
     evidence: UploadFile | None = File(None),
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
@@ -109,7 +110,7 @@ async def done(
 def assign(
     request: Request,
     item_id: Id,
-    person_id: Id = Form(...),
+    person_id: Annotated[Id, Form()],
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -127,7 +128,7 @@ def assign(
 @router.post("/readiness/drills", dependencies=[CSRF])
 def start_drill(
     request: Request,
-    scenario: FormText = Form(""),
+    scenario: Annotated[str, Line(40), Form()] = "",
     viewer: Viewer = WRITE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),

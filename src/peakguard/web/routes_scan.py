@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -26,7 +26,7 @@ from peakguard.deps import get_now, get_session
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import catalog, gettext
 from peakguard.labels.barcodes import check_digit_wrong
-from peakguard.limits import FormText, Id, Term
+from peakguard.limits import Id, Line, Term
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents
 from peakguard.printing import service as printers
@@ -143,9 +143,9 @@ def _wrong_item(viewer: Viewer, code: str, task: picking.TaskView) -> Answer:
 def pick_scan(
     request: Request,
     wave_id: Id,
-    task_id: Id = Form(0),
-    location: FormText = Form(""),
-    code: FormText = Form(""),
+    task_id: Annotated[Id, Form()] = 0,
+    location: Annotated[str, Line(40), Form()] = "",
+    code: Annotated[str, Line(80), Form()] = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -229,9 +229,9 @@ def receive_page(
 def receive_scan(
     request: Request,
     plan_id: Id,
-    code: FormText = Form(""),
-    qc: FormText = Form("pass"),
-    reason: FormText = Form(""),
+    code: Annotated[str, Line(80), Form()] = "",
+    qc: Annotated[str, Line(8), Form()] = "pass",
+    reason: Annotated[str, Line(200), Form()] = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -332,8 +332,8 @@ def putaway_page(
 def putaway_scan(
     request: Request,
     pallet_id: Id,
-    code: FormText = Form(""),
-    override: FormText = Form(""),
+    code: Annotated[str, Line(80), Form()] = "",
+    override: Annotated[str, Line(8), Form()] = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -431,7 +431,7 @@ def pack_page(
 def pack_scan(
     request: Request,
     order_id: Id,
-    weight_kg: FormText = Form(""),
+    weight_kg: Annotated[str, Line(40), Form()] = "",
     viewer: Viewer = OPERATE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
