@@ -170,3 +170,22 @@ def test_page_forms_refuse_what_their_columns_cannot_hold_with_an_error_page(app
             incident_id = incidents.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01").incident.id
         r = web.post(f"/incidents/{incident_id}/note", data={"text": "a\u0000b", "csrf_token": csrf})
         assert r.status_code == 422 and "text" in r.text
+
+
+def test_no_form_field_loses_its_limit():
+    """FastAPI keeps a limit type's checks for a form field only when ``Form()`` sits inside the
+    ``Annotated`` (``x: Annotated[str, Line(40), Form()] = ""``); beside a ``Form("")`` default
+    the limit is silently dropped, so a form would take what its column cannot hold."""
+    import re
+    from pathlib import Path
+
+    import peakguard
+
+    limited = re.compile(r"\b(FormText|Id|Term|Quantity|Line\(|Text\()[^=]*= Form\(")
+    offenders = [
+        f"{path}:{number}"
+        for path in Path(peakguard.__file__).parent.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if limited.search(line)
+    ]
+    assert not offenders, offenders
