@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,6 +72,15 @@ def test_healthz_needs_no_database_and_readyz_names_the_database_when_it_is_down
 def test_readyz_on_a_live_database(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["checks"]["database"]["ok"] is True
+
+
+def test_readyz_refuses_an_empty_database_file(tmp_path: Path, clock: FrozenClock) -> None:
+    """A SQLite path that points at a new, empty file answers queries but holds nothing."""
+    empty = Database(f"sqlite:///{tmp_path / 'moved-away.db'}")
+    with TestClient(create_app(Settings(), db=empty, clock=clock)) as client:
+        ready = client.get("/readyz")
+    empty.dispose()
+    assert ready.status_code == 503 and ready.json()["checks"]["database"]["error"] == "OperationalError"
 
 
 def test_readyz_checks_nats_when_a_bus_is_configured(db: Database, clock: FrozenClock) -> None:

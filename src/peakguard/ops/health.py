@@ -3,7 +3,7 @@ which part is down, never data):
 
 - ``GET /healthz``: the process answers (no database touched), so a restart is needed only when
   this fails;
-- ``GET /readyz``: the database answers a query, and NATS accepts a connection when
+- ``GET /readyz``: the database answers with its schema version, and NATS accepts a connection when
   ``PEAKGUARD_BUS_URL`` names one; 503 with the part that failed, so traffic goes elsewhere
   until it is back.
 """
@@ -60,8 +60,11 @@ async def _check(probe: Any) -> dict[str, Any]:
 
 
 def _database_answers(db: Database) -> None:
+    """The schema's version row, not just ``SELECT 1``: a SQLite path that points at a new,
+    empty file (a moved volume) answers a query too, but holds nothing to serve."""
     with db.reads() as session:  # read-only: on SQLite it never waits behind a writer
-        session.execute(text("SELECT 1")).all()
+        if session.execute(text("SELECT version_num FROM alembic_version")).first() is None:
+            raise LookupError("the database has no schema version")
 
 
 async def _nats_answers(url: str) -> None:
