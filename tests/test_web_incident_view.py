@@ -149,3 +149,17 @@ def test_detector_times_read_in_the_plans_time_zone(client, db, clock):
     login(client, make_user(db, clock, "leader"))
     head = client.get(f"/incidents/{incident_id}/head").text
     assert "11-11 00:05" in head and "2026-11-10T16:05" not in head
+
+
+def test_the_chinese_review_reads_in_chinese(db, clock):
+    """Issue 16: the zh_CN review said `closed`, `member (...)`, `leader` and raw event codes."""
+    from peakguard.incidents import export
+
+    incident_id = _closed(db, clock)
+    with db.transaction() as s:
+        md = export.markdown(s, s.get(Incident, incident_id), current_plan(), "zh_CN")
+    facts, timeline = md.split("## ")[1], md.split("## ")[-1]
+    assert "| 状态 | 已关闭 |" in facts and "| 结果报告对象 | 组长 |" in facts and "组员 (" in facts
+    for code in ("closed", "member", "leader", "opened", "resolved", "review"):
+        assert f" {code} " not in timeline and f"| {code} |" not in md, code
+    assert "立案" in timeline and "处理完毕" in timeline

@@ -173,7 +173,8 @@ def test_a_client_downloads_its_invoice_as_pdf_and_csv(client, db, clock, plan, 
     assert pdf in page and "账单 PDF" in page
     assert client.get(pdf.replace("&amp;", "&")).content.startswith(b"%PDF")
     csv_text = client.get(f"/api/v1/warehouse/invoices/{invoice_id}/export?format=csv&lang=zh_CN").text
-    assert csv_text.splitlines()[0] == "商品,说明,数量,单价,金额"
+    # issue 16: Excel on a Chinese Windows needs the UTF-8 BOM; the kinds of charge read in Chinese
+    assert csv_text.splitlines()[0] == "\ufeff收费项目,说明,数量,单价,金额"
 
 
 @pytest.mark.parametrize("tab", ["stock", "orders", "invoices", "stock/live"])
@@ -197,3 +198,31 @@ def test_the_war_room_shows_locations_in_use_per_bay(client, db, clock, wh):
 def test_no_bays_no_warehouse_chart(client, db, clock):
     login(client, make_user(db, clock, "viewer"))
     assert 'id="chart-bays"' not in client.get("/war-room/live").text
+
+
+def test_invoice_lines_read_in_the_readers_language():
+    """Issue 16: a zh_CN invoice said `storage`, `outbound order` and `lease 1: ... days`."""
+    from decimal import Decimal
+
+    from peakguard.warehouse.models import InvoiceLine
+
+    lease = InvoiceLine(
+        code="storage",
+        description="lease 1: 30.00 m2 x 20 days (2026-11-11 - 2026-11-30)",
+        quantity=Decimal("600.00"),
+        unit_price=Decimal("2.5"),
+        amount=Decimal("1500.00"),
+    )
+    fee = InvoiceLine(
+        code="outbound_order",
+        description="outbound order",
+        quantity=Decimal(1),
+        unit_price=Decimal(5),
+        amount=Decimal(5),
+    )
+    assert billing.described("zh_CN", lease) == (
+        "仓储费",
+        "租约 1:30.00 平方米 × 20 天(2026-11-11 至 2026-11-30)",
+    )
+    assert billing.described("zh_CN", fee) == ("出库操作费(按单)", "出库操作费(按单)")
+    assert billing.described("en", fee) == ("Outbound handling (per order)", "Outbound handling (per order)")

@@ -32,6 +32,15 @@ def csv_document(rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+EXCEL_BOM = "\ufeff"
+
+
+def for_excel(document: str) -> str:
+    """A CSV file as it is downloaded or saved: UTF-8 with the byte-order mark, without which
+    Excel on a Chinese Windows reads the file as GBK and shows mojibake (issue 16)."""
+    return EXCEL_BOM + document
+
+
 def pdf_text(text: str) -> str:
     """Text for a ReportLab ``Paragraph``, which parses its input as markup: ``a<b`` would fail
     the whole document and ``<img src=...>`` would make the server read a local file."""

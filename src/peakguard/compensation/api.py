@@ -15,6 +15,7 @@ from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
 from peakguard.deps import get_now, get_session, require
+from peakguard.export_safety import for_excel
 from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Input, Line, Term, decimal
 
@@ -97,7 +98,7 @@ def export(
     _: Actor = Depends(require(Perm.INCIDENTS_READ)), session: Session = Depends(get_session)
 ) -> Response:
     return Response(
-        service.export_csv(session),
+        for_excel(service.export_csv(session)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="compensation.csv"'},
     )

@@ -10,6 +10,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock
 from peakguard.compensation import service
+from peakguard.export_safety import for_excel
 
 app = typer.Typer(help="Coupon compensation register (S1.5): affected orders, method, amount, paid.")
 
@@ -70,5 +71,5 @@ def paid(entry_id: int) -> None:
 @app.command("export")
 def export(out: Path = typer.Option(..., help="CSV file to write")) -> None:
     with open_db().transaction() as session:
-        out.write_text(service.export_csv(session), encoding="utf-8")
+        out.write_text(for_excel(service.export_csv(session)), encoding="utf-8")
     console.print(f"wrote {out}")

@@ -13,6 +13,7 @@ from peakguard.export_safety import pdf_text
 from peakguard.i18n import gettext as _
 from peakguard.incidents import service
 from peakguard.incidents.models import Incident
+from peakguard.incidents.schemas import StepOut, TimelineOut
 from peakguard.plan.schemas import Plan
 
 
@@ -42,9 +43,9 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
             (_(lang, "Area"), incident.area),
             (_(lang, "Count"), str(incident.count)),
             (_(lang, "Level"), level),
-            (_(lang, "Status"), incident.status),
-            (_(lang, "Handler"), f"{incident.handler_role} ({person.name if person else '-'})"),
-            (_(lang, "Report to"), incident.report_to_role),
+            (_(lang, "Status"), _(lang, incident.status)),
+            (_(lang, "Handler"), f"{_(lang, incident.handler_role)} ({person.name if person else '-'})"),
+            (_(lang, "Report to"), _(lang, incident.report_to_role)),
             (_(lang, "Opened"), when(incident.opened_at)),
             (_(lang, "Deadline"), when(incident.deadline_at)),
             (_(lang, "Deadline breached"), _(lang, "yes") if incident.breached else _(lang, "no")),
@@ -89,10 +90,22 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
             for m in incident.measures
         ],
     )
+    # The same sentences as the incident page: events, levels and counts in the reader's
+    # language, people by name, a run of count updates folded into one row (issue 16).
+    from peakguard.web.timeline import lines, user_names
+
+    entries = [TimelineOut.model_validate(t) for t in incident.timeline]
+    said = lines(
+        entries,
+        plan,
+        [StepOut.model_validate(s) for s in incident.steps],
+        lang,
+        user_names(session, {t.actor for t in entries}),
+    )
     timeline = Section(
         _(lang, "Timeline"),
         table=[[_(lang, "Time"), _(lang, "Who"), _(lang, "Event"), _(lang, "Note")]]
-        + [[when(t.at), t.actor, t.event, t.message] for t in incident.timeline],
+        + [[when(t.at), line.actor, line.label, line.text] for t, line in reversed(said)],
     )
     return title, [facts, steps, analysis, measures, timeline]
 

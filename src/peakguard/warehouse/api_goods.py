@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session
+from peakguard.export_safety import for_excel
 from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
@@ -199,5 +200,7 @@ def stock_export(
     actor: Actor = SHARED,
     session: Session = SESSION,
 ) -> Response:
-    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
-    return Response(stock.export(stock.query(session, actor, client_id), format), media_type=media)
+    body = stock.export(stock.query(session, actor, client_id), format)
+    if format == "csv":
+        return Response(for_excel(body), media_type="text/csv; charset=utf-8")
+    return Response(body, media_type="application/x-ndjson")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session, run_and_commit
+from peakguard.export_safety import for_excel
 from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
@@ -170,4 +171,6 @@ def manifests(carrier: Term | None = None, _: Actor = OPERATE, session: Session 
 
 @router.get("/manifests/{manifest_id}/export")
 def manifest_csv(manifest_id: Id, _: Actor = OPERATE, session: Session = SESSION) -> Response:
-    return Response(carriers.manifest_csv(session, manifest_id), media_type="text/csv; charset=utf-8")
+    return Response(
+        for_excel(carriers.manifest_csv(session, manifest_id)), media_type="text/csv; charset=utf-8"
+    )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.deps import get_now, get_session
+from peakguard.export_safety import for_excel
 from peakguard.i18n import normalise
 from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
 from peakguard.limits import Id, Term
@@ -190,7 +191,7 @@ def export_invoice(
             headers=headers,
         )
     return Response(
-        billing.invoice_csv(session, invoice, normalise(lang)),
+        for_excel(billing.invoice_csv(session, invoice, normalise(lang))),
         media_type="text/csv; charset=utf-8",
         headers=headers,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +24,36 @@ from peakguard.warehouse.models import Client, Fee, Invoice, InvoiceLine, Lease,
 from peakguard.warehouse.scope import client_filter, get_owned, local_day
 
 FEE_CODES = ("inbound_line", "outbound_order", "label")
+FEE_NAMES = {
+    "storage": "Storage",
+    "inbound_line": "Inbound handling (per line)",
+    "outbound_order": "Outbound handling (per order)",
+    "label": "Labels",
+}
+"""An invoice line's kind as the client reads it (issue 16: the codes showed as ``storage``)."""
+_LEASE_TEXT = re.compile(r"lease (\d+): (\S+) m2 x (\d+) days \((\S+) - (\S+)\)")
+
+
+def described(lang: str, line: InvoiceLine) -> tuple[str, str]:
+    """(kind, description) of an issued line in the reader's language. Lines are frozen when
+    issued with an English description; a lease line's facts are read back from it."""
+    name = _(lang, FEE_NAMES.get(line.code, line.code))
+    lease = _LEASE_TEXT.fullmatch(line.description)
+    if lease:
+        number, area, days, start, end = lease.groups()
+        text = _(
+            lang,
+            "Lease {lease}: {area} m² × {days} days ({start} to {end})",
+            lease=number,
+            area=area,
+            days=days,
+            start=start,
+            end=end,
+        )
+        return name, text
+    return name, name if line.code in FEE_NAMES else line.description
+
+
 CENT = Decimal("0.01")
 
 
@@ -181,14 +212,14 @@ def list_invoices(session: Session, actor: Actor, client_id: int | None = None) 
 
 def invoice_csv(session: Session, invoice: Invoice, lang: str = "zh_CN") -> str:
     header = [
-        _(lang, "Item"),
+        _(lang, "Charge"),
         _(lang, "Description"),
         _(lang, "Quantity"),
         _(lang, "Unit price"),
         _(lang, "Amount"),
     ]
     lines = [
-        [ln.code, ln.description, ln.quantity, ln.unit_price, ln.amount]
+        [*described(lang, ln), ln.quantity, ln.unit_price, ln.amount]
         for ln in invoice_lines(session, invoice)
     ]
     return csv_document([header, *lines, [_(lang, "Total"), "", "", "", invoice.total]])
@@ -211,7 +242,7 @@ def invoice_pdf(session: Session, invoice: Invoice, lang: str = "zh_CN") -> byte
     title = _(lang, "Invoice {month}: {client}", month=invoice.month, client=client.name)
     rows = [
         [
-            _(lang, "Item"),
+            _(lang, "Charge"),
             _(lang, "Description"),
             _(lang, "Quantity"),
             _(lang, "Unit price"),
@@ -219,7 +250,7 @@ def invoice_pdf(session: Session, invoice: Invoice, lang: str = "zh_CN") -> byte
         ]
     ]
     rows += [
-        [ln.code, ln.description, str(ln.quantity), str(ln.unit_price), str(ln.amount)]
+        [*described(lang, ln), str(ln.quantity), str(ln.unit_price), str(ln.amount)]
         for ln in invoice_lines(session, invoice)
     ]
     rows.append([_(lang, "Total"), "", "", "", str(invoice.total)])

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock, parse_iso
+from peakguard.export_safety import for_excel
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import billing, clients_service, leases
 from peakguard.warehouse.cli_floor import register_floor
@@ -172,5 +173,5 @@ def invoice(
             if out.suffix == ".pdf":
                 out.write_bytes(billing.invoice_pdf(s, inv, lang))
             else:
-                out.write_text(billing.invoice_csv(s, inv, lang), encoding="utf-8")
+                out.write_text(for_excel(billing.invoice_csv(s, inv, lang)), encoding="utf-8")
             console.print(f"written to {out}")

@@ -11,6 +11,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock
 from peakguard.errors import InvalidInput
+from peakguard.export_safety import for_excel
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import carriers, inbound, outbound, picking, skus, stock
 
@@ -245,4 +246,4 @@ def register_floor(app: typer.Typer) -> None:
             body = carriers.manifest_csv(s, manifest.id)
         console.print(f"manifest {manifest.id}: {carrier} {manifest.day}, {body.count(chr(10)) - 1} parcels")
         if out is not None:
-            _write(body, out)
+            _write(for_excel(body), out)

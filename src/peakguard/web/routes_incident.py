@@ -160,7 +160,7 @@ def resolve(
         session,
         viewer,
         lambda: service.resolve(session, viewer.actor, now, incident_id, result),
-        "Resolved",
+        "Incident resolved",
         _page(incident_id),
     )
 

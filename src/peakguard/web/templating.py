@@ -85,6 +85,14 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
+NOTIFY_LABELS = {"pending": "Waiting to send"}
+"""A notification's status as the delivery log says it (``pending`` alone reads as a to-do)."""
+
+
+def notify_status(status: str) -> str:
+    return NOTIFY_LABELS.get(status, status)
+
+
 def duration(seconds: int | None) -> str:
     """Seconds as the drill table reads them: ``m:ss``, or ``h:mm:ss`` past an hour."""
     if seconds is None:
@@ -103,7 +111,12 @@ def carrier_name(lang: str, code: str) -> str:
 env.filters.update(
     drill=is_drill,
     found_id=found_id,
-    local=local_time, iso=iso, text_colour=text_colour, status_label=status_label, duration=duration
+    local=local_time,
+    iso=iso,
+    text_colour=text_colour,
+    status_label=status_label,
+    notify_status=notify_status,
+    duration=duration,
 )
 
 

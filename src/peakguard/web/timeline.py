@@ -25,7 +25,7 @@ EVENTS = {
     "level_changed": "Level changed",
     "acknowledged": "Acknowledged",
     "note": "Note",
-    "resolved": "Resolved",
+    "resolved": "Incident resolved",
     "closed": "Closed",
     "step": "Step",
     "review": "Review",
