@@ -92,5 +92,6 @@ def test_the_readiness_chart_shows_each_risk_done_share(db, clock, plan):
                 checklist.complete(s, ADMIN, clock.now(), item.id, note="ok")
         chart = readiness_per_risk(s, plan, "en", clock.now())
     assert chart.labels == ["S1.1", "S1.2", "S1.3", "S1.4", "S1.5", "S1.6", "S1.7"]
+    assert ("S1.3", "Network outage") in chart.glossary  # issue 16: the names behind the codes
     assert chart.series[0].values[2] == 100.0 and chart.series[0].values[0] == 0.0
     assert "next reminder 09:00" in chart.note  # 00:00 has passed: the next is 09:00

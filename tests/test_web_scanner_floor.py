@@ -152,3 +152,26 @@ def test_the_language_switch_comes_back_to_the_same_task(client, db, clock, wh, 
         "/lang", data={"language": "en", "csrf_token": token, "next": here}, follow_redirects=False
     )
     assert r.headers["location"] == here
+
+
+def test_names_not_codes(client, db, clock, wh):
+    """Issue 16: the portal says where stock is in words (质检隔离区, not ``hold``); a shop-side
+    incident names the shop (店铺A, not ``shop-a``)."""
+    from peakguard.incidents import service as incidents
+
+    token = login(client, make_user(db, clock, "warehouse"))
+    client.post(
+        f"/scan/receive/{wh.inbound_plan}",
+        data={"csrf_token": token, "code": OTHER_EAN, "qc": "fail", "reason": "破损"},
+        headers=HX,
+    )
+    with db.transaction() as s:
+        incidents.report(s, ADMIN, clock.now(), kind="platform_outage", area="shop-a")
+    client.post("/logout", data={"csrf_token": token})
+    login(client, make_user(db, clock, "client", client_id=wh.shop_a))
+    stock = client.get(f"/portal/{wh.shop_a}/stock").text
+    assert "<td>质检隔离区</td>" in stock and ">hold<" not in stock
+    client.post("/logout", data={"csrf_token": token})
+    login(client, make_user(db, clock, "leader"))
+    live = client.get("/war-room/live").text
+    assert "· 店铺A ·" in live and "· shop-a ·" not in live

@@ -59,6 +59,12 @@ def get_client(session: Session, actor: Actor, client_id: int) -> Client:
     return client
 
 
+def names_by_code(session: Session) -> dict[str, str]:
+    """Client (shop) names by code: the shop-side detectors name a shop by its code (``shop-a``),
+    people by its name (花花旗舰店)."""
+    return {code: name for code, name in session.execute(select(Client.code, Client.name))}
+
+
 def list_clients(session: Session, actor: Actor) -> list[Client]:
     query = select(Client).order_by(Client.code)
     if is_client(actor):

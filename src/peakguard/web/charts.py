@@ -47,6 +47,8 @@ class Chart:
     """What to say instead of a chart when there is nothing to draw."""
     unit: str = ""
     """Appended to the axis ticks, e.g. ``%``."""
+    glossary: list[tuple[str, str]] = field(default_factory=list)
+    """What short axis labels stand for, shown under the chart: (label, name)."""
 
     @property
     def top(self) -> float:

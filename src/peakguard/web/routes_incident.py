@@ -19,6 +19,7 @@ from peakguard.limits import FormText, Id, Line
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.readiness import replies
 from peakguard.roster.service import get_person
+from peakguard.warehouse import clients_service
 from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
 from peakguard.web.security import CSRF, Viewer, page_user
@@ -47,7 +48,15 @@ def incident_head(
     detectors or an acknowledgement from another screen shows without a reload."""
     plan = current_plan()
     incident = presenters.summary(session, service.get(session, incident_id), plan)
-    return render(request, "_incident_head.html", viewer, i=incident, now=now, speed=clock_speed(request))
+    return render(
+        request,
+        "_incident_head.html",
+        viewer,
+        i=incident,
+        now=now,
+        speed=clock_speed(request),
+        shops=clients_service.names_by_code(session),
+    )
 
 
 @router.get("/incidents/{incident_id}")
@@ -86,6 +95,7 @@ def incident_page(
         can_write=viewer.can(Perm.INCIDENTS_WRITE),
         can_review=viewer.can(Perm.INCIDENTS_REVIEW),
         replies=replies.for_kind(plan, incident.kind, viewer.lang),
+        shops=clients_service.names_by_code(session),
     )
 
 

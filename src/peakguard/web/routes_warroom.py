@@ -17,6 +17,7 @@ from peakguard.deps import get_now, get_session
 from peakguard.incidents import presenters, service
 from peakguard.incidents.models import ACTIVE
 from peakguard.plan.service import current_plan, levels_by_rank
+from peakguard.warehouse import clients_service
 from peakguard.web import widgets
 from peakguard.web.security import Viewer, page_user
 from peakguard.web.templating import render
@@ -37,6 +38,7 @@ def live_context(session: Session, viewer: Viewer, now: datetime, speed: float) 
         "speed": speed,
         "poll": POLL_SECONDS,
         "charts": widgets.charts(session, viewer, now),
+        "shops": clients_service.names_by_code(session),
     }
 
 

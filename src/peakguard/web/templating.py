@@ -60,6 +60,22 @@ def local_time(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_plan().timezone)).strftime(fmt)
 
 
+def place_name(lang: str, place: str, location: str | None) -> str:
+    """Where stock is, as a client reads it (S2.8): a location's code, else what the internal
+    place means (``hold`` is the QC hold, ``out:7`` picked for order 7), never the raw key."""
+    if location:
+        return location
+    kind, _, number = place.partition(":")
+    if kind == "pallet" and number.isdigit():
+        return gettext(lang, "On pallet {code}", code=f"LP{int(number):010d}")
+    if kind == "out":
+        return gettext(lang, "Picked for order {n}", n=number)
+    return gettext(lang, PLACES.get(place, place))
+
+
+PLACES = {"hold": "QC hold", "dock": "Receiving dock"}
+
+
 def found_id(value: object) -> str:
     """What a detector found, as the page reads it: a parcel or order id unchanged, and a shop
     minute (stored as a UTC timestamp) in the plan's time zone like every other time here."""
@@ -140,6 +156,7 @@ def render(
         nav=nav,
         path=request.url.path,
         carrier_name=partial(carrier_name, lang),
+        place_name=partial(place_name, lang),
         **context,
     )
     return HTMLResponse(page, status_code=status)

@@ -99,6 +99,7 @@ def readiness_per_risk(session: Session, plan: Plan, lang: str, now: datetime) -
                 [f"{r.name} {r.done}/{r.total}" for r in scores.risks],
             )
         ],
+        glossary=[(r.section, r.name) for r in scores.risks],
         limits=[(100.0, "100%")],
         unit="%",
         note=gettext(
