@@ -3,7 +3,8 @@ already publish to a bus (the embedded default reads files and the HTTP API inst
 
 A durable pull consumer takes micro-batches; each batch goes through the same ``ingest`` as a
 file (idempotent by ``event_id``, a bad message dead-lettered with its stream sequence and the
-reason) in one transaction, detection runs, and only then are the messages acknowledged. A
+reason) in one transaction, detection runs when due (once a ``detect_every`` while batches keep
+coming, and whenever the consumer has caught up), and only then are the messages acknowledged. A
 consumer that dies between commit and ack gets the batch again, and idempotency absorbs it: at
 least once on the bus, exactly once in the database. (A redelivered bad message whose dead
 letter is already stored, same stream sequence and text, is not dead-lettered twice.)
@@ -33,6 +34,7 @@ from peakguard.audit.service import Actor
 from peakguard.clock import Clock
 from peakguard.db import Database
 from peakguard.monitor import service
+from peakguard.monitor.bulk import scan_row
 from peakguard.monitor.events import Rejected
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.plan.schemas import Plan
@@ -78,6 +80,9 @@ class Bus:
     """Seconds one fetch waits for messages before it counts as an idle poll."""
     max_deliveries: int = 5
     """Deliveries of a message that cannot be stored even alone before it is dead-lettered."""
+    detect_every: float = 1.0
+    """Seconds between detection rounds while batches keep coming (a round also runs whenever
+    the consumer has caught up, so an event reaches its incident within about this long)."""
     reconnect_attempts: int = 20
     """The client's own reconnects (every half second) before the consumer starts over."""
     """Deliveries of a message that cannot be stored even alone before it is dead-lettered."""
@@ -103,8 +108,7 @@ async def publish(bus: Bus, rows: Iterable[tuple[int, Any]]) -> int:
         sent = 0
         window: list[bytes] = []
         for _line, row in rows:
-            data = row.raw if isinstance(row, Rejected) else json.dumps(row, ensure_ascii=False, default=str)
-            window.append(data.encode("utf-8"))
+            window.append(_message(row))
             if len(window) >= PUBLISH_WINDOW:
                 sent += await _send(js, bus, window)
                 window = []
@@ -113,21 +117,17 @@ async def publish(bus: Bus, rows: Iterable[tuple[int, Any]]) -> int:
         await nc.close()
 
 
+def _message(row: Any) -> bytes:
+    """An NDJSON line goes out as it is; a refused row as its raw text; a value as JSON."""
+    if isinstance(row, bytes):
+        return row
+    text = row.raw if isinstance(row, Rejected) else json.dumps(row, ensure_ascii=False, default=str)
+    return text.encode("utf-8")
+
+
 async def _send(js: Any, bus: Bus, window: list[bytes]) -> int:
     await asyncio.gather(*(js.publish(bus.subject, data, stream=bus.stream) for data in window))
     return len(window)
-
-
-def decode(sequence: int, data: bytes) -> tuple[int, Any]:
-    """A message as an ingest row: (stream sequence, JSON object) or a ``Rejected`` saying why."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return sequence, Rejected(sequence, data[:2000].decode("utf-8", "replace"), "not UTF-8 text")
-    try:
-        return sequence, json.loads(text)
-    except json.JSONDecodeError as exc:
-        return sequence, Rejected(sequence, text[:2000], f"bad JSON: {exc.msg}")
 
 
 async def consume(
@@ -155,6 +155,7 @@ async def consume(
     checkpoint = await run_in_threadpool(_load_checkpoint, db)
     pause = RECONNECT_FIRST_PAUSE
     connected = False
+    undetected, detected_at = False, time.monotonic()
     while True:
         try:
             nc = await nats.connect(
@@ -188,11 +189,18 @@ async def consume(
                     messages = []
                 if not messages:
                     stats.idle_polls += 1
+                    if undetected:
+                        stats.incidents_touched += await run_in_threadpool(
+                            _detect, db, clock, plan, checkpoint
+                        )
+                        undetected, detected_at = False, time.monotonic()
                     continue
                 stats.idle_polls = 0
-                touched, again = await run_in_threadpool(
-                    _store_and_detect, db, clock, plan, actor, checkpoint, messages, bus, stats
-                )
+                again = await run_in_threadpool(_store, db, clock, actor, checkpoint, messages, bus, stats)
+                undetected = True
+                if len(messages) < batch or time.monotonic() - detected_at >= bus.detect_every:
+                    stats.incidents_touched += await run_in_threadpool(_detect, db, clock, plan, checkpoint)
+                    undetected, detected_at = False, time.monotonic()
                 if before_ack is not None:
                     before_ack(messages)
                 # only after the commit: a crash before this re-delivers
@@ -202,10 +210,11 @@ async def consume(
                 )
                 stats.batches += 1
                 stats.messages += len(messages) - len(again)
-                stats.incidents_touched += touched
                 stats.pending = messages[-1].metadata.num_pending or 0
                 if on_batch is not None:
                     on_batch(stats)
+            if undetected:
+                stats.incidents_touched += await run_in_threadpool(_detect, db, clock, plan, checkpoint)
             await nc.flush()
             return stats
         except (nats.errors.Error, OSError) as exc:
@@ -244,18 +253,17 @@ def _load_checkpoint(db: Database) -> ParcelCheckpoint:
         return service.load_checkpoint(session)
 
 
-def _store_and_detect(
+def _store(
     db: Database,
     clock: Clock,
-    plan: Plan,
     actor: Actor,
     checkpoint: ParcelCheckpoint,
     messages: list[Msg],
     bus: Bus,
     stats: ConsumeStats,
-) -> tuple[int, list[Msg]]:
-    """One micro-batch: ingest and commit, fold the new scans in, detect and report. Returns the
-    incidents touched and the messages to hand out again later.
+) -> list[Msg]:
+    """One micro-batch: ingest and commit, fold the new scans in. Returns the messages to hand
+    out again later.
 
     A batch the database refuses as a whole is stored message by message instead, so one poison
     message cannot hold back the good ones behind it (issue 13 item 4); the one that fails alone
@@ -281,15 +289,21 @@ def _store_and_detect(
         stats.accepted += result.accepted
         stats.duplicates += result.duplicates + result.dead_letters_known
         stats.dead_lettered += len(result.rejected) - result.dead_letters_known
-        checkpoint.add((s.parcel_id, s.ts, s.status, s.area, s.site, s.exception) for s in result.scans)
+        checkpoint.add(scan_row(r) for r in result.scans)
+    return again
+
+
+def _detect(db: Database, clock: Clock, plan: Plan, checkpoint: ParcelCheckpoint) -> int:
+    """Detect on the checkpoint and report what changed; the incidents touched."""
+    now = clock.now()
     with db.transaction() as session:
-        return len(service.report(session, now, plan, service.detect(session, now, plan, checkpoint))), again
+        return len(service.report(session, now, plan, service.detect(session, now, plan, checkpoint)))
 
 
 def _ingest(db: Database, actor: Actor, now: Any, messages: list[Msg], source: str) -> service.IngestResult:
     with db.transaction() as session:
-        rows = [decode(m.metadata.sequence.stream, m.data) for m in messages]
-        return service.ingest(session, actor, now, rows, source=source)
+        rows = [(m.metadata.sequence.stream, m.data) for m in messages]
+        return service.ingest(session, actor, now, rows, source=source, scans_wanted=True)
 
 
 def _dead_letter(

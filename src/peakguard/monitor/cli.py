@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from itertools import islice
 from pathlib import Path
 
 import typer
@@ -16,10 +15,7 @@ from peakguard.clock import SystemClock, parse_iso
 from peakguard.monitor import bus, service
 from peakguard.monitor.events import read_file
 from peakguard.monitor.offline import detect_file
-from peakguard.monitor.service import IngestResult
 from peakguard.plan.service import current_plan
-
-BATCH = 5000
 
 
 def register(root: typer.Typer) -> None:
@@ -117,15 +113,12 @@ def ingest(file: Path) -> None:
         if file.suffix.lower() in (".ndjson", ".jsonl", ".json", ".csv")
         else None
     )
-    db, actor, total = open_db(), cli_actor(), IngestResult()
-    rows = read_file(file)
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console) as progress:
         task = progress.add_task("ingest", total=total_lines)
-        while batch := list(islice(rows, BATCH)):
-            with db.transaction() as session:
-                total.add(service.ingest(session, actor, SystemClock().now(), batch, source=str(file)))
-            progress.advance(task, len(batch))
+        total = service.ingest_file(
+            open_db(), cli_actor(), file, SystemClock(), on_batch=lambda n: progress.advance(task, n)
+        )
     console.print(
         f"accepted {total.accepted}, duplicates {total.duplicates}, dead-lettered {len(total.rejected)}"
     )

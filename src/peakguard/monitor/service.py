@@ -10,9 +10,11 @@ restart neither loses nor repeats an incident update.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -21,17 +23,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
+from peakguard.clock import Clock
 from peakguard.db import Database
 from peakguard.incidents import service as incidents
-from peakguard.monitor import shop
-from peakguard.monitor.events import OrderEvent, Rejected, ScanEvent, ShopMetricsEvent, parse_rows
+from peakguard.monitor import bulk, shop, store
+from peakguard.monitor.bulk import Record
+from peakguard.monitor.events import Rejected, read_file
 from peakguard.monitor.models import DeadLetter, DetectorSignal, MonitorEvent, OrderState, ParcelState
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
 from peakguard.plan.schemas import Plan
-from peakguard.plan.service import current_plan
 
-AnyEvent = ScanEvent | OrderEvent | ShopMetricsEvent
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
 MAX_IDS_IN_INCIDENT = 100
 
@@ -43,9 +45,9 @@ class IngestResult:
     rejected: list[Rejected] = field(default_factory=list)
     dead_letters_known: int = 0
     """Rejected rows whose dead letter was already stored (the same row refused before)."""
-    scans: list[ScanEvent] = field(default_factory=list, repr=False)
-    """The scans this call stored (new ones only), for a caller that keeps its own in-memory
-    checkpoint (the bus consumer). Not summed by :meth:`add`."""
+    scans: list[Record] = field(default_factory=list, repr=False)
+    """The scans this call stored (new ones only) when asked, for a caller that keeps its own
+    in-memory checkpoint (the bus consumer). Not summed by :meth:`add`."""
 
     def add(self, other: IngestResult) -> None:
         self.accepted += other.accepted
@@ -55,31 +57,23 @@ class IngestResult:
 
 
 def ingest(
-    session: Session, actor: Actor, now: datetime, rows: Iterable[tuple[int, Any]], source: str
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    rows: Iterable[tuple[int, Any]],
+    source: str,
+    scans_wanted: bool = False,
 ) -> IngestResult:
-    """Store each new event once, dead-letter each bad row with its line and reason."""
-    result = IngestResult()
-    fresh: dict[str, AnyEvent] = {}
-    for item in parse_rows(rows):
-        if isinstance(item, Rejected):
-            result.rejected.append(item)
-        elif item.event_id in fresh:
-            result.duplicates += 1
-        else:
-            fresh[item.event_id] = item
-    known = _existing_ids(session, list(fresh))
-    new = [e for key, e in fresh.items() if key not in known]
-    result.duplicates += len(fresh) - len(new)
-    for event in new:
-        session.add(_row(event, now))
+    """Store each new event once, dead-letter each bad row with its line and reason. Rows are
+    validated as a batch and written by the database's bulk path (:mod:`.bulk`, :mod:`.store`);
+    ``scans_wanted`` also returns the new scans, for a caller keeping its own checkpoint."""
+    batch = bulk.validate(rows)
+    result = IngestResult(rejected=batch.rejected)
+    result.accepted, result.scans = store.store(session, now, batch, scans_wanted)
+    result.duplicates = batch.repeated + len(batch.records) - result.accepted
     result.dead_letters_known = len(result.rejected) - store_dead_letters(
         session, now, source, result.rejected
     )
-    result.scans = [e for e in new if isinstance(e, ScanEvent)]
-    _update_parcels(session, result.scans)
-    _update_orders(session, [e for e in new if isinstance(e, OrderEvent)])
-    result.accepted = len(new)
-    session.flush()
     record(
         session,
         actor,
@@ -92,6 +86,31 @@ def ingest(
         rejected=len(result.rejected),
     )
     return result
+
+
+FILE_BATCH = 20_000
+"""Rows per transaction when loading a file: large enough for the bulk path to pay off, small
+enough that an interrupted load keeps most of what it had read."""
+
+
+def ingest_file(
+    db: Database,
+    actor: Actor,
+    path: Path,
+    clock: Clock,
+    on_batch: Callable[[int], None] | None = None,
+    batch_size: int = FILE_BATCH,
+) -> IngestResult:
+    """Load an event file batch by batch, each its own transaction (``peakguard ingest``).
+    ``on_batch`` hears how many rows each committed batch had."""
+    total = IngestResult()
+    rows = read_file(path)
+    while batch := list(islice(rows, batch_size)):
+        with db.transaction() as session:
+            total.add(ingest(session, actor, clock.now(), batch, source=str(path)))
+        if on_batch is not None:
+            on_batch(len(batch))
+    return total
 
 
 _DEAD_LETTER_INSERT = {
@@ -191,10 +210,11 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
 
 
 def detection_job(db: Database, now: datetime) -> list[int]:
-    """The live detector inside ``peakguard serve``: its own transaction each round."""
-    plan = current_plan()
-    with db.transaction() as session:
-        return report(session, now, plan, detect(session, now, plan))
+    """The live detector inside ``peakguard serve``: its own transaction each round, on a
+    checkpoint kept in memory between rounds (:mod:`peakguard.monitor.live`)."""
+    from peakguard.monitor.live import detection_job as live_round
+
+    return live_round(db, now)
 
 
 def chase_list(session: Session, now: datetime, plan: Plan, shop_name: str | None = None) -> list[OrderState]:
@@ -257,99 +277,6 @@ def _shop_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
         + shop.coupon_failure(orders, plan)
         + shop.sales_shortfall(minutes, plan)
     )
-
-
-def _row(event: AnyEvent, now: datetime) -> MonitorEvent:
-    payload = event.model_dump(mode="json")
-    status: str | None
-    if isinstance(event, ScanEvent):
-        subject, scope, status = event.parcel_id, event.area, event.status
-    elif isinstance(event, OrderEvent):
-        subject, scope, status = event.order_id, event.shop, event.status
-    else:
-        subject, scope, status = event.shop, event.shop, None
-    return MonitorEvent(
-        event_id=event.event_id,
-        type=event.type,
-        ts=event.ts,
-        received_at=now,
-        subject=subject,
-        scope=scope,
-        status=status,
-        payload=payload,
-    )
-
-
-def _existing_ids(session: Session, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(ids):
-        found.update(session.scalars(select(MonitorEvent.event_id).where(MonitorEvent.event_id.in_(chunk))))
-    return found
-
-
-def _update_parcels(session: Session, scans: list[ScanEvent]) -> None:
-    latest: dict[str, ScanEvent] = {}
-    for scan in scans:  # in arrival order: a later row wins a tie in time
-        if scan.parcel_id not in latest or scan.ts >= latest[scan.parcel_id].ts:
-            latest[scan.parcel_id] = scan
-    states: dict[str, ParcelState] = {}
-    for chunk in _chunks(list(latest)):
-        states.update(
-            {
-                s.parcel_id: s
-                for s in session.scalars(select(ParcelState).where(ParcelState.parcel_id.in_(chunk)))
-            }
-        )
-    for pid, scan in latest.items():
-        state = states.get(pid)
-        if state is None:
-            session.add(
-                ParcelState(
-                    parcel_id=pid,
-                    ts=scan.ts,
-                    status=scan.status,
-                    area=scan.area,
-                    site=scan.site,
-                    exception=scan.exception,
-                )
-            )
-        elif scan.ts >= state.ts:
-            state.ts, state.status, state.area, state.site, state.exception = (
-                scan.ts,
-                scan.status,
-                scan.area,
-                scan.site,
-                scan.exception,
-            )
-
-
-def _update_orders(session: Session, orders: list[OrderEvent]) -> None:
-    rows: dict[str, OrderState] = {}
-    ids = list({o.order_id for o in orders})
-    for chunk in _chunks(ids):
-        rows.update(
-            {o.order_id: o for o in session.scalars(select(OrderState).where(OrderState.order_id.in_(chunk)))}
-        )
-    for event in sorted(orders, key=lambda o: o.ts):
-        row = rows.get(event.order_id)
-        if row is None:
-            row = OrderState(
-                order_id=event.order_id,
-                shop=event.shop,
-                created_at=event.ts,
-                ts=event.ts,
-                status=event.status,
-                amount=event.amount,
-                coupon_error=event.coupon_error,
-            )
-            session.add(row)
-            rows[event.order_id] = row
-            continue
-        if event.status == "created":
-            row.created_at = min(row.created_at, event.ts)
-        if event.ts >= row.ts:
-            row.ts, row.status = event.ts, event.status
-        row.coupon_error = row.coupon_error or event.coupon_error
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

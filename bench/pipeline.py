@@ -1,0 +1,427 @@
+"""Benchmark of the live event pipeline (issue 14, S3.3): how many events a second each way in
+gets into the database, beside the database's own limit for the same rows, measured in the same
+run; and how long an event takes to become an incident under a steady stream.
+
+    ./dev bench pipeline                         # 200,000 parcels (about 750,000 events), 50 areas
+    ./dev bench pipeline --parcels 20000         # a quick run
+    ./dev bench pipeline --only sqlite           # or postgresql; NATS and HTTP need PostgreSQL
+
+Every path starts from an empty, migrated database and the same simulated day
+(``peakguard sim``, written to an NDJSON file first, not timed):
+
+- **file ingest** (``peakguard ingest``'s own function, SQLite and PostgreSQL): read, validate,
+  store, dead-letter, 20,000 rows a transaction;
+- **HTTP**: ``POST /api/v1/events`` in batches of 1,000 to a real uvicorn server (two clients
+  at once, PostgreSQL), each answer a 200 that accepted the whole batch;
+- **NATS**: the file published to a JetStream stream (not timed), then ``peakguard monitor
+  --bus``'s consumer (one worker, micro-batches of 1,000) from the first to the last message;
+- **baseline**, per database, in a fresh database: the rows already decoded in memory, one
+  ``COPY`` (PostgreSQL) or ``executemany`` (SQLite) into ``monitor_events`` and one
+  ``INSERT .. ON CONFLICT DO UPDATE`` of the latest scan per parcel into ``parcel_state``: the
+  same tables, indexes and rows with none of the pipeline's work (validation, idempotency,
+  dead letters, orders, audit, detection), which is what the store itself can take.
+- **event to incident**: the bus consumer under a steady stream (``--rate`` events/s for
+  ``--seconds``); every quarter second a Level 1 exception scan at a new site is published,
+  and its latency is the incident's ``opened_at`` minus the moment it was published.
+
+The machine is shared: the load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from peakguard.audit.service import Actor
+from peakguard.auth import service as auth
+from peakguard.clock import SystemClock
+from peakguard.db import Database, normalise_url
+from peakguard.incidents.models import Incident
+from peakguard.monitor import bus, service
+from peakguard.monitor.events import read_file
+from peakguard.plan.service import load_plan
+from peakguard.sim.generator import generate
+
+PG_URL = os.environ.get("PEAKGUARD_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+NATS_URL = os.environ.get("PEAKGUARD_TEST_NATS_URL", "nats://127.0.0.1:4222")
+ADMIN = Actor(name="bench:admin", role="admin")
+console = Console()
+
+
+def make_day(path: Path, parcels: int, areas: int) -> int:
+    day = generate(
+        load_plan(), parcels=parcels, areas=areas, seed=11, start=datetime(2026, 11, 10, 16, tzinfo=UTC)
+    )
+    with path.open("w", encoding="utf-8") as fh:
+        for event in day.events:
+            fh.write(json.dumps(event, ensure_ascii=False) + "\n")
+    return len(day.events)
+
+
+class Databases:
+    """Fresh, migrated databases for one run, dropped at the end."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.pg_made: list[str] = []
+
+    def fresh(self, backend: str) -> str:
+        if backend == "sqlite":
+            url = f"sqlite:///{self.workdir / f'{uuid.uuid4().hex[:8]}.db'}"
+        else:
+            name = f"pipeline_bench_{uuid.uuid4().hex[:8]}"
+            with self._admin().connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            self.pg_made.append(name)
+            url = make_url(normalise_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+        db = Database(url)
+        db.upgrade()
+        db.dispose()
+        return url
+
+    def drop(self) -> None:
+        with self._admin().connect() as conn:
+            for name in self.pg_made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    @staticmethod
+    def _admin():  # type: ignore[no-untyped-def]
+        return create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+
+def pg_answers() -> bool:
+    try:
+        with Databases._admin().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def file_ingest(url: str, path: Path) -> float:
+    db = Database(url)
+    try:
+        return timed(lambda: service.ingest_file(db, ADMIN, path, SystemClock()))
+    finally:
+        db.dispose()
+
+
+def baseline(url: str, path: Path) -> float:
+    """The same rows, decoded before the clock starts, straight into the tables."""
+    now = datetime.now(UTC)
+    rows = []
+    for _line, raw in read_file(path):
+        e = json.loads(raw)
+        ts = datetime.fromisoformat(e["ts"]).astimezone(UTC)
+        subject = e.get("parcel_id") or e.get("order_id") or e["shop"]
+        scope = e.get("area") or e["shop"]
+        rows.append((e["event_id"], e["type"], ts, now, subject, scope, e.get("status"), json.dumps(e)))
+    latest = """INSERT INTO parcel_state (parcel_id, ts, status, area, site, exception)
+        SELECT parcel_id, ts, status, area, site, exception FROM (
+            SELECT subject AS parcel_id, ts, status, scope AS area, payload ->> 'site' AS site,
+                   payload ->> 'exception' AS exception,
+                   row_number() OVER (PARTITION BY subject ORDER BY ts DESC, id DESC) AS newest
+            FROM monitor_events WHERE type = 'scan') latest WHERE newest = 1
+        ON CONFLICT (parcel_id) DO UPDATE SET ts = excluded.ts, status = excluded.status,
+            area = excluded.area, site = excluded.site, exception = excluded.exception
+        WHERE excluded.ts >= parcel_state.ts"""
+    columns = "event_id, type, ts, received_at, subject, scope, status, payload"
+    db = Database(url)
+    try:
+        raw = db.engine.raw_connection()
+        dbapi = raw.driver_connection
+        assert dbapi is not None
+        start = time.perf_counter()
+        if db.dialect == "postgresql":
+            with dbapi.cursor() as cur:
+                with cur.copy(f"COPY monitor_events ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cur.execute(latest)
+            dbapi.commit()
+        else:
+            cur = dbapi.cursor()
+            cur.execute("BEGIN")
+            stamp = "%Y-%m-%d %H:%M:%S.%f"
+            cur.executemany(
+                f"INSERT INTO monitor_events ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r[0], r[1], r[2].strftime(stamp), r[3].strftime(stamp), *r[4:]) for r in rows],
+            )
+            cur.execute(
+                latest.replace("payload ->> 'site'", "json_extract(payload, '$.site')").replace(
+                    "payload ->> 'exception'", "json_extract(payload, '$.exception')"
+                )
+            )
+            cur.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        raw.close()
+        return elapsed
+    finally:
+        db.dispose()
+
+
+def make_token(url: str) -> str:
+    db = Database(url)
+    try:
+        with db.transaction() as s:
+            now = SystemClock().now()
+            auth.create_user(
+                s, ADMIN, now, username="bench-feed", password="bench-feed-pass-1", role="member"
+            )
+            return auth.create_token(s, ADMIN, now, username="bench-feed", name="bench")
+    finally:
+        db.dispose()
+
+
+def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000) -> float:
+    """Batches of ``size`` events from ``clients`` concurrent clients to a real server."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from warehouse import free_port, start_server  # the same real server the scan bench starts
+
+    token = make_token(url)
+    events = [json.loads(raw) for _line, raw in read_file(path)]
+    batches = [events[i : i + size] for i in range(0, len(events), size)]
+    port = free_port()
+    server = start_server(url, port, 1)
+
+    async def feed() -> None:
+        queue = list(reversed(batches))
+
+        async def client() -> None:
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}, timeout=120
+            ) as http:
+                while queue:
+                    batch = queue.pop()
+                    answer = await http.post("/api/v1/events", json=batch)
+                    if answer.status_code != 200 or answer.json()["accepted"] != len(batch):
+                        raise RuntimeError(f"HTTP batch refused: {answer.status_code} {answer.text[:200]}")
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+
+    try:
+        return timed(lambda: asyncio.run(feed()))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def nats_ingest(url: str, path: Path) -> float:
+    tag = uuid.uuid4().hex[:8]
+    target = bus.Bus(NATS_URL, f"bench.{tag}", f"BENCH_{tag}", f"bench-{tag}", fetch_timeout=0.5)
+    total = asyncio.run(bus.publish(target, read_file(path)))
+    db = Database(url)
+    marks: list[float] = []
+
+    def seen(stats: bus.ConsumeStats) -> None:
+        if not marks:
+            marks.append(time.perf_counter())
+
+    try:
+        start = time.perf_counter()
+        stats = asyncio.run(
+            bus.consume(
+                db,
+                SystemClock(),
+                target,
+                batch=1000,
+                stop=lambda s: s.messages >= total or s.idle_polls > 5,
+                on_batch=seen,
+            )  # fmt: skip
+        )
+        elapsed = time.perf_counter() - start
+        if stats.accepted != total:
+            raise RuntimeError(f"the consumer stored {stats.accepted} of {total}")
+        return elapsed
+    finally:
+        db.dispose()
+        asyncio.run(_drop_stream(target.stream))
+
+
+async def _drop_stream(stream: str) -> None:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        await nc.jetstream().delete_stream(stream)
+    finally:
+        await nc.close()
+
+
+def latency(url: str, rate: int, seconds: float) -> list[float]:
+    """Seconds from publishing a Level 1 scan to its incident, under ``rate`` events/s."""
+    tag = uuid.uuid4().hex[:8]
+    target = bus.Bus(NATS_URL, f"lat.{tag}", f"LAT_{tag}", f"lat-{tag}", fetch_timeout=0.05)
+    published: dict[str, float] = {}
+    db = Database(url)
+
+    async def run() -> None:
+        import nats
+
+        nc = await nats.connect(NATS_URL)
+        js = nc.jetstream()
+        await bus.ensure_stream(js, target)
+        done = asyncio.Event()
+        consumer = asyncio.create_task(
+            bus.consume(
+                db, SystemClock(), target, batch=1000, stop=lambda s: done.is_set() and s.idle_polls > 2
+            )
+        )
+        tick, sent, marker = 0.05, 0, 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            now = datetime.now(UTC)
+            due = int((time.perf_counter() - start) * rate) - sent
+            pending = []
+            for _ in range(max(due, 0)):
+                sent += 1
+                scan = {"event_id": f"{tag}-{sent}", "type": "scan", "parcel_id": f"L{sent % 200_000}",
+                        "ts": now.isoformat(), "status": "hub_arrived", "area": f"LA-{sent % 50}",
+                        "site": f"LA-{sent % 50}-HUB"}  # fmt: skip
+                pending.append(js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream))
+            if sent // max(rate // 4, 1) > marker:  # a marker every quarter second
+                marker += 1
+                site = f"MARK-{tag}-{marker}"
+                scan = {"event_id": f"{tag}-m{marker}", "type": "scan", "parcel_id": f"M{tag}{marker}",
+                        "ts": now.isoformat(), "status": "exception", "exception": "robbed",
+                        "area": "LA-0", "site": site}  # fmt: skip
+                published[site] = time.time()
+                pending.append(js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream))
+            await asyncio.gather(*pending)
+            await asyncio.sleep(tick)
+        done.set()
+        await consumer
+        await js.delete_stream(target.stream)
+        await nc.close()
+
+    try:
+        asyncio.run(run())
+        with db.transaction() as s:
+            opened = dict(
+                s.execute(
+                    select(Incident.area, Incident.opened_at).where(Incident.area.in_(list(published)))
+                ).all()
+            )
+    finally:
+        db.dispose()
+    missing = set(published) - set(opened)
+    if missing:
+        raise RuntimeError(f"{len(missing)} marker scans never became incidents")
+    return sorted(opened[site].timestamp() - at for site, at in published.items())
+
+
+def detection_rounds(url: str) -> dict[str, float]:
+    """Seconds per detection round in ``serve`` on a database the file ingest filled: the full
+    re-read of undelivered parcels each round (what the job did before) against the live
+    detector's start and its rounds after 0 and 1,000 new scans."""
+    from peakguard.monitor.live import LiveDetector
+
+    db = Database(url)
+    plan = load_plan()
+    now = SystemClock().now()
+    try:
+        with db.transaction() as s:
+            start = time.perf_counter()
+            service.load_checkpoint(s, delivered=False).signals(now, plan)
+            full = time.perf_counter() - start
+        detector = LiveDetector()
+        first = timed(lambda: detector.round(db, now, plan))
+        idle = timed(lambda: detector.round(db, now, plan))
+        new = [(i, {"event_id": f"round-{i}", "type": "scan", "parcel_id": f"R{i}", "ts": now.isoformat(),
+                    "status": "hub_arrived", "area": "A-01", "site": "A-01-HUB"}) for i in range(1000)]  # fmt: skip
+        with db.transaction() as s:
+            service.ingest(s, ADMIN, now, new, "bench")
+        busy = timed(lambda: detector.round(db, now, plan))
+        return {"full re-read": full, "live start": first, "live, nothing new": idle, "live, 1,000 new": busy}
+    finally:
+        db.dispose()
+
+
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--parcels", type=int, default=200_000)
+    parser.add_argument("--areas", type=int, default=50)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--rate", type=int, default=5000, help="events/s for the latency run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
+        workdir = Path(tmp)
+        path = workdir / "day.ndjson"
+        n = make_day(path, args.parcels, args.areas)
+        console.print(f"{n:,} events ({args.parcels:,} parcels, {args.areas} areas); load {os.getloadavg()}")
+        dbs = Databases(workdir)
+        backends = [b for b in ("sqlite", "postgresql") if args.only in (None, b)]
+        if "postgresql" in backends and not pg_answers():
+            console.print(f"[yellow]PostgreSQL does not answer at {PG_URL}: skipped[/yellow]")
+            backends.remove("postgresql")
+        table = Table("path", "database", "seconds", "events/s", "baseline events/s", "ratio")
+        try:
+            for backend in backends:
+                base = baseline(dbs.fresh(backend), path)
+                runs = [("file ingest", file_ingest)]
+                if backend == "postgresql":
+                    runs += [
+                        ("HTTP, batches of 1,000, 2 clients", http_ingest),
+                        ("NATS consumer, 1 worker", nats_ingest),
+                    ]
+                table.add_row(
+                    "plain COPY/executemany + upsert (baseline)",
+                    backend,
+                    f"{base:.2f}",
+                    f"{n / base:,.0f}",
+                    "",
+                    "",
+                )
+                for label, run in runs:
+                    url = dbs.fresh(backend)
+                    seconds = run(url, path)
+                    table.add_row(label, backend, f"{seconds:.2f}", f"{n / seconds:,.0f}", f"{n / base:,.0f}",
+                                  f"{base / seconds:.0%}")  # fmt: skip
+                    console.print(
+                        f"{label} on {backend}: {n / seconds:,.0f} events/s; load {os.getloadavg()}"
+                    )
+            console.print(table)
+            if "postgresql" in backends:
+                waits = latency(dbs.fresh("postgresql"), args.rate, args.seconds)
+                console.print(
+                    f"event to incident over the bus at {args.rate:,} events/s for {args.seconds:.0f} s "
+                    f"({len(waits)} markers): p50 {percentile(waits, 50) * 1000:.0f} ms, "
+                    f"p99 {percentile(waits, 99) * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms"
+                )
+            console.print(f"load average at the end {os.getloadavg()}")
+        finally:
+            if "postgresql" in backends:
+                dbs.drop()
+
+
+if __name__ == "__main__":
+    main()
