@@ -31,6 +31,14 @@ REPORTS = [
 
 
 def seed_war_room(server: Server) -> None:
+    """Once per test server: the screenshot tests share one."""
+    from sqlalchemy import select
+
+    from peakguard.warehouse.models import Client
+
+    with server.db.transaction() as s:
+        if s.scalar(select(Client.id).limit(1)) is not None:
+            return
     now = server.clock.now()
     with server.db.transaction() as s:
         for kind, area, count, minutes_ago in REPORTS:

@@ -53,6 +53,12 @@ def scan(page, code: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     return _answer(page)
 
 
+def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Refreshes docs/<name> for the README, only when asked (PEAKGUARD_SCREENSHOTS=docs)."""
+    if os.environ.get("PEAKGUARD_SCREENSHOTS"):
+        page.screenshot(path=str(Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / name))
+
+
 def _start(browser, server: Server, name: str, path: str):  # type: ignore[no-untyped-def]
     server.user(name, "warehouse")
     page = log_in(browser, server, name, PHONE)
@@ -73,8 +79,7 @@ def test_receive_by_keyboard(browser, server, wh):
         assert scan(page, OTHER_EAN) == ("right", f"✓ MUG:已收 {n} / 4")
     kind, text = scan(page, OTHER_EAN)
     assert kind == "wrong" and text.startswith("超收:MUG 计划 4 件")
-    if os.environ.get("PEAKGUARD_SCREENSHOTS"):
-        page.screenshot(path=str(Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / "receive.png"))
+    _screenshot(page, "receive.png")
     page.close()
 
 
@@ -92,6 +97,7 @@ def test_putaway_by_keyboard(browser, server, wh):
     suggested = page.locator(".where").inner_text()
     assert suggested.startswith("A-01")
     assert scan(page, "S-01-1") == ("wrong", "该客户使用专属库区:货物只能放在自己的库区")
+    _screenshot(page, "putaway.png")
     other = "A-01-1" if suggested == "A-01-2" else "A-01-2"
     assert scan(page, other) == ("wrong", f"不是建议库位:扫到 {other},请送到 {suggested}")
     assert page.locator("#override").count() == 0  # an operator is not offered the override
@@ -101,7 +107,12 @@ def test_putaway_by_keyboard(browser, server, wh):
 
 
 def test_pick_and_pack_by_keyboard(browser, server, wh):
-    page = _start(browser, server, "kb-pick", "/scan/pick")
+    server.user("kb-pick", "warehouse")
+    page = log_in(browser, server, "kb-pick", PHONE)  # lands on /scan
+    assert page.locator(f'a[href="/scan/pick?wave={wh.wave}"]').count() == 1  # the open work, listed
+    _screenshot(page, "scan-menu.png")
+    page.goto(server.url + "/scan/pick")
+    page.wait_for_function(READY)
     assert scan(page, "A-01-1") == ("wrong", "不是波次号:A-01-1")
     assert scan(page, "99") == ("wrong", "波次 99 不存在")
     scan(page, str(wh.wave))
