@@ -16,6 +16,9 @@ Rules, as the plan file sets the numbers:
   once with a conditional update (``state = 'pending'`` in the WHERE clause), so two tickers, or
   a ticker killed and restarted, never escalate the same deadline twice. Firing marks the
   incident breached and tells the level's ``escalate_to`` roles.
+* **Paging** (issue 17, :mod:`peakguard.oncall.paging`): opening or re-levelling pages the
+  assignee until someone acknowledges; acknowledging or resolving stops it. It runs beside the
+  deadline and never changes it.
 * **Lifecycle**: open -> acknowledged -> resolved (result report sent to the level's
   ``report_to``) -> closed after the review (S3.7). Every step is a timeline entry and audited.
 """
@@ -45,6 +48,7 @@ from peakguard.incidents.models import (
     TimelineEntry,
 )
 from peakguard.notify import service as notify
+from peakguard.oncall import paging
 from peakguard.oncall.duty import on_duty
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan, get_kind, get_level, level_for, rank
@@ -147,6 +151,7 @@ def _open(
         source=source,
     )
     _tell(session, plan, incident, now, "opened", incident.notify_roles)
+    paging.start(session, plan, incident, now)
     record(
         session,
         actor,
@@ -244,6 +249,7 @@ def _change_level(
         session, incident, actor, now, event, f"{old} -> {level}: {reason}", old=old, new=level, reason=reason
     )
     _tell(session, plan, incident, now, event, incident.notify_roles)
+    paging.start(session, plan, incident, now)
 
 
 def set_level(
@@ -277,6 +283,7 @@ def acknowledge(session: Session, actor: Actor, now: datetime, incident_id: int)
         raise Conflict(f"incident {incident_id} is {incident.status}, only an open one can be acknowledged")
     incident.status = "acknowledged"
     incident.acknowledged_at = now
+    paging.answered(session, incident.id, actor, now)  # an acknowledgement stops paging
     _timeline(session, incident, actor, now, "acknowledged", actor.name)
     record(session, actor, "incident.acknowledge", "incident", incident.id, now)
     return incident
@@ -307,6 +314,7 @@ def resolve(
         deadline.state, deadline.fired_at, incident.breached = "breached", now, True
     incident.status = "resolved"
     incident.resolved_at = now
+    paging.stop(session, incident.id)
     incident.open_key = None
     incident.result_report = result.strip()
     _timeline(
@@ -653,6 +661,13 @@ def _assign(session: Session, incident: Incident, now: datetime) -> None:
         ).all()
     )
     incident.assignee_id = min(people, key=lambda p: (load.get(p.id, 0), p.priority, p.id)).id
+
+
+def log_event(
+    session: Session, incident: Incident, actor: Actor, now: datetime, event: str, message: str, **detail: Any
+) -> TimelineEntry:
+    """A timeline entry another domain adds (a page sent, a paging round ended)."""
+    return _timeline(session, incident, actor, now, event, message, **detail)
 
 
 def _timeline(

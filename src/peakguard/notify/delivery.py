@@ -68,7 +68,7 @@ def deliver_due(session: Session, now: datetime, send: Sender = apprise_send) ->
                 message.status, message.sent_at, message.last_error = "sent", now, None
                 result.sent += 1
                 break
-            errors.append(_redact(url))
+            errors.append(redact(url))
         else:
             message.last_error = ("no channel accepted: " + ", ".join(errors)) if errors else "no channel"
             if errors and message.attempts < MAX_ATTEMPTS:
@@ -113,7 +113,7 @@ def _hand_on(session: Session, now: datetime, message: Notification, person: Per
     return True
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """The scheme and host only: channel URLs carry tokens and passwords."""
     scheme, _, rest = url.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0].rsplit("@", 1)[-1]

@@ -39,10 +39,17 @@ def enqueue(
 
 
 def enqueue_person(
-    session: Session, now: datetime, *, event: str, person: Person, render: Renderer
+    session: Session,
+    now: datetime,
+    *,
+    event: str,
+    person: Person,
+    render: Renderer,
+    incident_id: int | None = None,
 ) -> Notification:
-    """A message for one named person (the owner of a checklist item, say), in their language."""
-    row = _message(now, event, person.role, person, render, None)
+    """A message for one named person (the owner of a checklist item, a paged person), in
+    their language."""
+    row = _message(now, event, person.role, person, render, incident_id)
     session.add(row)
     return row
 

@@ -15,14 +15,15 @@ from peakguard.auth.roles import Perm
 from peakguard.clock import as_utc
 from peakguard.deps import get_now, get_session, require
 from peakguard.limits import Id
-from peakguard.oncall import service
-from peakguard.oncall.models import Override, Rotation
+from peakguard.oncall import paging, service
+from peakguard.oncall.models import Override, Page, Rotation
 from peakguard.oncall.schedule import Segment
 from peakguard.oncall.schemas import (
     CalendarLink,
     DutyOut,
     OverrideIn,
     OverrideOut,
+    PageOut,
     RotationIn,
     RotationOut,
     SegmentOut,
@@ -167,3 +168,11 @@ def calendar_link(
     token = service.issue_calendar_token(session, actor, now, person_id)
     return CalendarLink(person_id=person_id, url=str(request.base_url) + f"oncall/calendar/{token}.ics")
 
+
+
+@router.get("/pages", response_model=list[PageOut])
+def pages(
+    incident_id: Id, _: Actor = Depends(require(Perm.INCIDENTS_READ)), session: Session = Depends(get_session)
+) -> list[Page]:
+    """Every page of an incident's escalation: who, when, on which channels, answered or not."""
+    return paging.pages_of(session, incident_id)

@@ -13,7 +13,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.errors import InvalidInput
-from peakguard.oncall import service
+from peakguard.oncall import paging, service
 from peakguard.oncall.jobs import oncall_job
 from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
@@ -97,7 +97,7 @@ def gaps_cmd(at: str | None = AT) -> None:
 
 @app.command("tick")
 def tick_cmd(at: str | None = AT) -> None:
-    """One round of the on-call jobs (hand-over messages, gap items), as the server runs them."""
+    """One round of the on-call jobs (paging, hand-over messages, gap items), as the server runs them."""
     oncall_job(open_db(), _now(at))
     console.print("on-call round done")
 
@@ -217,3 +217,17 @@ def swap_cmd(
         names = service.names(session)
         for o in pair:
             console.print(f"override {o.id}: {names[o.person_id]} covers {_local(o.start_at)} - {_local(o.end_at)}")
+
+
+@app.command("pages")
+def pages_cmd(incident_id: int) -> None:
+    """The pages of an incident's escalation: who, when, channels, answered or not."""
+    table = Table("round", "role", "who", "paged", "acknowledge by", "state", "answered by", "channels")
+    with open_db().transaction() as session:
+        names = service.names(session)
+        for p in paging.pages_of(session, incident_id):
+            table.add_row(
+                str(p.round), p.role, names.get(p.person_id, "-") if p.person_id else "[red]nobody on duty[/red]",
+                _local(p.paged_at), _local(p.due_at), p.state, p.answered_by or "", p.channel,
+            )  # fmt: skip
+    console.print(table)

@@ -79,3 +79,33 @@ class CalendarToken(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("roster_people.id"), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Page(Base):
+    """One page of an escalation: who was paged for an incident, when, on which channels, by
+    when they had to acknowledge and whether they answered. ``chain`` counts the escalations
+    of an incident (a level change starts a new one); ``step`` counts pages within it, so the
+    unique key lets each step exist once even if two tickers race."""
+
+    __tablename__ = "oncall_pages"
+    __table_args__ = (UniqueConstraint("incident_id", "chain", "step", name="uq_oncall_page_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    chain: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
+    """None: nobody of the role was on duty to page (the gap shows, the escalation goes on)."""
+    channel: Mapped[str] = mapped_column(String(200))
+    """The person's channels in the order delivery tries them (scheme and host only)."""
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), nullable=True)
+    paged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    """waiting (for an acknowledgement), answered, missed (the next page went out), stopped
+    (resolved, level changed, or the last round ran out)."""
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(120), nullable=True)

@@ -76,3 +76,23 @@ class CalendarLink(BaseModel):
     person_id: int
     url: str
     """Shown once: the token in it is stored only as a hash."""
+
+
+class PageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    incident_id: int
+    level: str
+    chain: int
+    round: int
+    step: int
+    role: str
+    person_id: int | None
+    channel: str
+    notification_id: int | None
+    paged_at: datetime
+    due_at: datetime
+    state: str
+    answered_at: datetime | None
+    answered_by: str | None
