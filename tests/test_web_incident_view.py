@@ -84,7 +84,7 @@ def test_count_updates_fold_and_actors_have_names(client, db, clock):
     token = login(client, leader)
     client.post(f"/incidents/{incident_id}/ack", data={"csrf_token": token})
     timeline = client.get(f"/incidents/{incident_id}").text.split('class="timeline"')[1]
-    assert "数量 2→19,17 次" in timeline
+    assert "数量 2→19，17 次" in timeline
     assert timeline.count("ev-updated") == 1
     assert "<small>李明</small>" in timeline and "<small>系统检测</small>" in timeline
     assert "user:" not in timeline and "system:" not in timeline

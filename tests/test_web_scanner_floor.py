@@ -39,16 +39,16 @@ def test_wrong_kind_scans_answer_in_red_on_the_page(client, db, clock, wh):
         "没有订单 SHOP-A-1001。请扫描订单号或订单编号。"
     )
     assert red_on_the_page(client, "/scan/pack?order=99999999999999").startswith("没有订单")
-    assert red_on_the_page(client, "/scan/pick?wave=A-01-1") == "不是波次号:A-01-1"
+    assert red_on_the_page(client, "/scan/pick?wave=A-01-1") == "不是波次号：A-01-1"
     assert red_on_the_page(client, "/scan/pick?wave=99") == "波次 99 不存在"
-    assert red_on_the_page(client, "/scan/receive?plan=abc") == "不是入库计划号:abc"
+    assert red_on_the_page(client, "/scan/receive?plan=abc") == "不是入库计划号：abc"
     assert red_on_the_page(client, "/scan/receive?plan=999") == "入库计划 999 不存在"
     assert red_on_the_page(client, "/scan/putaway?pallet=LP0000009999") == "没有托盘 LP0000009999"
-    assert red_on_the_page(client, "/scan/putaway?pallet=A-01-1") == "不是托盘标签:A-01-1"
+    assert red_on_the_page(client, "/scan/putaway?pallet=A-01-1") == "不是托盘标签：A-01-1"
     # an order found by its ref, but not picked yet: said so, and the order field is back
     assert (
         red_on_the_page(client, "/scan/pack?order=T-1001")
-        == "订单 T-1001 状态为拣货中:只有已拣完的订单才能打包"
+        == "订单 T-1001 状态为拣货中：只有已拣完的订单才能打包"
     )
 
 
@@ -64,15 +64,15 @@ def test_receive_refuses_an_extra_unit_and_names_a_bad_check_digit(client, db, c
     bad_digit = EAN[:-1] + str((int(EAN[-1]) + 1) % 10)
     assert answer(client.post(url, data={"csrf_token": token, "code": bad_digit}, headers=HX).text) == (
         "wrong",
-        f"校验位错误:{bad_digit},请重新扫描。",
+        f"校验位错误：{bad_digit}，请重新扫描。",
     )
     for n in range(1, 5):
         assert answer(client.post(url, data={"csrf_token": token, "code": OTHER_EAN}, headers=HX).text) == (
             "right",
-            f"✓ MUG:已收 {n} / 4",
+            f"✓ MUG：已收 {n} / 4",
         )
     kind, text = answer(client.post(url, data={"csrf_token": token, "code": OTHER_EAN}, headers=HX).text)
-    assert kind == "wrong" and text.startswith("超收:MUG 计划 4 件")
+    assert kind == "wrong" and text.startswith("超收：MUG 计划 4 件")
     page = client.get(f"/scan/receive?plan={wh.inbound_plan}").text
     assert "马克杯" in page and '<button class="primary big">收货</button>' in page
 
@@ -91,21 +91,21 @@ def test_putaway_only_where_suggested_unless_a_supervisor_overrides(client, db, 
     code, pallet_id = _mug_pallet(client, db, clock, wh, token)
     url = f"/scan/putaway/{pallet_id}"
     r = client.post(url, data={"csrf_token": token, "code": "S-01-1"}, headers=HX)
-    assert answer(r.text) == ("wrong", "该客户使用专属库区:货物只能放在自己的库区")
+    assert answer(r.text) == ("wrong", "该客户使用专属库区：货物只能放在自己的库区")
     r = client.post(url, data={"csrf_token": token, "code": "A-01-1"}, headers=HX)
-    assert answer(r.text) == ("wrong", "不是建议库位:扫到 A-01-1,请送到 A-01-2")
+    assert answer(r.text) == ("wrong", "不是建议库位：扫到 A-01-1，请送到 A-01-2")
     assert 'id="override"' not in r.text  # an operator is not offered the override
     r = client.post(url, data={"csrf_token": token, "code": "A-01-1", "override": "1"}, headers=HX)
     assert answer(r.text)[0] == "wrong" and at_location(db, wh.shop_a, "A-01-1") == 10
     r = client.post(url, data={"csrf_token": token, "code": "Z-9"}, headers=HX)
-    assert answer(r.text) == ("wrong", "未知库位:Z-9")
+    assert answer(r.text) == ("wrong", "未知库位：Z-9")
 
     client.post("/logout", data={"csrf_token": token})
     token = login(client, make_user(db, clock, "admin"))
     r = client.post(url, data={"csrf_token": token, "code": "A-01-1"}, headers=HX)
-    assert answer(r.text)[0] == "wrong" and 'id="override"' in r.text and "主管确认:放到 A-01-1" in r.text
+    assert answer(r.text)[0] == "wrong" and 'id="override"' in r.text and "主管确认：放到 A-01-1" in r.text
     r = client.post(url, data={"csrf_token": token, "code": "S-01-1", "override": "1"}, headers=HX)
-    assert answer(r.text) == ("wrong", "该客户使用专属库区:货物只能放在自己的库区")
+    assert answer(r.text) == ("wrong", "该客户使用专属库区：货物只能放在自己的库区")
     r = client.post(url, data={"csrf_token": token, "code": "A-01-1", "override": "1"}, headers=HX)
     assert answer(r.text) == ("right", f"✓ {code} 已上架到 A-01-1")
     assert at_location(db, wh.shop_a, "A-01-1") == 11

@@ -48,7 +48,7 @@ def test_pick_wrong_location_wrong_item_then_right(client, db, clock, wh):
     kind, text = answer(
         client.post(f"/scan/pick/{wh.wave}", data={**post, "code": "S-01-1"}, headers=HX).text
     )
-    assert kind == "wrong" and text == "库位错误:扫到 S-01-1,请到 A-01-1"
+    assert kind == "wrong" and text == "库位错误：扫到 S-01-1，请到 A-01-1"
     r = client.post(f"/scan/pick/{wh.wave}", data={**post, "code": "A-01-1"}, headers=HX)
     assert answer(r.text) == ("right", "库位 A-01-1 ✓ 请扫描商品") and "<html" not in r.text
     assert 'name="location" value="A-01-1"' in r.text
@@ -60,9 +60,9 @@ def test_pick_wrong_location_wrong_item_then_right(client, db, clock, wh):
     assert at_location(db, wh.shop_a, "A-01-1") == 10
     for picked in (1, 2):
         r = client.post(f"/scan/pick/{wh.wave}", data={**located, "code": EAN}, headers=HX)
-        assert answer(r.text) == ("right", f"✓ CUP:已拣 {picked} / 3")
+        assert answer(r.text) == ("right", f"✓ CUP：已拣 {picked} / 3")
     r = client.post(f"/scan/pick/{wh.wave}", data={**located, "code": EAN}, headers=HX)
-    assert answer(r.text) == ("right", "✓ CUP:已拣 3 / 3") and "已拣完" in r.text
+    assert answer(r.text) == ("right", "✓ CUP：已拣 3 / 3") and "已拣完" in r.text
     assert at_location(db, wh.shop_a, "A-01-1") == 7
 
 
@@ -85,7 +85,7 @@ def test_receive_counts_each_scan_and_refuses_a_stranger(client, db, clock, wh):
     assert kind == "wrong" and text == f"{EAN} 不在此入库计划中"
     assert answer(client.post(url, data={"csrf_token": token, "code": OTHER_EAN}, headers=HX).text) == (
         "right",
-        "✓ MUG:已收 1 / 4",
+        "✓ MUG：已收 1 / 4",
     )
     kind, _ = answer(
         client.post(url, data={"csrf_token": token, "code": OTHER_EAN, "qc": "fail"}, headers=HX).text
@@ -94,7 +94,7 @@ def test_receive_counts_each_scan_and_refuses_a_stranger(client, db, clock, wh):
     r = client.post(
         url, data={"csrf_token": token, "code": OTHER_EAN, "qc": "fail", "reason": "外箱破损"}, headers=HX
     )
-    assert answer(r.text) == ("right", "✓ MUG:质检不合格,已隔离(外箱破损)")
+    assert answer(r.text) == ("right", "✓ MUG：质检不合格，已隔离(外箱破损)")
     assert on_hand(db, wh.shop_a)["MUG"] == {"on_hand": 2, "reserved": 0, "available": 0, "held": 1}
 
 
@@ -222,7 +222,7 @@ def test_invoice_lines_read_in_the_readers_language():
     )
     assert billing.described("zh_CN", lease) == (
         "仓储费",
-        "租约 1:30.00 平方米 × 20 天(2026-11-11 至 2026-11-30)",
+        "租约 1：30.00 平方米 × 20 天(2026-11-11 至 2026-11-30)",
     )
     assert billing.described("zh_CN", fee) == ("出库操作费(按单)", "出库操作费(按单)")
     assert billing.described("en", fee) == ("Outbound handling (per order)", "Outbound handling (per order)")

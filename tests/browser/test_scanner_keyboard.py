@@ -69,16 +69,16 @@ def _start(browser, server: Server, name: str, path: str):  # type: ignore[no-un
 
 def test_receive_by_keyboard(browser, server, wh):
     page = _start(browser, server, "kb-receive", "/scan/receive")
-    assert scan(page, "abc") == ("wrong", "不是入库计划号:abc")
+    assert scan(page, "abc") == ("wrong", "不是入库计划号：abc")
     assert scan(page, "999") == ("wrong", "入库计划 999 不存在")
     assert scan(page, str(wh.inbound_plan)) == ("", "")
     assert page.locator("h1").inner_text() == f"收货 · 入库计划 {wh.inbound_plan}"
-    assert scan(page, BAD_DIGIT) == ("wrong", f"校验位错误:{BAD_DIGIT},请重新扫描。")
+    assert scan(page, BAD_DIGIT) == ("wrong", f"校验位错误：{BAD_DIGIT}，请重新扫描。")
     assert scan(page, "A-01-1") == ("wrong", "A-01-1 不在此入库计划中")
     for n in range(1, 5):
-        assert scan(page, OTHER_EAN) == ("right", f"✓ MUG:已收 {n} / 4")
+        assert scan(page, OTHER_EAN) == ("right", f"✓ MUG：已收 {n} / 4")
     kind, text = scan(page, OTHER_EAN)
-    assert kind == "wrong" and text.startswith("超收:MUG 计划 4 件")
+    assert kind == "wrong" and text.startswith("超收：MUG 计划 4 件")
     _screenshot(page, "receive.png")
     page.close()
 
@@ -91,17 +91,17 @@ def test_putaway_by_keyboard(browser, server, wh):
         pallet = inbound.palletize(s, ADMIN, now, client_id=wh.shop_a, items=[inbound.PalletItem("MUG", 2)])
         code = pallet.code
     page = _start(browser, server, "kb-putaway", "/scan/putaway")
-    assert scan(page, "A-01-1") == ("wrong", "不是托盘标签:A-01-1")
+    assert scan(page, "A-01-1") == ("wrong", "不是托盘标签：A-01-1")
     assert scan(page, "LP0000009999") == ("wrong", "没有托盘 LP0000009999")
     scan(page, code)
     suggested = page.locator(".where").inner_text()
     assert suggested.startswith("A-01")
-    assert scan(page, "S-01-1") == ("wrong", "该客户使用专属库区:货物只能放在自己的库区")
+    assert scan(page, "S-01-1") == ("wrong", "该客户使用专属库区：货物只能放在自己的库区")
     _screenshot(page, "putaway.png")
     other = "A-01-1" if suggested == "A-01-2" else "A-01-2"
-    assert scan(page, other) == ("wrong", f"不是建议库位:扫到 {other},请送到 {suggested}")
+    assert scan(page, other) == ("wrong", f"不是建议库位：扫到 {other}，请送到 {suggested}")
     assert page.locator("#override").count() == 0  # an operator is not offered the override
-    assert scan(page, "Z-9") == ("wrong", "未知库位:Z-9")
+    assert scan(page, "Z-9") == ("wrong", "未知库位：Z-9")
     assert scan(page, suggested) == ("right", f"✓ {code} 已上架到 {suggested}")
     page.close()
 
@@ -113,17 +113,17 @@ def test_pick_and_pack_by_keyboard(browser, server, wh):
     _screenshot(page, "scan-menu.png")
     page.goto(server.url + "/scan/pick")
     page.wait_for_function(READY)
-    assert scan(page, "A-01-1") == ("wrong", "不是波次号:A-01-1")
+    assert scan(page, "A-01-1") == ("wrong", "不是波次号：A-01-1")
     assert scan(page, "99") == ("wrong", "波次 99 不存在")
     scan(page, str(wh.wave))
     assert page.locator(".where").inner_text() == "A-01-1"
     assert "保温杯" in page.locator("#task").inner_text()
-    assert scan(page, "S-01-1") == ("wrong", "库位错误:扫到 S-01-1,请到 A-01-1")
+    assert scan(page, "S-01-1") == ("wrong", "库位错误：扫到 S-01-1，请到 A-01-1")
     assert scan(page, "A-01-1")[0] == "right"
-    assert scan(page, BAD_DIGIT) == ("wrong", f"校验位错误:{BAD_DIGIT},请重新扫描。")
+    assert scan(page, BAD_DIGIT) == ("wrong", f"校验位错误：{BAD_DIGIT}，请重新扫描。")
     for picked in (1, 2):
-        assert scan(page, EAN) == ("right", f"✓ CUP:已拣 {picked} / 3")
-    assert scan(page, EAN) == ("right", "✓ CUP:已拣 3 / 3")
+        assert scan(page, EAN) == ("right", f"✓ CUP：已拣 {picked} / 3")
+    assert scan(page, EAN) == ("right", "✓ CUP：已拣 3 / 3")
     assert page.locator(".answer.right").nth(1).inner_text().startswith(f"波次 {wh.wave} 已拣完")
 
     page.goto(server.url + "/scan/pack")
@@ -135,7 +135,7 @@ def test_pick_and_pack_by_keyboard(browser, server, wh):
     assert "保温杯" in page.locator(".scan-task").inner_text()
     assert scan(page, "abc")[0] == "wrong"
     kind, text = scan(page, "1.2")
-    assert kind == "right" and text.startswith("✓ 已打包:顺丰速运 SF"), text
+    assert kind == "right" and text.startswith("✓ 已打包：顺丰速运 SF"), text
     page.close()
 
 

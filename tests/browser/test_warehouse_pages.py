@@ -45,11 +45,11 @@ def test_pick_a_wrong_then_a_right_barcode(browser, server, wh):
     assert "right" in scan(page, "A-01-1")
     assert page.locator("#prompt").inner_text().startswith("请扫描商品")
     assert "wrong" in scan(page, OTHER_EAN)
-    assert page.locator("#answer").inner_text().startswith(f"商品错误:扫到 {OTHER_EAN}")
+    assert page.locator("#answer").inner_text().startswith(f"商品错误：扫到 {OTHER_EAN}")
     if os.environ.get("PEAKGUARD_SCREENSHOTS"):
         page.screenshot(path=str(Path(os.environ["PEAKGUARD_SCREENSHOTS"]) / "pick.png"))
     assert "right" in scan(page, EAN)
-    assert page.locator("#answer").inner_text() == "✓ CUP:已拣 1 / 3"
+    assert page.locator("#answer").inner_text() == "✓ CUP：已拣 1 / 3"
     assert page.locator("#task").inner_text().count("已拣 1 / 3") == 1
     assert overflow(page) <= 0
     page.close()

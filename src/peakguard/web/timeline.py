@@ -3,7 +3,7 @@
 sentence from the facts so a zh_CN reader sees no English, and shows people's own words (notes,
 results, reviews) as they wrote them. Who acted reads as a name (李明, 系统检测), never as the
 audit code (``user:li``, ``system:detector``), and a run of count updates from the detectors
-folds into one line ("数量 2→30, 28 次") so the timeline stays readable."""
+folds into one line ("数量 2→30，28 次") so the timeline stays readable."""
 
 from __future__ import annotations
 
