@@ -25,6 +25,9 @@ def register(root: typer.Typer) -> None:
     root.command("dead-letters")(dead_letters)
     root.command("monitor")(monitor)
     root.command("publish")(publish)
+    events_app = typer.Typer(help="Raw events: retention.")
+    events_app.command("archive")(archive_events)
+    root.add_typer(events_app, name="events")
 
 
 BUS_URL = typer.Option(
@@ -91,6 +94,22 @@ def monitor(
         f"{stats.messages} messages: accepted {stats.accepted}, duplicates {stats.duplicates}, "
         f"dead-lettered {stats.dead_lettered}; incidents touched {stats.incidents_touched}"
     )
+
+
+def archive_events(
+    out: Path = typer.Option(Path("archive"), help="folder for the Parquet files, one per day"),
+    keep_days: int | None = typer.Option(
+        None, min=1, help="days of raw events kept in the database; default the plan's retention_days"
+    ),
+) -> None:
+    """Move raw events older than the retention to Parquet files per UTC day (safe to re-run)."""
+    from peakguard.monitor.archive import archive
+
+    days = keep_days or current_plan().detection.retention_days
+    moved = archive(open_db(), SystemClock().now(), days, out)
+    for day in moved:
+        console.print(f"{day.day}: {day.events} events -> {day.path}")
+    console.print(f"archived {sum(d.events for d in moved)} events older than {days} days")
 
 
 def publish(file: Path, bus_url: str = BUS_URL, subject: str = SUBJECT, stream: str = STREAM) -> None:

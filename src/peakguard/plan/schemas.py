@@ -86,6 +86,8 @@ class Detection(Strict):
     """S1.5: share of a minute's orders with a coupon error at or above this."""
     window_minutes: int = Field(default=10, ge=1)
     """Shop-side rules look at this many recent minutes."""
+    retention_days: int = Field(default=7, ge=1)
+    """Raw events kept in the database; older ones go to Parquet with ``peakguard events archive``."""
     shortfall_ratio: float = Field(default=0.7, gt=0, lt=1)
     """S1.5: visitors or conversion below this share of plan is a shortfall."""
     planned_conversion: float = Field(default=0.05, gt=0, le=1)
