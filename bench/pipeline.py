@@ -299,7 +299,9 @@ def latency(url: str, rate: int, seconds: float) -> list[float]:
                 scan = {"event_id": f"{tag}-{sent}", "type": "scan", "parcel_id": f"L{sent % 200_000}",
                         "ts": now.isoformat(), "status": "hub_arrived", "area": f"LA-{sent % 50}",
                         "site": f"LA-{sent % 50}-HUB"}  # fmt: skip
-                pending.append(js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream))
+                pending.append(
+                    js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream, timeout=30)
+                )
             if sent // max(rate // 4, 1) > marker:  # a marker every quarter second
                 marker += 1
                 site = f"MARK-{tag}-{marker}"
@@ -307,7 +309,9 @@ def latency(url: str, rate: int, seconds: float) -> list[float]:
                         "ts": now.isoformat(), "status": "exception", "exception": "robbed",
                         "area": "LA-0", "site": site}  # fmt: skip
                 published[site] = time.time()
-                pending.append(js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream))
+                pending.append(
+                    js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream, timeout=30)
+                )
             await asyncio.gather(*pending)
             await asyncio.sleep(tick)
         done.set()
@@ -373,12 +377,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--rate", type=int, default=5000, help="events/s for the latency run")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    parser.add_argument("--latency-only", action="store_true", help="only the event-to-incident run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
         workdir = Path(tmp)
         path = workdir / "day.ndjson"
-        n = make_day(path, args.parcels, args.areas)
+        n = 0 if args.latency_only else make_day(path, args.parcels, args.areas)
         console.print(f"{n:,} events ({args.parcels:,} parcels, {args.areas} areas); load {os.getloadavg()}")
         dbs = Databases(workdir)
         backends = [b for b in ("sqlite", "postgresql") if args.only in (None, b)]
@@ -387,7 +392,7 @@ def main() -> None:
             backends.remove("postgresql")
         table = Table("path", "database", "seconds", "events/s", "baseline events/s", "ratio")
         try:
-            for backend in backends:
+            for backend in [] if args.latency_only else backends:
                 base = baseline(dbs.fresh(backend), path)
                 runs = [("file ingest", file_ingest)]
                 if backend == "postgresql":
@@ -417,7 +422,8 @@ def main() -> None:
                             f"detection round in serve on {backend}: "
                             + ", ".join(f"{k} {v * 1000:,.0f} ms" for k, v in rounds.items())
                         )
-            console.print(table)
+            if not args.latency_only:
+                console.print(table)
             if "postgresql" in backends:
                 waits = latency(dbs.fresh("postgresql"), args.rate, args.seconds)
                 console.print(
