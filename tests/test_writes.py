@@ -337,3 +337,34 @@ def test_warehouse_creates_take_a_key_too(client, db, headers_for):
     again = client.post("/api/v1/warehouse/clients", json=body, headers=keyed)
     assert first.status_code == again.status_code == 201, again.text
     assert again.json() == first.json()
+
+
+def test_a_write_the_database_refuses_is_a_503_json_error_or_error_page(db, clock, headers_for):
+    """Another connection holds SQLite's write lock longer than the app waits (its busy timeout,
+    cut to 0.2 s here): the API answers 503 with the JSON error, a form an error page, and
+    nothing is stored; once the lock is free the same request succeeds."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's database lock; PostgreSQL writers lock rows")
+    event.listen(db.engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout = 200"))
+    admin = headers_for("admin")
+    name = make_user(db, clock, "admin")
+    with TestClient(create_app(db=db, clock=clock)) as client:
+        csrf = login(client, name)
+        incident_id = client.post(
+            "/api/v1/incidents", json={"kind": "delay", "area": "A"}, headers=admin
+        ).json()["id"]
+        other = create_engine(db.url)
+        try:
+            with other.connect() as holder:
+                holder.exec_driver_sql("BEGIN IMMEDIATE")
+                api = client.post("/api/v1/incidents", json={"kind": "delay", "area": "B"}, headers=admin)
+                page = client.post(f"/incidents/{incident_id}/note", data={"text": "n", "csrf_token": csrf})
+                holder.exec_driver_sql("ROLLBACK")
+        finally:
+            other.dispose()
+        assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable", api.text
+        assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+        again = client.post("/api/v1/incidents", json={"kind": "delay", "area": "B"}, headers=admin)
+        assert again.status_code == 201
+    with db.transaction() as s:
+        assert sorted(s.scalars(select(Incident.area))) == ["A", "B"]
