@@ -368,3 +368,21 @@ def test_a_write_the_database_refuses_is_a_503_json_error_or_error_page(db, cloc
         assert again.status_code == 201
     with db.transaction() as s:
         assert sorted(s.scalars(select(Incident.area))) == ["A", "B"]
+
+
+def test_the_readme_retry_block_runs(tmp_path):
+    """README "Writes and retries": the same report sent twice with one key is made once, and
+    the retry gets the first answer back, marked as replayed."""
+    from tests.test_ops_readme import bash_blocks, run_block
+
+    (block,) = bash_blocks("### Writes and retries (Idempotency-Key, 503)")
+    done = run_block(block, tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip().lower() for line in done.stdout.strip().splitlines()]
+    assert lines[-3:] == ["http/1.1 201 created", "http/1.1 201 created", "idempotent-replayed: true"], lines
+    stored = Database(f"sqlite:///{tmp_path / 'peakguard.db'}")
+    try:
+        with stored.transaction() as s:
+            assert s.scalar(select(func.count()).select_from(Incident)) == 1
+    finally:
+        stored.dispose()
