@@ -205,9 +205,8 @@ async def consume(
                     before_ack(messages)
                 # only after the commit: a crash before this re-delivers
                 later = {id(m) for m in again}
-                await asyncio.gather(
-                    *(m.nak(delay=REDELIVERY_DELAY) if id(m) in later else m.ack() for m in messages)
-                )
+                for m in messages:  # each only queues a few bytes: no task per message
+                    await (m.nak(delay=REDELIVERY_DELAY) if id(m) in later else m.ack())
                 stats.batches += 1
                 stats.messages += len(messages) - len(again)
                 stats.pending = messages[-1].metadata.num_pending or 0
