@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from peakguard.oncall import service
+from peakguard.oncall import noise, service
 from tests.test_oncall_schedule import DAY, day_night, people
 from tests.test_web_pages import login, make_user
 
@@ -38,3 +38,16 @@ def test_a_leader_covers_a_shift_from_the_form(client, db, clock, plan):
         assert override.start_at.isoformat() == "2026-11-11T12:00:00+00:00"  # 20:00 Shanghai
     forged = client.post("/oncall/overrides", data=form | {"csrf_token": "x", "start": "2026-11-12T20:00", "end": "2026-11-13T08:00"})
     assert forged.status_code == 403
+
+
+def test_maintenance_windows_from_the_page(client, db, clock, plan):
+    token = login(client, make_user(db, clock, "leader"))
+    form = {"csrf_token": token, "scope": "FZ-HUB", "kind": "", "start": "2026-11-11T00:00", "end": "2026-11-11T06:00"}
+    refused = client.post("/oncall/maintenance", data=form | {"reason": ""})
+    assert "reason" in refused.text and "维护时段已保存" not in refused.text
+    saved = client.post("/oncall/maintenance", data=form | {"reason": "分拨中心夜间停运"})
+    assert "维护时段已保存" in saved.text and "分拨中心夜间停运" in saved.text and "所有类型" in saved.text
+    with db.transaction() as s:
+        (window,) = noise.list_windows(s, clock.now())
+    ended = client.post(f"/oncall/maintenance/{window.id}/end", data={"csrf_token": token})
+    assert "维护时段已结束" in ended.text and "没有计划维护时段" in ended.text

@@ -32,6 +32,7 @@ from peakguard.monitor.events import Rejected, read_file
 from peakguard.monitor.models import DeadLetter, DetectorSignal, MonitorEvent, OrderState, ParcelState
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
+from peakguard.oncall import noise
 from peakguard.plan.schemas import Plan
 
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
@@ -178,7 +179,7 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
 
     actor = Actor.system("detector")
     touched = []
-    for signal in signals:
+    for signal in noise.audible(session, now, signals):  # maintenance windows (issue 17)
         key = f"{signal.kind}|{signal.scope}"
         last = session.get(DetectorSignal, key)
         if last is not None and last.count == signal.count:

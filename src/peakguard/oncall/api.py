@@ -15,12 +15,13 @@ from peakguard.auth.roles import Perm
 from peakguard.clock import as_utc
 from peakguard.deps import get_now, get_session, require
 from peakguard.limits import Id
-from peakguard.oncall import paging, service
-from peakguard.oncall.models import Override, Page, Rotation
+from peakguard.oncall import noise, paging, service
+from peakguard.oncall.models import FeedHeartbeat, MaintenanceWindow, Override, Page, Rotation
 from peakguard.oncall.schedule import Segment
 from peakguard.oncall.schemas import (
     CalendarLink,
     DutyOut,
+    FeedOut,
     OverrideIn,
     OverrideOut,
     PageOut,
@@ -28,6 +29,8 @@ from peakguard.oncall.schemas import (
     RotationOut,
     SegmentOut,
     SwapIn,
+    WindowIn,
+    WindowOut,
 )
 from peakguard.plan.service import current_plan
 
@@ -176,3 +179,41 @@ def pages(
 ) -> list[Page]:
     """Every page of an incident's escalation: who, when, on which channels, answered or not."""
     return paging.pages_of(session, incident_id)
+
+
+@router.get("/maintenance", response_model=list[WindowOut])
+def list_windows(
+    _: Actor = READ, session: Session = Depends(get_session), now: datetime = Depends(get_now)
+) -> list[MaintenanceWindow]:
+    """Maintenance windows running or to come."""
+    return noise.list_windows(session, now)
+
+
+@router.post("/maintenance", response_model=WindowOut, status_code=201)
+def add_window(
+    body: WindowIn,
+    actor: Actor = MANAGE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> MaintenanceWindow:
+    """A planned quiet time: detection raises nothing of ``kind`` (all when null) at ``scope``."""
+    return noise.add_window(
+        session, actor, now, current_plan(), scope=body.scope, kind=body.kind or None,
+        start=as_utc(body.start), end=as_utc(body.end), reason=body.reason,
+    )  # fmt: skip
+
+
+@router.post("/maintenance/{window_id}/end", response_model=WindowOut)
+def end_window(
+    window_id: Id,
+    actor: Actor = MANAGE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> MaintenanceWindow:
+    return noise.end_window(session, actor, now, window_id)
+
+
+@router.get("/feeds", response_model=list[FeedOut])
+def feeds(_: Actor = READ, session: Session = Depends(get_session)) -> list[FeedHeartbeat]:
+    """Each feed's last event, oldest first: a silent one is at the top."""
+    return noise.feeds(session)

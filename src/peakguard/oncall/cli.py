@@ -13,7 +13,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.errors import InvalidInput
-from peakguard.oncall import paging, service
+from peakguard.oncall import noise, paging, service
 from peakguard.oncall.jobs import oncall_job
 from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
@@ -23,6 +23,8 @@ rotation_app = typer.Typer(help="Rotations of a role (daily or by shift).")
 override_app = typer.Typer(help="Someone covers a role for a while.")
 app.add_typer(rotation_app, name="rotation")
 app.add_typer(override_app, name="override")
+maintenance_app = typer.Typer(help="Planned quiet times: detection raises nothing there.")
+app.add_typer(maintenance_app, name="maintenance")
 
 AT = typer.Option(None, "--at", help="the time to ask about (ISO 8601; simulated time); default now")
 
@@ -230,4 +232,49 @@ def pages_cmd(incident_id: int) -> None:
                 str(p.round), p.role, names.get(p.person_id, "-") if p.person_id else "[red]nobody on duty[/red]",
                 _local(p.paged_at), _local(p.due_at), p.state, p.answered_by or "", p.channel,
             )  # fmt: skip
+    console.print(table)
+
+
+@maintenance_app.command("add")
+def maintenance_add(
+    scope: str = typer.Option(..., help="the area, site or shop"),
+    start: str = typer.Option(..., "--from", help="local time, e.g. 2026-11-11T00:00"),
+    end: str = typer.Option(..., "--to", help="local time"),
+    reason: str = typer.Option(..., help="why it is planned"),
+    kind: str | None = typer.Option(None, help="only this incident kind (default: every kind)"),
+) -> None:
+    plan = current_plan()
+    with open_db().transaction() as session:
+        window = noise.add_window(
+            session, cli_actor(), SystemClock().now(), plan, scope=scope, kind=kind, reason=reason,
+            start=service.parse_local(start, "from", plan.timezone), end=service.parse_local(end, "to", plan.timezone),
+        )  # fmt: skip
+        console.print(f"[green]maintenance window {window.id}[/green]: {scope} {kind or 'all kinds'} {_local(window.start_at)} - {_local(window.end_at)}")
+
+
+@maintenance_app.command("list")
+def maintenance_list(at: str | None = AT) -> None:
+    table = Table("id", "scope", "kind", "from", "to", "reason", "by")
+    with open_db().transaction() as session:
+        for w in noise.list_windows(session, _now(at)):
+            table.add_row(str(w.id), w.scope, w.kind or "all", _local(w.start_at), _local(w.end_at), w.reason, w.created_by)
+    console.print(table)
+
+
+@maintenance_app.command("end")
+def maintenance_end(window_id: int) -> None:
+    """End a window now (the hub reopened early)."""
+    with open_db().transaction() as session:
+        window = noise.end_window(session, cli_actor(), SystemClock().now(), window_id)
+        console.print(f"maintenance window {window.id} ends {_local(window.end_at)}")
+
+
+@app.command("feeds")
+def feeds_cmd() -> None:
+    """Each feed's last event (silent ones first) and whether it was alerted."""
+    table = Table("feed", "last event", "alerted", "incident")
+    with open_db().transaction() as session:
+        for f in noise.feeds(session):
+            alerted = _local(f.alerted_at) if f.alerted_at else ""
+            table.add_row(f.key, _local(f.last_seen_at), alerted, str(f.incident_id or ""))
     console.print(table)

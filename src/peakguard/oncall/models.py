@@ -109,3 +109,35 @@ class Page(Base):
     (resolved, level changed, or the last round ran out)."""
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+class MaintenanceWindow(Base):
+    """A planned quiet time: from ``start_at`` to ``end_at`` detection raises nothing of ``kind``
+    (every kind when null) at ``scope`` (a delivery area, a site or a shop), e.g. a hub closed
+    for the night. Manual reports still open incidents: a person who reports means it."""
+
+    __tablename__ = "oncall_maintenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    scope: Mapped[str] = mapped_column(String(64), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
+class FeedHeartbeat(Base):
+    """The last event seen from a feed (a scanning site or a shop), so that a feed falling
+    silent opens ``feed_silent`` once (``alerted_at`` is claimed with a conditional update) and
+    is re-armed when events come back."""
+
+    __tablename__ = "oncall_feeds"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    """``site:<name>`` or ``shop:<name>``."""
+    name: Mapped[str] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)

@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
+from peakguard.errors import NotFound
 from peakguard.i18n import gettext
 from peakguard.incidents.models import Incident
 from peakguard.notify import service as notify
@@ -139,6 +140,8 @@ def stop(session: Session, incident_id: int) -> None:
 
 
 def pages_of(session: Session, incident_id: int) -> list[Page]:
+    if session.get(Incident, incident_id) is None:
+        raise NotFound(f"no incident {incident_id}", field="incident_id")
     return list(session.scalars(select(Page).where(Page.incident_id == incident_id).order_by(Page.id)))
 
 

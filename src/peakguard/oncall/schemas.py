@@ -96,3 +96,33 @@ class PageOut(BaseModel):
     state: str
     answered_at: datetime | None
     answered_by: str | None
+
+
+class WindowIn(Input):
+    scope: Annotated[str, Line(64, min_length=1)]
+    kind: Annotated[str, Line(40)] | None = None
+    start: datetime
+    end: datetime
+    reason: Annotated[str, Line(200, min_length=1)]
+
+
+class WindowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    scope: str
+    kind: str | None
+    start_at: datetime
+    end_at: datetime
+    reason: str
+    created_by: str
+
+
+class FeedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    name: str
+    last_seen_at: datetime
+    alerted_at: datetime | None
+    incident_id: int | None

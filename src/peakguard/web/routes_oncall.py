@@ -18,7 +18,7 @@ from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
 from peakguard.errors import InvalidInput
 from peakguard.limits import FormText, Id, Line
-from peakguard.oncall import ical, service
+from peakguard.oncall import ical, noise, service
 from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
 from peakguard.roster import service as roster
@@ -101,6 +101,8 @@ def oncall_page(
         duty=service.now_and_next(session, plan, now),
         gaps=service.gaps(session, plan, now),
         overrides=service.list_overrides(session, now),
+        windows=noise.list_windows(session, now),
+        kinds=plan.kinds,
         rotations=service.list_rotations(session),
         names=names,
         people=roster.list_people(session),
@@ -195,3 +197,47 @@ def calendar_feed(
     body = ical.calendar(person.name, person.language, segments, now)
     return Response(body, media_type="text/calendar; charset=utf-8")
 
+
+
+@router.post("/oncall/maintenance", dependencies=[CSRF])
+def add_window(
+    request: Request,
+    scope: FormText = Form(""),
+    kind: FormText = Form(""),
+    start: FormText = Form(""),
+    end: FormText = Form(""),
+    reason: FormText = Form(""),
+    viewer: Viewer = MANAGE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    plan = current_plan()
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: noise.add_window(
+            session, viewer.actor, now, plan, scope=scope, kind=kind or None, reason=reason,
+            start=service.parse_local(start, "start", plan.timezone), end=service.parse_local(end, "end", plan.timezone),
+        ),  # fmt: skip
+        "Maintenance window saved",
+        BACK + "#maintenance",
+    )
+
+
+@router.post("/oncall/maintenance/{window_id}/end", dependencies=[CSRF])
+def end_window(
+    request: Request,
+    window_id: Id,
+    viewer: Viewer = MANAGE,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: noise.end_window(session, viewer.actor, now, window_id),
+        "Maintenance window ended",
+        BACK + "#maintenance",
+    )
