@@ -89,6 +89,13 @@ class Metrics:
             ["job"],
             registry=self.registry,
         )
+        from peakguard.background import jobs
+
+        for (
+            name,
+            _,
+        ) in jobs():  # each job's series exists from the start, at 0: increase() sees a first failure
+            self.job_failures.labels(name)
         Info("peakguard_build", "The running PeakGuard version.", registry=self.registry).info(
             {"version": __version__}
         )
