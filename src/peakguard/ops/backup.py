@@ -136,6 +136,14 @@ def pg_restore(url: str, source: Path) -> PgCommand:
     )
 
 
+def equivalent_command(url: str, verb: str, file: Path) -> str:
+    """What ``peakguard backup/restore FILE`` does, as one command for a shell (``--print``):
+    the ``sqlite3`` shell's ``.backup``/``.restore``, or ``pg_dump``/``pg_restore``."""
+    if backend(url) == "sqlite":
+        return f"sqlite3 {shlex.quote(str(sqlite_path(url)))} {shlex.quote(f'.{verb} {file}')}"
+    return (pg_dump(url, file) if verb == "backup" else pg_restore(url, file)).shown()
+
+
 def backup_postgres(url: str, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
     try:

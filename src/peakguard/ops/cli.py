@@ -4,7 +4,6 @@ PostgreSQL through ``pg_dump`` / ``pg_restore`` (``--print`` shows the command i
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import typer
@@ -35,11 +34,7 @@ def backup_command(
     url = get_settings().database_url
     sqlite = ops.backend(url) == "sqlite"
     if show:
-        print(
-            f"sqlite3 {shlex.quote(str(ops.sqlite_path(url)))} {shlex.quote(f'.backup {file}')}"
-            if sqlite
-            else ops.pg_dump(url, file).shown()
-        )
+        print(ops.equivalent_command(url, "backup", file))
         return
     if file.exists() and not force:
         err_console.print(f"[red]error[/red] file: {file} exists (--force replaces it)")
@@ -64,11 +59,7 @@ def restore_command(
     url = get_settings().database_url
     sqlite = ops.backend(url) == "sqlite"
     if show:
-        print(
-            f"sqlite3 {shlex.quote(str(ops.sqlite_path(url)))} {shlex.quote(f'.restore {file}')}"
-            if sqlite
-            else ops.pg_restore(url, file).shown()
-        )
+        print(ops.equivalent_command(url, "restore", file))
         return
     if not file.is_file():
         err_console.print(f"[red]error[/red] file: no such file {file}")
