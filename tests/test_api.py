@@ -187,10 +187,10 @@ def test_an_unexpected_error_is_json_and_rolls_everything_back(app, headers_for,
         service.report(session, ADMIN, clock.now(), kind="delay", area="A")
         raise RuntimeError("disk on fire")
 
-    app.add_api_route("/boom", half_write, methods=["POST"])
+    app.add_api_route("/api/v1/boom", half_write, methods=["POST"])
     h = headers_for("member")
     with TestClient(app, raise_server_exceptions=False) as c:
-        r = c.post("/boom")
+        r = c.post("/api/v1/boom", headers=h)
         assert r.status_code == 500 and r.json()["error"]["code"] == "internal"
         assert c.get("/api/v1/incidents", headers=h).json() == []
 

@@ -49,7 +49,7 @@ def test_users_tokens_shown_once_and_revoked(client, db, clock):
         "/admin/users",
         data={"csrf_token": token, "username": "qian", "password": "short", "role": "member"},
     )
-    assert "至少 8 个字符" in r.text
+    assert "至少 10 个字符" in r.text
     r = client.post(
         "/admin/users",
         data={"csrf_token": token, "username": "qian", "password": "long-enough", "role": "member"},
@@ -102,6 +102,8 @@ def test_api_errors_follow_the_sessions_language(client, db, clock):
     from tests.test_web_pages import report
 
     incident_id = report(db, clock)
-    login(client, make_user(db, clock, "leader"))
-    r = client.post(f"/api/v1/incidents/{incident_id}/notes", json={"text": " "})
+    csrf = login(client, make_user(db, clock, "leader"))
+    r = client.post(
+        f"/api/v1/incidents/{incident_id}/notes", json={"text": " "}, headers={"X-CSRF-Token": csrf}
+    )
     assert r.json()["error"] == {"code": "invalid", "field": "text", "message": "text: 备注不能为空"}

@@ -18,12 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from peakguard import __version__, background
+from peakguard.auth.login import LoginGuard
 from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
 from peakguard.errors import ERROR_RESPONSES, DomainError, InvalidInput, Unavailable
+from peakguard.gate import RequestGate
 from peakguard.ops.logs import REQUEST_ID
 from peakguard.ops.metrics import Metrics, Observe
+from peakguard.secret_key import secret_key
+from peakguard.web.headers import SecurityHeaders, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,19 @@ def create_app(
     app.state.db = database
     app.state.clock = clock or clock_from_settings(settings.clock_start, settings.clock_speed)
     app.state.settings = settings
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, same_site="lax")
+    app.state.login_guard = LoginGuard(settings)
+    # The last added runs first: metrics and the request id, security headers on every answer,
+    # then the signed cookie is read, then the gate authenticates and caps the body before any
+    # route reads it.
+    app.add_middleware(RequestGate)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings, database.url),
+        same_site="lax",
+        https_only=settings.cookie_secure,
+        max_age=settings.session_max_hours * 3600,
+    )
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     metrics = app.state.metrics = Metrics(database)
     app.add_middleware(Observe, metrics=metrics)  # added last: outermost, so it sees every answer
     _install_error_handlers(app)
@@ -118,10 +134,15 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         from peakguard.web.errors import error_page, is_page, request_language, translate_message
 
+        headers = getattr(exc, "headers", None)
         if is_page(request):
-            return error_page(request, exc.status, exc)
+            page = error_page(request, exc.status, exc)
+            page.headers.update(headers or {})
+            return page
         message = translate_message(request_language(request), exc)
-        return JSONResponse({"error": {**exc.as_dict(), "message": message}}, status_code=exc.status)
+        return JSONResponse(
+            {"error": {**exc.as_dict(), "message": message}}, status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(OperationalError)
     async def database_unavailable(request: Request, exc: OperationalError) -> Response:
@@ -147,13 +168,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
+        # Answered outside the middleware stack, so the security headers are added here.
+        settings: Settings = request.app.state.settings
+        headers = security_headers(request.url.path, settings.hsts_seconds)
         request_id = REQUEST_ID.get()  # set by Observe, which this handler runs outside of
+        if request_id:
+            headers["X-Request-ID"] = request_id
         return JSONResponse(
             {"error": {"code": "internal", "message": "internal error; nothing was changed", "field": None}},
             status_code=500,
-            headers={"X-Request-ID": request_id} if request_id else None,
+            headers=headers,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -23,7 +23,32 @@ class Settings(BaseSettings):
     bus_url: str = "memory://"
     timezone: str = "Asia/Shanghai"
     language: str = "zh_CN"
-    secret_key: str = "change-me-in-production"
+    secret_key: str | None = None
+    """Signs session cookies. Unset: a random key made on first start and kept in ``data_dir``
+    (``peakguard/secret_key.py``); there is no built-in default anyone could know."""
+    data_dir: Path | None = None
+    """Where the generated secret key lives; unset: beside the SQLite file, else the current
+    directory."""
+    cookie_secure: bool = False
+    """Behind TLS: the session cookie is sent over HTTPS only."""
+    hsts_seconds: int = 0
+    """Behind TLS: send ``Strict-Transport-Security`` with this max-age (0: not sent)."""
+    session_idle_minutes: int = 720
+    """A page session unused this long ends (12 h)..."""
+    session_max_hours: int = 24
+    """...and any session ends this long after the login, used or not."""
+    token_days: int = 30
+    """How long an API token lives unless its creator chose otherwise."""
+    login_max_failures: int = 5
+    """Wrong passwords in a row before an account is locked for a while (doubling each time)."""
+    login_address_failures: int = 20
+    """Failed logins from one client address within 10 minutes before it must wait."""
+    login_concurrency: int = 1
+    """Password checks (argon2, ~50 ms of a core each) running at once; more queue or get 429."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body (1 MiB) except on the routes below."""
+    max_events_body_bytes: int = 16_777_216
+    """Largest event batch posted to ``/api/v1/events`` (16 MiB)."""
     tick_seconds: float = 1.0
     """How often the deadline ticker inside ``peakguard serve`` looks for due timers."""
     clock_start: datetime | None = None

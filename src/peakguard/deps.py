@@ -3,9 +3,9 @@ and the authenticated user with the permission check (every API route needs a to
 session).
 
 FastAPI runs every plain ``def`` dependency in its thread pool, one hop each (about 0.4 ms of
-CPU on a small machine, and a queue behind busy threads under load). So only the ones that do
-database I/O are plain ``def`` (``current_user``); the ones that read attributes or build an
-object are ``async def`` and run on the event loop at no such cost."""
+CPU on a small machine, and a queue behind busy threads under load). So the ones that read
+attributes or build an object are ``async def`` and run on the event loop at no such cost, and
+``current_user`` hops to a thread only when the gate has not already found the user."""
 
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ from starlette.concurrency import run_in_threadpool
 from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.auth.models import User
+from peakguard.auth.request_auth import SCOPE_KEY, api_user
 from peakguard.auth.roles import Perm, allows
 from peakguard.clock import Clock
 from peakguard.db import Database
-from peakguard.errors import Forbidden, Unauthorized, Unavailable
+from peakguard.errors import Forbidden, Unavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -93,16 +94,16 @@ async def _finish(db: Database, session: Session, *, commit: bool) -> None:
         session.close()  # nothing begun or already committed: no I/O, no thread hop
 
 
-def current_user(request: Request, session: Session = Depends(get_session)) -> User:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return auth.user_for_token(session, header[7:].strip())
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is not None:
-        user = session.get(User, user_id)
-        if user is not None and user.active:
-            return user
-    raise Unauthorized("a bearer token or a logged-in session is required")
+async def current_user(request: Request, session: Session = Depends(get_session)) -> User:
+    """The caller of an API route: a bearer token, or a live page session (with the same-site
+    check on changing requests, see ``auth.request_auth``). Changing requests were already
+    authenticated by the gate before their body was read; the user it found is reused."""
+    known = request.scope.get(SCOPE_KEY)
+    if isinstance(known, User):
+        return session.merge(known, load=False)
+    settings = request.app.state.settings
+    cookie = request.session if "session" in request.scope else None
+    return await run_in_threadpool(api_user, session, request.method, request.headers, cookie, settings)
 
 
 def require(perm: Perm) -> Callable[..., Awaitable[Actor]]:

@@ -47,6 +47,7 @@ from peakguard.incidents.models import (
     Review,
     TimelineEntry,
 )
+from peakguard.limits import MAX_TEXT
 from peakguard.notify import service as notify
 from peakguard.oncall import paging
 from peakguard.oncall.duty import on_duty
@@ -293,6 +294,8 @@ def add_note(session: Session, actor: Actor, now: datetime, incident_id: int, te
     incident = _editable(session, incident_id)
     if not text.strip():
         raise InvalidInput("text", "a note must not be empty")
+    if len(text) > MAX_TEXT:  # the CLI and the pages too: 20 MB of note was stored and served
+        raise InvalidInput("text", f"at most {MAX_TEXT} characters")
     entry = _timeline(session, incident, actor, now, "note", text.strip())
     session.flush()
     record(session, actor, "incident.note", "incident", incident.id, now)

@@ -224,11 +224,15 @@ def evidence(
     item = checklist.get_item(session, item_id)
     if item.evidence_file is None:
         raise NotFound(f"item {item_id} has no evidence file", field="evidence")
+    name = checklist.safe_file_name(item.evidence_name or "") or "evidence"
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
     return Response(
         item.evidence_file,
-        media_type=item.evidence_type or "application/octet-stream",
+        media_type=checklist.safe_type(item.evidence_type),
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.evidence_name or 'evidence')}"
+            # Always a download, never rendered on our origin; the CSP holds even if it were.
+            "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
 

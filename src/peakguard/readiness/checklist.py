@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from peakguard import limits
 from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput, NotFound
 from peakguard.i18n import gettext
@@ -24,6 +25,11 @@ from peakguard.readiness.models import ChecklistItem
 from peakguard.roster import service as roster
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+SAFE_TYPES = frozenset(
+    {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv"}
+)
+"""Evidence is served with its own type only if it is one of these; anything else (HTML, SVG,
+scripts) goes out as ``application/octet-stream``, always as an attachment."""
 MAX_TEXT = 500
 
 
@@ -170,17 +176,36 @@ def complete(
     note = (note or "").strip() or None
     if note is None and not content:
         raise InvalidInput("evidence", "a done item needs evidence: a note or a file")
+    if note is not None and len(note) > limits.MAX_TEXT:
+        raise InvalidInput("note", f"at most {limits.MAX_TEXT} characters")
     if content is not None and len(content) > MAX_EVIDENCE_BYTES:
         raise InvalidInput("evidence", "the file is larger than 5 MB")
-    if content and not (file_name or "").strip():
+    if content and not safe_file_name(file_name or ""):
         raise InvalidInput("file_name", "a file needs its name")
     item.done_at, item.done_by, item.evidence_note = now, actor.name, note
     if content:
-        item.evidence_name = (file_name or "").strip()[:200]
-        item.evidence_type = (file_type or "application/octet-stream")[:100]
+        item.evidence_name = safe_file_name(file_name or "")
+        item.evidence_type = safe_type(file_type)
         item.evidence_file = content
     record(session, actor, "readiness.done", "readiness_item", item.id, now, file=item.evidence_name)
     return item
+
+
+def safe_file_name(name: str) -> str:
+    """The uploader's file name without folders, control characters, quotes or anything a
+    browser or a shell would read specially; at most 200 characters, extension kept."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(c for c in base if c.isprintable() and c not in '"<>:|?*;%' and c != "/").strip(" .")
+    if len(kept) > 200:
+        stem, dot, ext = kept.rpartition(".")
+        kept = (stem[: 199 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else kept[:200]
+    return kept
+
+
+def safe_type(content_type: str | None) -> str:
+    """The declared type if it is a harmless one, else ``application/octet-stream``."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return kind if kind in SAFE_TYPES else "application/octet-stream"
 
 
 def reopen(session: Session, actor: Actor, now: datetime, item_id: int, reason: str) -> ChecklistItem:

@@ -41,6 +41,9 @@ def translate_message(language: str | None, exc: DomainError) -> str:
     if language is None:
         return exc.message
     table = catalog(language)
+    template = getattr(exc, "template", None)  # a message with numbers in it (a wait, a limit)
+    if isinstance(template, str):
+        return table.get(template, template).format(**getattr(exc, "values", {}))
     if isinstance(exc, InvalidInput) and exc.reason in table:
         return f"{exc.field}: {table[exc.reason]}"
     return table.get(exc.message, exc.message)
@@ -71,7 +74,9 @@ TITLES = {
     404: "Not found",
     405: "The request was not understood",
     409: "That cannot be done now",
+    413: "Too large",
     422: "Please check the input",
+    429: "Too many attempts",
     500: "Something went wrong",
     503: "Temporarily unavailable",
 }

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from peakguard.auth import service as auth
+from peakguard.auth.models import ApiToken
 from peakguard.auth.roles import Perm, Role
 from peakguard.deps import get_now, get_session
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import gettext
-from peakguard.limits import FormText, Id, Line, Term
+from peakguard.limits import FormText, Id, Line
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster import service as roster
@@ -100,6 +101,7 @@ def set_duty(
 
 
 USERS = Depends(page_user(Perm.USERS_MANAGE))
+UserName = Annotated[str, Line(80)]
 
 
 @router.get("/admin/users")
@@ -108,13 +110,19 @@ def users_page(request: Request, viewer: Viewer = USERS, session: Session = Depe
 
 
 def _users(request: Request, viewer: Viewer, session: Session, new_token: dict[str, str] | None) -> Response:
+    tokens: dict[int, list[ApiToken]] = {}
+    for token in auth.list_tokens(session):
+        tokens.setdefault(token.user_id, []).append(token)
     return render(
         request,
         "admin_users.html",
         viewer,
         users=auth.list_users(session),
+        tokens=tokens,
         roles=[r.value for r in Role],
         new_token=new_token,
+        token_days=request.app.state.settings.token_days,
+        max_token_days=auth.MAX_TOKEN_DAYS,
     )
 
 
@@ -159,11 +167,71 @@ def create_user(
     )
 
 
+@router.post("/admin/users/{username}/role", dependencies=[CSRF])
+def change_role(
+    request: Request,
+    username: UserName,
+    role: Annotated[str, Line(20), Form()] = "",
+    client_id: Annotated[str, Line(20), Form()] = "",
+    viewer: Viewer = USERS,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: auth.set_role(session, viewer.actor, now, username, role, _client_id(client_id)),
+        "Role changed",
+        "/admin/users",
+    )
+
+
+@router.post("/admin/users/{username}/password", dependencies=[CSRF])
+def change_password(
+    request: Request,
+    username: UserName,
+    password: Annotated[FormText, Form()] = "",
+    viewer: Viewer = USERS,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    """The user's page sessions end (an admin changing their own password logs in again)."""
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: auth.set_password(session, viewer.actor, now, username, password),
+        "Password changed",
+        "/admin/users",
+    )
+
+
+@router.post("/admin/users/{username}/active", dependencies=[CSRF])
+def set_active(
+    request: Request,
+    username: UserName,
+    active: Annotated[str, Line(1), Form()] = "",
+    viewer: Viewer = USERS,
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    return attempt(
+        request,
+        session,
+        viewer,
+        lambda: auth.set_active(session, viewer.actor, now, username, active == "1"),
+        "Saved",
+        "/admin/users",
+    )
+
+
 @router.post("/admin/users/{username}/tokens", dependencies=[CSRF])
 def create_token(
     request: Request,
-    username: Term,
+    username: UserName,
     name: Annotated[str, Line(80), Form()] = "",
+    days: Annotated[str, Line(8), Form()] = "",
     viewer: Viewer = USERS,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -174,7 +242,16 @@ def create_token(
         with session.begin_nested():
             if not name.strip():
                 raise InvalidInput("name", "must not be empty")
-            token = auth.create_token(session, viewer.actor, now, username=username, name=name.strip())
+            if days.strip() and not days.strip().isdigit():
+                raise InvalidInput("days", "a whole number")
+            token = auth.create_token(
+                session,
+                viewer.actor,
+                now,
+                username=username,
+                name=name.strip(),
+                days=int(days) if days.strip() else request.app.state.settings.token_days,
+            )
     except DomainError as exc:
         flash(request, "error", page_message(viewer.lang, exc))
         return RedirectResponse("/admin/users", status_code=303)

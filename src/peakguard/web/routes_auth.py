@@ -8,17 +8,29 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from peakguard.auth import service as auth
+from peakguard.auth.login import TooManyAttempts, client_address
+from peakguard.auth.login import login as login_with_password
 from peakguard.auth.models import User
 from peakguard.auth.roles import Perm, allows
-from peakguard.deps import get_now, get_session
+from peakguard.db import Database
+from peakguard.deps import get_database, get_now, get_session
 from peakguard.errors import Unauthorized
 from peakguard.i18n import LANGUAGES, gettext
 from peakguard.limits import FormText, Line
 from peakguard.web import prefs
 from peakguard.web.errors import translate_message
-from peakguard.web.security import CSRF, Viewer, page_language, page_user, start_session
+from peakguard.web.security import (
+    CSRF,
+    Viewer,
+    end_session,
+    page_language,
+    page_user,
+    session_user,
+    start_session,
+)
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -65,38 +77,54 @@ def account(request: Request, viewer: Viewer = Depends(page_user())) -> Response
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/") -> Response:
-    if request.session.get("user_id") is not None:
+def login_form(request: Request, next: str = "/", session: Session = Depends(get_session)) -> Response:
+    if session_user(request, session) is not None:
         return see_other(safe_next(next))
     return render(request, "login.html", None, next=safe_next(next), error=None, username="")
 
 
 @router.post("/login", dependencies=[CSRF])
-def login(
+async def login(
     request: Request,
     username: Annotated[str, Line(80), Form()] = "",
     password: Annotated[FormText, Form()] = "",
     next: Annotated[FormText, Form()] = "/",
-    session: Session = Depends(get_session),
+    db: Database = Depends(get_database),
 ) -> Response:
+    """Throttled like the API's token exchange (``auth.login``); the session row is committed
+    before the answer sets the cookie."""
     try:
-        user = auth.authenticate(session, username.strip(), password)
-    except Unauthorized as exc:
-        error = translate_message(page_language(request), exc)
-        return render(
-            request, "login.html", None, status=401, next=safe_next(next), error=error, username=username
+        user_id = await login_with_password(
+            db, request.app.state.login_guard, username.strip(), password, client_address(request)
         )
-    start_session(request, user)
+    except (Unauthorized, TooManyAttempts) as exc:
+        error = translate_message(page_language(request), exc)
+        page = render(
+            request,
+            "login.html",
+            None,
+            status=exc.status,
+            next=safe_next(next),
+            error=error,
+            username=username,
+        )
+        page.headers.update(getattr(exc, "headers", {}))
+        return page
+
+    def open_session() -> User:
+        with db.transaction() as session:
+            user = session.get_one(User, user_id)
+            start_session(request, session, user)
+            return user
+
+    user = await run_in_threadpool(open_session)
     target = safe_next(next)
     return see_other(home_for(user) if target == "/" else target)
 
 
 @router.post("/logout", dependencies=[CSRF])
-def logout(request: Request) -> Response:
-    language = request.session.get("language")
-    request.session.clear()
-    if language:
-        request.session["language"] = language
+def logout(request: Request, session: Session = Depends(get_session)) -> Response:
+    end_session(request, session)
     return see_other("/login")
 
 
@@ -119,8 +147,7 @@ def switch_language(
             message=f"language: {', '.join(LANGUAGES)}",
         )
     request.session["language"] = language
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id is not None else None
+    user = session_user(request, session)
     if user is not None:
         prefs.set_language(session, auth.actor_for(user), now, user, language)
     return see_other(safe_next(next))

@@ -16,14 +16,15 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
+from peakguard.auth import sessions
 from peakguard.auth.models import User
+from peakguard.auth.request_auth import CSRF_HEADER, SCOPE_KEY, SID, cookie_user, session_limits
 from peakguard.auth.roles import Perm, allows
 from peakguard.deps import get_session
 from peakguard.errors import Forbidden
 from peakguard.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise
 
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,8 @@ def page_user(perm: Perm | None = None) -> Callable[..., Viewer]:
     """A dependency: the logged-in viewer, allowed ``perm`` (None: any logged-in user)."""
 
     def check(request: Request, session: Session = Depends(get_session)) -> Viewer:
-        user_id = request.session.get("user_id")
-        user = session.get(User, user_id) if user_id is not None else None
-        if user is None or not user.active:
+        user = session_user(request, session)
+        if user is None:
             raise login_redirect(request)
         if perm is not None and not allows(user.role, perm):
             raise Forbidden(f"role {user.role!r} may not do {perm.value}")
@@ -96,11 +96,32 @@ def page_user(perm: Perm | None = None) -> Callable[..., Viewer]:
     return check
 
 
-def start_session(request: Request, user: User) -> None:
-    """Log in: a fresh session (new CSRF token, so a token seen before login is useless after)
-    that keeps the language chosen on the login page."""
+def session_user(request: Request, session: Session) -> User | None:
+    """The user of the request's live page session, if any (found by the gate for a POST)."""
+    known = request.scope.get(SCOPE_KEY)
+    if isinstance(known, User):
+        return session.merge(known, load=False)
+    return cookie_user(session, request.session, request.app.state.settings)
+
+
+def start_session(request: Request, session: Session, user: User) -> None:
+    """Log in: a new server-side session, and a fresh cookie (new CSRF token, so a token seen
+    before login is useless after) that keeps the language chosen on the login page."""
     chosen = request.session.get("language")
+    now = auth.wall_now()
+    sid = sessions.open_session(session, user, now, *session_limits(request.app.state.settings))
     request.session.clear()
-    request.session["user_id"] = user.id
+    request.session[SID] = sid
     request.session["language"] = normalise(chosen) if chosen else page_language(request, user)
     csrf_token(request)
+
+
+def end_session(request: Request, session: Session) -> None:
+    """Log out: the server forgets the session, so the cookie is worthless even if copied."""
+    sid = request.session.get(SID)
+    if isinstance(sid, str):
+        sessions.close(session, sid)
+    language = request.session.get("language")
+    request.session.clear()
+    if language:
+        request.session["language"] = language
