@@ -28,8 +28,10 @@ def scan(page, code: str) -> str:  # type: ignore[no-untyped-def]
     with page.expect_response(lambda r: r.request.method == "POST" and "/scan/" in r.url):
         page.keyboard.type(code)
         page.keyboard.press("Enter")
+    # A function, not a bare expression: Playwright would eval() an expression in the page,
+    # which the pages' Content-Security-Policy (script-src 'self') rightly refuses.
     page.wait_for_function(
-        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
         " && document.activeElement && document.activeElement.matches('input[data-scan]')"
         " && document.activeElement.value === ''"
     )

@@ -260,7 +260,7 @@ class Observe:
 router = APIRouter(include_in_schema=False)
 
 
-def metrics_reader(request: Request, session: Session = Depends(get_session)) -> None:
+async def metrics_reader(request: Request, session: Session = Depends(get_session)) -> None:
     """Who may scrape: the scrape token (``PEAKGUARD_METRICS_TOKEN``, what Prometheus is given),
     or any user token or session whose role grants ``metrics:read`` (admin). The figures show
     volumes and failures of every client, so they are not public."""
@@ -269,7 +269,7 @@ def metrics_reader(request: Request, session: Session = Depends(get_session)) ->
     given = header[7:].strip() if header.lower().startswith("bearer ") else ""
     if expected and given and hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
         return
-    user = current_user(request, session)
+    user = await current_user(request, session)
     if not allows(user.role, Perm.METRICS_READ):
         raise Forbidden(f"role {user.role!r} may not do {Perm.METRICS_READ.value}")
 
