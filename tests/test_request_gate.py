@@ -99,11 +99,13 @@ def test_a_streamed_body_is_cut_off_past_the_route_limit(app, headers_for):
 def test_a_note_and_an_evidence_file_are_capped(client, headers_for):
     h = headers_for("leader")
     incident = client.post("/api/v1/incidents", json={"kind": "lost", "area": "XM-03", "count": 1}, headers=h)
-    r = client.post(f"/api/v1/incidents/{incident.json()['id']}/notes", json={"text": "x" * 4001}, headers=h)
+    r = client.post(
+        f"/api/v1/incidents/{incident.json()['id']}/notes", json={"text": "x" * 10_001}, headers=h
+    )
     assert r.status_code == 422 and r.json()["error"]["field"] == "text"
     client.post("/api/v1/readiness/items/init", headers=h)
     item = client.get("/api/v1/readiness/items", headers=h).json()[0]["id"]
-    r = client.post(f"/api/v1/readiness/items/{item}/done", data={"note": "n" * 4001}, headers=h)
+    r = client.post(f"/api/v1/readiness/items/{item}/done", data={"note": "n" * 10_001}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["field"] == "note"
     big = {"evidence": ("image.png", b"0" * (6 * MB), "image/png")}
     r = client.post(f"/api/v1/readiness/items/{item}/done", files=big, headers=h)

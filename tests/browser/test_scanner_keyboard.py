@@ -18,8 +18,10 @@ from tests.browser.test_war_room import PHONE, log_in
 from tests.conftest import ADMIN
 from tests.web_warehouse_setup import EAN, OTHER_EAN, Warehouse, build
 
+# A function, not a bare expression: Playwright would eval() an expression in the page, which
+# the pages' Content-Security-Policy (script-src 'self') rightly refuses.
 READY = (
-    "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
     " && document.activeElement && document.activeElement.matches('input[data-scan]')"
     " && document.activeElement.value === ''"
 )

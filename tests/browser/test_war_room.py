@@ -57,7 +57,7 @@ def test_an_incident_appears_is_acknowledged_and_resolved(browser, server):
     assert "快件被抢被盗" in row.inner_text() and "一级(严重)" in row.inner_text()
     incident_id = row.get_attribute("data-id")
     page.wait_for_function(
-        f"""/^1[12]:[0-5][0-9]:[0-5][0-9]$/.test(
+        f"""() => /^1[12]:[0-5][0-9]:[0-5][0-9]$/.test(
             document.querySelector('li.incident[data-id="{incident_id}"] .countdown').textContent)"""
     )
     row.locator("a").click()

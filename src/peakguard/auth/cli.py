@@ -139,7 +139,7 @@ def list_tokens(username: str | None = typer.Argument(None)) -> None:
     """Tokens that still work (never the tokens themselves: only their hashes are kept)."""
     with open_db().transaction() as session:
         for token in service.list_tokens(session, username):
-            console.print(
+            print(
                 f"{token.id}\t{token.user.username}\t{token.name}\t"
                 f"created {token.created_at:%Y-%m-%d %H:%M}\texpires {token.expires_at:%Y-%m-%d %H:%M} UTC"
             )

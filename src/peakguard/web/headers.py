@@ -3,8 +3,8 @@
 The pages load their script and style from ``/static`` only (HTMX is vendored), so scripts are
 limited to this site; styles also allow inline ``style`` attributes, which the templates use for
 data-driven colours and bar widths (no script can be injected through them). Nothing may frame a
-page (clickjacking). The OpenAPI docs page (``/docs``) is FastAPI's Swagger UI, which loads its
-script from a CDN with an inline start-up script, so it alone gets a CSP that allows those.
+page (clickjacking). The OpenAPI docs page (``/docs``) is FastAPI's Swagger UI page, which starts
+its (locally served) bundle with an inline script, so it alone may run inline script.
 ``Strict-Transport-Security`` only when the operator says the site is served over TLS
 (``PEAKGUARD_HSTS_SECONDS``): sent over plain HTTP by mistake it would lock browsers out."""
 
@@ -19,9 +19,8 @@ PAGES_CSP = (
     "frame-ancestors 'none'"
 )
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 
 
