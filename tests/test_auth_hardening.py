@@ -9,6 +9,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -332,3 +333,14 @@ def test_the_cli_asks_for_the_password_or_reads_it_from_stdin(db_url, db):
         sun = s.scalar(select(User).where(User.username == "sun"))
         assert sun is not None and (sun.role, sun.active) == ("viewer", False)
         assert auth.verify_password(sun.password_hash, "Moon-newer-pass")
+
+
+def test_the_readme_accounts_block_runs_as_written(tmp_path):
+    from tests.test_ops_readme import bash_blocks, run_block
+
+    (block,) = bash_blocks("### Accounts, sessions and the secret key (issue 13)")
+    assert "--password " not in block
+    done = run_block(block, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"qian\s+viewer\s+zh_CN\s+deactivated", done.stdout), done.stdout
+    assert re.search(r"\tqian\tdashboard\tcreated ", done.stdout), done.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging.config
+
 import typer
 import uvicorn
 
@@ -29,5 +31,6 @@ def serve(
     fmt = log_format or get_settings().log_format
     if fmt not in FORMATS:
         raise typer.BadParameter(f"one of {', '.join(FORMATS)}", param_hint="--log-format")
+    logging.config.dictConfig(log_config(fmt))  # before the app is made: its start-up lines too
     app = create_app(db=open_db(), run_background=True)
     uvicorn.run(app, host=host, port=port, log_config=log_config(fmt), access_log=False)
