@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.auth.models import User
-from peakguard.auth.request_auth import SCOPE_KEY, api_user
+from peakguard.auth.request_auth import api_user, found_by_gate
 from peakguard.auth.roles import Perm, allows
 from peakguard.clock import Clock
 from peakguard.db import Database
@@ -98,9 +98,9 @@ async def current_user(request: Request, session: Session = Depends(get_session)
     """The caller of an API route: a bearer token, or a live page session (with the same-site
     check on changing requests, see ``auth.request_auth``). Changing requests were already
     authenticated by the gate before their body was read; the user it found is reused."""
-    known = request.scope.get(SCOPE_KEY)
-    if isinstance(known, User):
-        return session.merge(known, load=False)
+    known = found_by_gate(request.scope, session)
+    if known is not None:
+        return known
     settings = request.app.state.settings
     cookie = request.session if "session" in request.scope else None
     return await run_in_threadpool(api_user, session, request.method, request.headers, cookie, settings)

@@ -32,6 +32,13 @@ SCOPE_KEY = "peakguard.user"
 """Where the gate leaves the user it found, so the route's dependency does not look again."""
 
 
+def found_by_gate(scope: Mapping[str, Any], session: Session) -> User | None:
+    """The user the gate authenticated for this request (changing requests only), attached to
+    the route's session without a query."""
+    known = scope.get(SCOPE_KEY)
+    return session.merge(known, load=False) if isinstance(known, User) else None
+
+
 def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
     return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
 

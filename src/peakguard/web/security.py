@@ -18,7 +18,7 @@ from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.auth import sessions
 from peakguard.auth.models import User
-from peakguard.auth.request_auth import CSRF_HEADER, SCOPE_KEY, SID, cookie_user, session_limits
+from peakguard.auth.request_auth import CSRF_HEADER, SID, cookie_user, found_by_gate, session_limits
 from peakguard.auth.roles import Perm, allows
 from peakguard.deps import get_session
 from peakguard.errors import Forbidden
@@ -98,9 +98,9 @@ def page_user(perm: Perm | None = None) -> Callable[..., Viewer]:
 
 def session_user(request: Request, session: Session) -> User | None:
     """The user of the request's live page session, if any (found by the gate for a POST)."""
-    known = request.scope.get(SCOPE_KEY)
-    if isinstance(known, User):
-        return session.merge(known, load=False)
+    known = found_by_gate(request.scope, session)
+    if known is not None:
+        return known
     return cookie_user(session, request.session, request.app.state.settings)
 
 
