@@ -202,11 +202,11 @@ def calendar_feed(
 @router.post("/oncall/maintenance", dependencies=[CSRF])
 def add_window(
     request: Request,
-    scope: FormText = Form(""),
-    kind: FormText = Form(""),
-    start: FormText = Form(""),
-    end: FormText = Form(""),
-    reason: FormText = Form(""),
+    scope: Annotated[str, Line(64), Form()] = "",
+    kind: Annotated[str, Line(40), Form()] = "",
+    start: Annotated[str, Line(40), Form()] = "",
+    end: Annotated[str, Line(40), Form()] = "",
+    reason: Annotated[str, Line(200), Form()] = "",
     viewer: Viewer = MANAGE,
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
