@@ -147,7 +147,7 @@ def test_dashboard_screenshot(browser, server):
 )
 def test_readiness_screenshot(browser, server):
     """Refreshes docs/readiness.png for the README (only when asked)."""
-    from peakguard.monitor.service import detection_job
+    from peakguard.monitor.live import detection_job
     from peakguard.plan.service import current_plan
     from peakguard.readiness import drills
     from tests.browser.seed import seed_war_room

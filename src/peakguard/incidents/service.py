@@ -47,6 +47,7 @@ from peakguard.incidents.models import (
     Review,
     TimelineEntry,
 )
+from peakguard.incidents.timeline import add_entry as _timeline
 from peakguard.limits import MAX_TEXT
 from peakguard.notify import service as notify
 from peakguard.oncall import paging
@@ -664,34 +665,6 @@ def _assign(session: Session, incident: Incident, now: datetime) -> None:
         ).all()
     )
     incident.assignee_id = min(people, key=lambda p: (load.get(p.id, 0), p.priority, p.id)).id
-
-
-def log_event(
-    session: Session, incident: Incident, actor: Actor, now: datetime, event: str, message: str, **detail: Any
-) -> TimelineEntry:
-    """A timeline entry another domain adds (a page sent, a paging round ended)."""
-    return _timeline(session, incident, actor, now, event, message, **detail)
-
-
-def _timeline(
-    session: Session,
-    incident: Incident,
-    actor: Actor,
-    now: datetime,
-    event: str,
-    message: str,
-    **detail: Any,
-) -> TimelineEntry:
-    entry = TimelineEntry(
-        incident_id=incident.id,
-        at=now,
-        actor=actor.name,
-        event=event,
-        message=message,
-        detail={k: str(v) if isinstance(v, date | datetime) else v for k, v in detail.items()},
-    )
-    session.add(entry)
-    return entry
 
 
 def _tell(

@@ -210,14 +210,6 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
     return touched
 
 
-def detection_job(db: Database, now: datetime) -> list[int]:
-    """The live detector inside ``peakguard serve``: its own transaction each round, on a
-    checkpoint kept in memory between rounds (:mod:`peakguard.monitor.live`)."""
-    from peakguard.monitor.live import detection_job as live_round
-
-    return live_round(db, now)
-
-
 def chase_list(session: Session, now: datetime, plan: Plan, shop_name: str | None = None) -> list[OrderState]:
     """S1.8: orders created and still unpaid after the plan's delay, largest first."""
     cutoff = now - timedelta(minutes=plan.detection.chase_after_minutes)

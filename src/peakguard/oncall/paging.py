@@ -29,6 +29,7 @@ from peakguard.audit.service import Actor
 from peakguard.errors import NotFound
 from peakguard.i18n import gettext
 from peakguard.incidents.models import Incident
+from peakguard.incidents.timeline import add_entry
 from peakguard.notify import service as notify
 from peakguard.notify.delivery import redact
 from peakguard.oncall.duty import on_duty
@@ -216,6 +217,4 @@ def _renderer(plan: Plan, incident: Incident, due: datetime, round_: int, minute
 
 
 def _log(session: Session, incident: Incident, now: datetime, event: str, message: str) -> None:
-    from peakguard.incidents import service as incidents  # the engine imports this module
-
-    incidents.log_event(session, incident, Actor.system("paging"), now, event, message)
+    add_entry(session, incident, Actor.system("paging"), now, event, message)
