@@ -15,7 +15,7 @@ from peakguard.compensation.models import CompensationEntry
 from peakguard.db import Database
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident, TimelineEntry
-from peakguard.monitor import service
+from peakguard.monitor import live, service
 from peakguard.monitor.events import read_file
 from peakguard.monitor.models import DeadLetter, MonitorEvent
 from tests.conftest import ADMIN
@@ -127,7 +127,7 @@ def test_live_detection_opens_raises_and_never_repeats(db_url, clock, plan):
     t0 = clock.now()
     ingest_rows(db, clock, [scan(i, f"P{i}", t0) for i in range(19)])
     clock.advance(hours=12, seconds=1)
-    [iid] = service.detection_job(db, clock.now())
+    [iid] = live.detection_job(db, clock.now())
     with db.transaction() as s:
         inc = incidents.get(s, iid)
         assert (inc.kind, inc.area, inc.count, inc.level, inc.source) == (
@@ -139,11 +139,11 @@ def test_live_detection_opens_raises_and_never_repeats(db_url, clock, plan):
         )
         assert len(inc.details["ids"]) == 19
     ingest_rows(db, clock, [scan(100, "P100", t0)])
-    assert service.detection_job(db, clock.now()) == [iid]
-    assert service.detection_job(db, clock.now()) == []  # nothing changed: nothing reported
+    assert live.detection_job(db, clock.now()) == [iid]
+    assert live.detection_job(db, clock.now()) == []  # nothing changed: nothing reported
     db.dispose()
     restarted = Database(db_url)  # a new engine, as after a restart: state comes from the tables
-    assert service.detection_job(restarted, clock.now()) == []
+    assert live.detection_job(restarted, clock.now()) == []
     with restarted.transaction() as s:
         inc = incidents.get(s, iid)
         assert (inc.count, inc.level) == (20, "L2")
@@ -205,7 +205,7 @@ def test_coupon_failure_registers_every_affected_order_for_compensation(db, cloc
     ]
     ingest_rows(db, clock, orders)
     clock.advance(minutes=1)
-    service.detection_job(db, clock.now())
+    live.detection_job(db, clock.now())
     with db.transaction() as s:
         entries = s.scalars(select(CompensationEntry).order_by(CompensationEntry.order_id)).all()
         kinds = [i.kind for i in incidents.list_incidents(s, plan=plan)]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from peakguard.errors import Conflict, InvalidInput
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident
-from peakguard.monitor.service import detection_job
+from peakguard.monitor.live import detection_job
 from peakguard.notify.models import Notification
 from peakguard.readiness import checklist, drills, replies, timeline
 from peakguard.readiness.jobs import readiness_job

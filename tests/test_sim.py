@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from peakguard.clock import parse_iso
 from peakguard.incidents import service as incidents
+from peakguard.monitor import live
 from peakguard.monitor import service as monitor
 from peakguard.sim.generator import generate
 from peakguard.sim.score import score
@@ -31,7 +32,7 @@ def test_every_injected_fault_is_found_and_no_false_level_2(db, plan):
         with db.transaction() as s:
             monitor.ingest(s, ADMIN, at, enumerate(day.events[sent:upto], start=sent + 1), "sim")
         sent = upto
-        monitor.detection_job(db, at)
+        live.detection_job(db, at)
     with db.transaction() as s:
         alarms = [(i.kind, i.area, i.level) for i in incidents.list_incidents(s, plan=plan, limit=1000)]
     result = score(day.truth(), alarms, plan)
@@ -45,8 +46,8 @@ def test_faults_form_in_the_first_hour_and_rise_in_level(db, plan):
     early = [e for e in day.events if parse_iso(e["ts"]) <= START + timedelta(minutes=20)]
     with db.transaction() as s:
         monitor.ingest(s, ADMIN, START, enumerate(early, start=1), "sim")
-    monitor.detection_job(db, START + timedelta(minutes=20))
-    monitor.detection_job(db, START + timedelta(minutes=59))
+    live.detection_job(db, START + timedelta(minutes=20))
+    live.detection_job(db, START + timedelta(minutes=59))
     with db.transaction() as s:
         backlog = next(i for i in incidents.list_incidents(s, plan=plan) if i.kind == "backlog")
         events = [t.event for t in backlog.timeline]

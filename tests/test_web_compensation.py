@@ -17,7 +17,9 @@ def detected(db, clock) -> list[int]:  # type: ignore[no-untyped-def]
         incident = incidents.report(s, ADMIN, clock.now(), kind="coupon_failure", area="shop-1").incident
         return [
             e.id
-            for e in service.register_affected(s, ADMIN, clock.now(), ["T-1", "T-2"], incident_id=incident.id)
+            for e in service.register_affected(
+                s, ADMIN, clock.now(), ["T-1", "T-2"], amounts={}, incident_id=incident.id
+            )
         ]
 
 

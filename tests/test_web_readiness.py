@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from peakguard.monitor.service import detection_job
+from peakguard.monitor.live import detection_job
 from peakguard.roster import service as roster
 from tests.conftest import ADMIN
 from tests.test_web_pages import csrf_of, login, make_user, report

@@ -3,9 +3,10 @@ it paid, exporting the register."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,16 +20,22 @@ METHODS = ("cash_back", "price_cut")
 
 
 def register_affected(
-    session: Session, actor: Actor, now: datetime, order_ids: Sequence[str], *, incident_id: int | None = None
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    order_ids: Sequence[str],
+    *,
+    amounts: Mapping[str, tuple[str, Any]],
+    incident_id: int | None = None,
 ) -> list[CompensationEntry]:
     """Put every order not yet on the register onto it (detection calls this each time a coupon
-    failure grows; an order already there is left as it is)."""
-    from peakguard.monitor.service import order_amounts
-
+    failure grows; an order already there is left as it is). ``amounts`` gives each order's shop
+    and amount as the caller knows them (detection reads them from its own tables, so this
+    domain never imports the monitor back); an order missing there is registered with shop "?"
+    and no amount."""
     known = set(
         session.scalars(select(CompensationEntry.order_id).where(CompensationEntry.order_id.in_(order_ids)))
     )
-    amounts = order_amounts(session, [o for o in order_ids if o not in known])
     added = []
     for order_id in order_ids:
         if order_id in known:

@@ -204,7 +204,12 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
             last.count, last.reported_at, last.incident_id = signal.count, now, result.incident.id
         if signal.kind == "coupon_failure":
             compensation.register_affected(
-                session, actor, now, list(signal.ids), incident_id=result.incident.id
+                session,
+                actor,
+                now,
+                list(signal.ids),
+                amounts=order_amounts(session, signal.ids),
+                incident_id=result.incident.id,
             )
         touched.append(result.incident.id)
     return touched
