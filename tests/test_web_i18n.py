@@ -19,10 +19,10 @@ from peakguard.i18n import LOCALES, catalog
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import load_plan
 from peakguard.web import timeline
-from peakguard.web.errors import TITLES
 from peakguard.web.routes_compensation import STATUSES as COMPENSATION_STATUSES
 from peakguard.web.routes_printers import STATUSES as PRINT_STATUSES
 from peakguard.web.templating import NAV, NOTIFY_LABELS, STATUS_LABELS, TEMPLATES
+from peakguard.web.titles import TITLES
 from tests.conftest import ADMIN
 
 WEB = Path(timeline.__file__).parent

@@ -21,6 +21,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -31,7 +32,7 @@ from peakguard.auth.models import User
 from peakguard.auth.request_auth import SAFE_METHODS, SCOPE_KEY, api_user, cookie_user
 from peakguard.config import Settings
 from peakguard.db import Database
-from peakguard.errors import DomainError
+from peakguard.errors import DomainError, Unavailable
 from peakguard.readiness.checklist import MAX_EVIDENCE_BYTES
 
 OPEN = frozenset({"/api/v1/auth/token", "/login", "/lang"})
@@ -106,6 +107,8 @@ class RequestGate:
             user = await run_in_threadpool(identify)
         except DomainError as exc:
             return _error(scope, exc)
+        except DBAPIError:  # the database is locked or gone: the caller may retry (issue 13 item 2)
+            return _error(scope, Unavailable())
         if user is None:
             return _login_redirect(scope)
         scope[SCOPE_KEY] = user

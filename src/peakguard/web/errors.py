@@ -11,7 +11,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from peakguard.errors import DomainError, InvalidInput
-from peakguard.i18n import LANGUAGES, catalog, gettext, normalise
+from peakguard.i18n import LANGUAGES, catalog, normalise
+from peakguard.web.security import page_language
+from peakguard.web.templating import render_error
+from peakguard.web.titles import status_title
 
 MACHINE_PATHS = frozenset({"/openapi.json", "/metrics", "/healthz", "/readyz"})
 
@@ -60,27 +63,5 @@ def page_message(language: str, exc: DomainError) -> str:
 
 def error_page(request: Request, status: int, exc: DomainError | None = None) -> HTMLResponse:
     """A plain error screen in the page language, with a way back."""
-    from peakguard.web.security import page_language
-    from peakguard.web.templating import render_error
-
     message = page_message(page_language(request), exc) if exc is not None else ""
     return render_error(request, status, message)
-
-
-TITLES = {
-    400: "The request was not understood",
-    401: "Please log in",
-    403: "You may not open this page",
-    404: "Not found",
-    405: "The request was not understood",
-    409: "That cannot be done now",
-    413: "Too large",
-    422: "Please check the input",
-    429: "Too many attempts",
-    500: "Something went wrong",
-    503: "Temporarily unavailable",
-}
-
-
-def status_title(language: str, status: int) -> str:
-    return gettext(language, TITLES.get(status, TITLES[500]))

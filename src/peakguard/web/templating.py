@@ -18,6 +18,7 @@ from peakguard.i18n import gettext
 from peakguard.plan.service import current_plan
 from peakguard.readiness.drills import is_drill
 from peakguard.web.security import Viewer, csrf_token, page_language
+from peakguard.web.titles import status_title
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -163,8 +164,6 @@ def render(
 
 
 def render_error(request: Request, status: int, message: str) -> HTMLResponse:
-    from peakguard.web.errors import status_title
-
     lang = page_language(request)
     return render(
         request, "error.html", None, status=status, title=status_title(lang, status), message=message
