@@ -13,19 +13,20 @@ import pytest
 from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 
+from peakguard import web
 from peakguard.auth.roles import Role
 from peakguard.compensation.service import METHODS as COMPENSATION_METHODS
 from peakguard.i18n import LOCALES, catalog
+from peakguard.incidents import timeline_text as timeline
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import load_plan
-from peakguard.web import timeline
 from peakguard.web.routes_compensation import STATUSES as COMPENSATION_STATUSES
 from peakguard.web.routes_printers import STATUSES as PRINT_STATUSES
 from peakguard.web.templating import NAV, NOTIFY_LABELS, STATUS_LABELS, TEMPLATES
 from peakguard.web.titles import TITLES
 from tests.conftest import ADMIN
 
-WEB = Path(timeline.__file__).parent
+WEB = Path(web.__file__).parent
 STATUSES = ["open", "acknowledged", "resolved", "closed", "pending", "done", "skipped"]
 NOTIFY_STATUSES = ["pending", "sent", "failed", "no_recipient"]
 ORDER_STATUSES = ["new", "allocated", "picking", "picked", "packed", "handed_over"]

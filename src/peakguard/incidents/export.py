@@ -14,6 +14,7 @@ from peakguard.i18n import gettext as _
 from peakguard.incidents import service
 from peakguard.incidents.models import Incident
 from peakguard.incidents.schemas import StepOut, TimelineOut
+from peakguard.incidents.timeline_text import lines, user_names
 from peakguard.plan.schemas import Plan
 
 
@@ -92,8 +93,6 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
     )
     # The same sentences as the incident page: events, levels and counts in the reader's
     # language, people by name, a run of count updates folded into one row (issue 16).
-    from peakguard.web.timeline import lines, user_names
-
     entries = [TimelineOut.model_validate(t) for t in incident.timeline]
     said = lines(
         entries,

@@ -15,6 +15,7 @@ from peakguard.auth.roles import Perm
 from peakguard.deps import get_now, get_session
 from peakguard.errors import InvalidInput
 from peakguard.incidents import presenters, service
+from peakguard.incidents.timeline_text import lines, user_names
 from peakguard.limits import FormText, Id, Line
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.readiness import replies
@@ -24,7 +25,6 @@ from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
 from peakguard.web.security import CSRF, Viewer, page_user
 from peakguard.web.templating import render
-from peakguard.web.timeline import lines, user_names
 
 router = APIRouter(include_in_schema=False)
 READ = Depends(page_user(Perm.INCIDENTS_READ))
