@@ -59,10 +59,6 @@ class MeasureDoneIn(Input):
     note: Annotated[str, Text()] = ""
 
 
-class TickIn(Input):
-    at: datetime | None = None
-
-
 class IncidentOut(BaseModel):
     id: int
     kind: str

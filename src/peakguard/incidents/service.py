@@ -452,11 +452,6 @@ def complete_measure(
     return measure
 
 
-def open_measures(session: Session) -> list[Measure]:
-    query = select(Measure).where(Measure.done_at.is_(None)).order_by(Measure.due_date)
-    return list(session.scalars(query))
-
-
 # --- deadlines (S3.4) ------------------------------------------------------------------------
 
 
