@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peakguard.auth.models import User
-from peakguard.auth.request_auth import SAFE_METHODS, SCOPE_KEY, api_user, cookie_user
+from peakguard.auth.request_auth import SAFE_METHODS, SCOPE_KEY, api_user, bearer_token, cookie_user
 from peakguard.config import Settings
 from peakguard.db import Database
 from peakguard.errors import DomainError, Unavailable
@@ -98,7 +98,12 @@ class RequestGate:
         method = scope["method"]
 
         def identify() -> User | None:
-            with db.transaction() as session:
+            if is_api(scope["path"]) and bearer_token(headers) is not None:
+                # A token lookup only reads: it must not take SQLite's write lock a second time
+                # ahead of the route's own transaction (every event batch comes this way).
+                with db.reads() as session, session.begin():
+                    return api_user(session, method, headers, cookie, settings)
+            with db.transaction() as session:  # a page session may be touched or ended
                 if is_api(scope["path"]):
                     return api_user(session, method, headers, cookie, settings)
                 return cookie_user(session, cookie, settings)
