@@ -97,6 +97,7 @@ def create_app(
 
 def _routers() -> list[APIRouter]:
     from peakguard.auth.api import router as auth_router
+    from peakguard.chatops.api import router as chatops_router
     from peakguard.compensation.api import router as compensation_router
     from peakguard.incidents.api import router as incidents_router
     from peakguard.monitor.api import router as monitor_router
@@ -117,6 +118,7 @@ def _routers() -> list[APIRouter]:
         roster_router,
         oncall_router,
         notify_router,
+        chatops_router,
         incidents_router,
         monitor_router,
         compensation_router,

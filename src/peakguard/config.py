@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     """...and runs this many times as fast as the wall clock."""
     metrics_token: SecretStr | None = None
     """The bearer token Prometheus scrapes ``/metrics`` with (admins may use their own)."""
+    chat_dingtalk_secret: SecretStr | None = None
+    """The DingTalk robot's AppSecret: signs its outgoing callbacks (``/api/v1/chat/dingtalk``).
+    Unset: DingTalk callbacks are refused. The chat secrets have no default anyone could know."""
+    chat_feishu_encrypt_key: SecretStr | None = None
+    """The Feishu app's Encrypt Key: signs (and, when set there, encrypts) its event callbacks."""
+    chat_feishu_verification_token: SecretStr | None = None
+    """The Feishu app's Verification Token; when set, every event must carry it."""
+    chat_wecom_token: SecretStr | None = None
+    """The WeCom app's callback Token (signs), ..."""
+    chat_wecom_aes_key: SecretStr | None = None
+    """... its EncodingAESKey (43 characters, encrypts) ..."""
+    chat_wecom_corp_id: str | None = None
+    """... and the CorpID the messages must be addressed to."""
     log_format: Literal["text", "json"] = "text"
     """``json``: one JSON object per log line, for a log collector (``serve --log-format``)."""
 

@@ -9,6 +9,10 @@ middleware sits in front of the routes instead:
   headers and session cookie; without valid credentials it is answered 401 (API) or sent to the
   login page (pages) with its body unread. The user found is left in the scope for the route.
   Only the login forms and the token exchange are open, and they are throttled (``auth.login``).
+  The chat platforms' callbacks (``CHAT``) pass too: DingTalk, WeCom and Feishu cannot send a
+  PeakGuard token, and their documented signature, which covers the body, is the credential, so
+  the route must read the body to check it. Their bodies are capped at ``CHAT_BODY`` (64 KiB;
+  a chat command is a line), so an unauthenticated sender can make the server read no more.
 - a body larger than its route allows is answered 413: at once when ``Content-Length`` says so,
   else as soon as the bytes streamed in pass the limit (a chunked upload cannot slip by).
   Event batches (``/api/v1/events``) may be ``PEAKGUARD_MAX_EVENTS_BODY_BYTES``, evidence uploads
@@ -37,6 +41,9 @@ from peakguard.readiness.checklist import MAX_EVIDENCE_BYTES
 
 OPEN = frozenset({"/api/v1/auth/token", "/login", "/lang"})
 """Changing requests that need no login: getting one, and the language switch on the login page."""
+CHAT = frozenset({"/api/v1/chat/dingtalk", "/api/v1/chat/feishu", "/api/v1/chat/wecom"})
+"""Authenticated by the platform's signature in the route, not here (see the module doc)."""
+CHAT_BODY = 64 * 1024
 EVENTS = "/api/v1/events"
 EVIDENCE = re.compile(r"^(/api/v1)?/readiness/items/\d+/done$")
 EVIDENCE_BODY = MAX_EVIDENCE_BYTES + 256 * 1024
@@ -58,6 +65,8 @@ class PayloadTooLarge(DomainError):
 def body_limit(path: str, settings: Settings) -> int:
     if path == EVENTS:
         return settings.max_events_body_bytes
+    if path in CHAT:
+        return CHAT_BODY
     if EVIDENCE.match(path):
         return EVIDENCE_BODY
     return settings.max_body_bytes
@@ -84,7 +93,12 @@ class RequestGate:
         if declared.isdigit() and int(declared) > limit:
             await _too_large(scope, limit)(scope, receive, send)
             return
-        if scope["method"] not in SAFE_METHODS and path not in OPEN and not path.startswith("/static/"):
+        if (
+            scope["method"] not in SAFE_METHODS
+            and path not in OPEN
+            and path not in CHAT
+            and not path.startswith("/static/")
+        ):
             refusal = await self._authenticate(scope, state.db, settings, headers)
             if refusal is not None:
                 await refusal(scope, receive, send)

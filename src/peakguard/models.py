@@ -4,6 +4,7 @@
 from peakguard import idempotency as idempotency_models
 from peakguard.audit import models as audit_models
 from peakguard.auth import models as auth_models
+from peakguard.chatops import models as chatops_models
 from peakguard.compensation import models as compensation_models
 from peakguard.incidents import models as incident_models
 from peakguard.monitor import models as monitor_models
@@ -17,6 +18,7 @@ from peakguard.warehouse import models as warehouse_models
 __all__ = [
     "audit_models",
     "auth_models",
+    "chatops_models",
     "compensation_models",
     "idempotency_models",
     "incident_models",

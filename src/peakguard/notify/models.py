@@ -21,6 +21,9 @@ class Notification(Base):
     role: Mapped[str] = mapped_column(String(20))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
     language: Mapped[str] = mapped_column(String(10))
+    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """The incident's level when the message was written: phone and SMS channels are tried
+    from the plan's ``oncall.phone_sms_from`` level up (issue 17)."""
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)

@@ -14,7 +14,7 @@ from peakguard.limits import Id
 from peakguard.plan.service import current_plan
 from peakguard.roster import service
 from peakguard.roster.models import Person
-from peakguard.roster.schemas import DutyIn, PersonIn, PersonOut
+from peakguard.roster.schemas import ContactIn, DutyIn, PersonIn, PersonOut
 
 router = APIRouter(prefix="/api/v1/roster", tags=["roster"])
 
@@ -45,3 +45,19 @@ def set_duty(
     now: datetime = Depends(get_now),
 ) -> Person:
     return service.set_duty(session, actor, now, person_id, body.on_duty)
+
+
+@router.put("/{person_id}/contact", response_model=PersonOut)
+def set_contact(
+    person_id: Id,
+    body: ContactIn,
+    actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Person:
+    """Chat user ids (a command from that user acts as this person), quiet hours and time zone."""
+    return service.set_contact(
+        session, actor, now, person_id,
+        chat_ids={"dingtalk": body.dingtalk_id, "wecom": body.wecom_id, "feishu": body.feishu_id},
+        quiet_hours=body.quiet_hours, timezone=body.timezone,
+    )  # fmt: skip

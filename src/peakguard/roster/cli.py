@@ -60,3 +60,25 @@ def duty(person_id: int, on: bool = typer.Option(True, "--on/--off")) -> None:
     with open_db().transaction() as session:
         person = service.set_duty(session, cli_actor(), SystemClock().now(), person_id, on)
         console.print(f"{person.name}: {'available' if person.on_duty else 'away (skipped by the schedule)'}")
+
+
+@app.command("contact")
+def contact(
+    person: str = typer.Argument(..., help="roster id or name"),
+    dingtalk: str | None = typer.Option(None, help="DingTalk user id (senderStaffId); '' clears"),
+    wecom: str | None = typer.Option(None, help="WeCom UserID; '' clears"),
+    feishu: str | None = typer.Option(None, help="Feishu open_id or user_id; '' clears"),
+    quiet: str | None = typer.Option(None, help="quiet hours HH:MM-HH:MM, local time; '' clears"),
+    timezone: str | None = typer.Option(None, help="the person's time zone (default the plan's)"),
+) -> None:
+    """Chat user ids (a command sent from that user acts as this person), quiet hours (no phone
+    call or SMS then, unless the level breaks them) and local time zone (issue 17)."""
+    from peakguard.oncall.service import find_person
+
+    with open_db().transaction() as session:
+        p = service.set_contact(
+            session, cli_actor(), SystemClock().now(), find_person(session, person, "person"),
+            chat_ids={"dingtalk": dingtalk, "wecom": wecom, "feishu": feishu}, quiet_hours=quiet, timezone=timezone,
+        )  # fmt: skip
+        ids = ", ".join(f"{k} {v}" for k, v in (("dingtalk", p.dingtalk_id), ("wecom", p.wecom_id), ("feishu", p.feishu_id)) if v)
+        console.print(f"{p.name}: chat {ids or '-'}; quiet hours {p.quiet_hours or '-'} {p.timezone or ''}".rstrip())

@@ -24,3 +24,15 @@ class Person(Base):
     priority: Mapped[int] = mapped_column(Integer, default=100)
     """Lower first: who of a role is tried first when a message must reach someone."""
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    dingtalk_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    """The person's DingTalk user (``senderStaffId``, else ``senderId``): a command sent to the
+    robot from this user acts as this person (issue 17)."""
+    wecom_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    """The WeCom (企业微信) ``UserID`` the callback names in ``FromUserName``."""
+    feishu_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    """The Feishu (飞书) ``open_id`` (or ``user_id``) of the sender or the button's operator."""
+    quiet_hours: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    """``HH:MM-HH:MM`` in the person's local time (may wrap midnight): no phone call or SMS
+    then, unless the incident's level breaks quiet hours (plan ``oncall.break_quiet_hours``)."""
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The person's local time zone for quiet hours; none: the plan's."""

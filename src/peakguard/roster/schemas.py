@@ -23,6 +23,21 @@ class PersonOut(PersonIn):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    dingtalk_id: str | None = None
+    wecom_id: str | None = None
+    feishu_id: str | None = None
+    quiet_hours: str | None = None
+    timezone: str | None = None
+
+
+class ContactIn(Input):
+    """Chat user ids, quiet hours and time zone (issue 17): a field left out is kept, "" clears it."""
+
+    dingtalk_id: Annotated[str, Line(64)] | None = None
+    wecom_id: Annotated[str, Line(64)] | None = None
+    feishu_id: Annotated[str, Line(64)] | None = None
+    quiet_hours: Annotated[str, Line(11)] | None = None
+    timezone: Annotated[str, Line(64)] | None = None
 
 
 class DutyIn(Input):
