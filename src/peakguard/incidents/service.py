@@ -679,7 +679,9 @@ def _tell(
         body = gettext(language, BODIES[event], **values)
         return subject, body
 
-    notify.enqueue(session, now, event=event, roles=roles, render=render, incident_id=incident.id)
+    notify.enqueue(
+        session, now, event=event, roles=roles, render=render, incident_id=incident.id, level=incident.level
+    )
 
 
 def _zone(plan: Plan) -> Any:

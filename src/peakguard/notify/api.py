@@ -10,10 +10,15 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.auth.roles import Perm
-from peakguard.deps import get_session, require
+from peakguard.clock import parse_iso
+from peakguard.deps import get_now, get_session, require
 from peakguard.limits import Id, Term
 from peakguard.notify import service
+from peakguard.notify.channels import route
+from peakguard.notify.delivery import redact
 from peakguard.notify.models import Notification
+from peakguard.plan.service import current_plan, get_level
+from peakguard.roster.service import get_person
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -28,6 +33,7 @@ class NotificationOut(BaseModel):
     role: str
     person_id: Id | None
     language: str
+    level: Term | None = None
     subject: str
     body: str
     status: Term
@@ -45,3 +51,31 @@ def list_notifications(
     session: Session = Depends(get_session),
 ) -> list[Notification]:
     return service.recent(session, status, limit)
+
+
+class ChannelOut(BaseModel):
+    channel: str
+    """Scheme and host only: channel URLs carry secrets."""
+    use: bool
+    why: str
+
+
+@router.get("/route", response_model=list[ChannelOut])
+def channel_route(
+    person_id: Id,
+    level: Term | None = Query(None, description="the incident's level; none: a message about no incident"),
+    at: Term | None = Query(None, description="ISO 8601 time; default now"),
+    _: Actor = Depends(require(Perm.ROSTER_READ)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> list[ChannelOut]:
+    """The person's channels in the order delivery tries them for a message of that level at
+    that time, and why phone or SMS is skipped (below the plan's level, or quiet hours)."""
+    plan = current_plan()
+    if level is not None:
+        get_level(plan, level)
+    when = parse_iso(at) if at else now
+    return [
+        ChannelOut(channel=redact(c.url), use=c.use, why=c.why)
+        for c in route(get_person(session, person_id), level, "incident", plan, when)
+    ]

@@ -60,3 +60,28 @@ def test(person_id: int) -> None:
         console.print(f"message {message.id}: [{colour}]{message.status}[/] {message.last_error or ''}")
         if message.status != "sent":
             raise typer.Exit(1)
+
+
+@app.command("route")
+def channel_route(
+    person: str = typer.Argument(..., help="roster id or name"),
+    level: str | None = typer.Option(None, help="the incident's level (L3, L2, L1, special)"),
+    at: str | None = typer.Option(None, help="ISO 8601 time (default now)"),
+) -> None:
+    """The person's channels in the order they are tried for a message of LEVEL at AT, and why
+    a phone call or SMS is skipped (below the plan's level, or their quiet hours)."""
+    from peakguard.clock import parse_iso
+    from peakguard.notify.channels import route
+    from peakguard.notify.delivery import redact
+    from peakguard.oncall.service import find_person
+    from peakguard.plan.service import current_plan, get_level
+
+    plan = current_plan()
+    if level is not None:
+        get_level(plan, level)
+    when = parse_iso(at) if at else SystemClock().now()
+    with open_db().transaction() as session:
+        p = roster.get_person(session, find_person(session, person, "person"))
+        for i, choice in enumerate(route(p, level, "incident", plan, when), start=1):
+            mark = "[green]try[/green]" if choice.use else f"[yellow]skip[/yellow] ({choice.why})"
+            console.print(f"{i}. {redact(choice.url)} {mark}")

@@ -1,9 +1,12 @@
 """Delivering the outbox through Apprise (DingTalk, WeCom, Feishu, Slack, e-mail, webhooks).
 
 Each round takes the pending messages that are due, tries the person's channels in order and
-marks the message ``sent`` at the first that accepts it. A message that no channel accepts is
-retried with back-off (``RETRY_MINUTES``); after ``MAX_ATTEMPTS`` it is ``failed`` and a copy goes
-to the next on-duty person of the same role, so an alert is never left with nobody.
+marks the message ``sent`` at the first that accepts it. Phone and SMS channels are tried only
+for serious incidents and out of the person's quiet hours (:mod:`peakguard.notify.channels`);
+a chat channel's message ends with the commands that act on the incident from the chat. A
+message that no channel accepts is retried with back-off (``RETRY_MINUTES``); after
+``MAX_ATTEMPTS`` it is ``failed`` and a copy goes to the next on-duty person of the same role,
+so an alert is never left with nobody.
 
 Delivery is at-least-once: the row is updated in the same transaction as the send, so a crash
 between the two re-sends on restart rather than losing the message. Rows are claimed with
@@ -21,9 +24,13 @@ import apprise
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peakguard.chatops.commands import hint
 from peakguard.db import Database
+from peakguard.notify.channels import CHAT, route, scheme
 from peakguard.notify.models import Notification
 from peakguard.oncall.duty import on_duty
+from peakguard.plan.schemas import Plan
+from peakguard.plan.service import current_plan
 from peakguard.roster.models import Person
 
 MAX_ATTEMPTS = 3
@@ -50,7 +57,10 @@ class Round:
     handed_on: int = 0
 
 
-def deliver_due(session: Session, now: datetime, send: Sender = apprise_send) -> Round:
+def deliver_due(
+    session: Session, now: datetime, send: Sender = apprise_send, plan: Plan | None = None
+) -> Round:
+    plan = plan or current_plan()
     result = Round()
     query = (
         select(Notification)
@@ -62,15 +72,19 @@ def deliver_due(session: Session, now: datetime, send: Sender = apprise_send) ->
     for message in session.scalars(query).all():
         person = session.get(Person, message.person_id) if message.person_id else None
         message.attempts += 1
-        errors = []
-        for url in person.channels if person else []:
-            if send(url, message.subject, message.body):
+        errors, skipped = [], []
+        for choice in route(person, message.level, message.event, plan, now) if person else []:
+            if not choice.use:
+                skipped.append(f"{redact(choice.url)} skipped: {choice.why}")
+                continue
+            if send(choice.url, message.subject, _body(message, choice.url)):
                 message.status, message.sent_at, message.last_error = "sent", now, None
                 result.sent += 1
                 break
-            errors.append(redact(url))
+            errors.append(redact(choice.url))
         else:
-            message.last_error = ("no channel accepted: " + ", ".join(errors)) if errors else "no channel"
+            tried = ("no channel accepted: " + ", ".join(errors)) if errors else "no channel"
+            message.last_error = "; ".join([tried, *skipped])
             if errors and message.attempts < MAX_ATTEMPTS:
                 message.next_attempt_at = now + timedelta(minutes=RETRY_MINUTES[message.attempts - 1])
                 result.retried += 1
@@ -104,6 +118,7 @@ def _hand_on(session: Session, now: datetime, message: Notification, person: Per
             role=message.role,
             person_id=nxt.id,
             language=message.language,
+            level=message.level,
             subject=message.subject,
             body=message.body,
             status="pending",
@@ -111,6 +126,13 @@ def _hand_on(session: Session, now: datetime, message: Notification, person: Per
         )
     )
     return True
+
+
+def _body(message: Notification, url: str) -> str:
+    """A message about an incident sent to a chat carries the replies that act on it."""
+    if message.incident_id is None or scheme(url) not in CHAT:
+        return message.body
+    return f"{message.body}\n\n{hint(message.language, message.incident_id)}"
 
 
 def redact(url: str) -> str:

@@ -25,15 +25,17 @@ def enqueue(
     roles: Iterable[str],
     render: Renderer,
     incident_id: int | None = None,
+    level: str | None = None,
 ) -> list[Notification]:
     """One message per on-duty person of each role; a role with nobody on duty gets a
-    ``no_recipient`` row, so the gap shows on the war room instead of vanishing."""
+    ``no_recipient`` row, so the gap shows on the war room instead of vanishing. ``level`` is
+    the incident's, which decides whether phone and SMS may be used (``notify.channels``)."""
     rows: list[Notification] = []
     for role in dict.fromkeys(roles):
         people = on_duty(session, role, now)
         if not people:
-            rows.append(_message(now, event, role, None, render, incident_id))
-        rows += [_message(now, event, role, person, render, incident_id) for person in people]
+            rows.append(_message(now, event, role, None, render, incident_id, level))
+        rows += [_message(now, event, role, person, render, incident_id, level) for person in people]
     session.add_all(rows)
     return rows
 
@@ -46,16 +48,23 @@ def enqueue_person(
     person: Person,
     render: Renderer,
     incident_id: int | None = None,
+    level: str | None = None,
 ) -> Notification:
     """A message for one named person (the owner of a checklist item, a paged person), in
     their language."""
-    row = _message(now, event, person.role, person, render, incident_id)
+    row = _message(now, event, person.role, person, render, incident_id, level)
     session.add(row)
     return row
 
 
 def _message(
-    now: datetime, event: str, role: str, person: Person | None, render: Renderer, incident_id: int | None
+    now: datetime,
+    event: str,
+    role: str,
+    person: Person | None,
+    render: Renderer,
+    incident_id: int | None,
+    level: str | None,
 ) -> Notification:
     language = person.language if person else DEFAULT_LANGUAGE
     subject, body = render(language)
@@ -66,6 +75,7 @@ def _message(
         role=role,
         person_id=person.id if person else None,
         language=language,
+        level=level,
         subject=subject,
         body=body,
         status="pending" if person else "no_recipient",

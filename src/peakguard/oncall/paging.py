@@ -178,7 +178,7 @@ def _page(
         session.flush()
         told = [n for n in notify.for_incident(session, incident.id) if n.person_id == person.id and n.created_at == now]
         message = told[-1] if told else notify.enqueue_person(
-            session, now, event="page", person=person, incident_id=incident.id,
+            session, now, event="page", person=person, incident_id=incident.id, level=incident.level,
             render=_renderer(plan, incident, due, round_, rule.ack_minutes),
         )  # fmt: skip
         session.flush()

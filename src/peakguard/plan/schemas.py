@@ -229,6 +229,12 @@ class OnCall(Strict):
     escalation: dict[str, Escalation] = {}
     feed_silent_minutes: int = Field(default=15, ge=1)
     """A site or shop feed with no event for this long opens ``feed_silent`` once."""
+    phone_sms_from: str | None = None
+    """Phone calls and SMS (a person's ``twilio://``, ``plivo://``... channels) are tried for
+    incidents of this level and above only (issue 17); lower levels and other messages skip
+    them. None: every message may use them."""
+    break_quiet_hours: list[str] = []
+    """Levels whose messages ring a phone or send an SMS even in the person's quiet hours."""
 
 
 class Plan(Strict):
@@ -307,6 +313,11 @@ class Plan(Strict):
             raise ValueError(f"oncall.gap_owner_role: unknown role {o.gap_owner_role!r}")
         if o.gap_risk is not None and o.gap_risk not in self.readiness.risks:
             raise ValueError(f"oncall.gap_risk: unknown risk {o.gap_risk!r}")
+        if o.phone_sms_from is not None and o.phone_sms_from not in self.levels:
+            raise ValueError(f"oncall.phone_sms_from: unknown level {o.phone_sms_from!r}")
+        unknown = [level for level in o.break_quiet_hours if level not in self.levels]
+        if unknown:
+            raise ValueError(f"oncall.break_quiet_hours: unknown level {unknown[0]!r}")
         for key, rule in o.escalation.items():
             if key not in self.levels:
                 raise ValueError(f"oncall.escalation.{key}: unknown level {key!r}")
