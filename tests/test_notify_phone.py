@@ -6,12 +6,20 @@ message about an incident sent to a chat carries the commands that act on it."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlparse
 
 import apprise
 import pytest
 from sqlalchemy import select
 
+from peakguard.chatops.cards import dingtalk_action_card, send_dingtalk_card
 from peakguard.incidents import service as incidents
 from peakguard.notify import service as notify
 from peakguard.notify.channels import PHONE_SMS
@@ -24,6 +32,7 @@ SMS = "twilio://AC0123456789abcdef0123456789abcdef:0123456789abcdef0123456789abc
 CALL = SMS + "?method=call"
 HOOK = "json://127.0.0.1:9/hook"
 DING = "dingtalk://0123456789abcdef0123456789abcdef/"
+LARK = "feishu://0123456789abcdef0123456789abcdef"
 NIGHT = datetime(2026, 11, 11, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai, 15:30 in London
 MORNING = datetime(2026, 11, 11, 23, 0, tzinfo=UTC)  # 07:00 in Shanghai
 
@@ -46,15 +55,19 @@ def message(db, person_id, level, at, event="page", incident_id=None) -> int:
 
 
 def deliver(db, at, plan) -> list[tuple[str, str]]:
-    """(channel, body) of every send; every channel accepts."""
+    """(channel, body) of every send (a DingTalk card's body is its JSON); every channel accepts."""
     sent: list[tuple[str, str]] = []
 
     def send(url: str, title: str, body: str) -> bool:
         sent.append((url, body))
         return True
 
+    def send_card(url: str, card: dict) -> bool:
+        sent.append((url, json.dumps(card, ensure_ascii=False)))
+        return True
+
     with db.transaction() as s:
-        deliver_due(s, at, send, plan)
+        deliver_due(s, at, send, plan, send_card)
     return sent
 
 
@@ -106,6 +119,7 @@ def test_a_message_no_allowed_channel_can_take_goes_to_the_next_person(db, clock
 def test_an_incidents_messages_carry_its_level_and_chats_get_the_commands(db, clock, plan):
     wang = add(db, clock, plan, "王芳", [DING])
     add(db, clock, plan, "李明", [HOOK])  # a member whose messages go to a webhook
+    add(db, clock, plan, "赵磊", [LARK])  # and one on Feishu
     with db.transaction() as s:
         number = incidents.report(s, ADMIN, clock.now(), kind="complaint", area="FZ-01", plan=plan).incident.id
         incidents.set_level(s, ADMIN, clock.now(), number, "L2", "两个片区投诉", plan=plan)
@@ -113,9 +127,14 @@ def test_an_incidents_messages_carry_its_level_and_chats_get_the_commands(db, cl
         levels = {n.event: n.level for n in notify.for_incident(s, number) if n.person_id == wang}
     assert levels["opened"] == "L3" and levels["level_changed"] == "L2"
     sent = deliver(db, clock.now(), plan)
-    to_chat = [body for url, body in sent if url == DING]
+    cards = [json.loads(body) for url, body in sent if url == DING]
+    assert cards and all(card["msgtype"] == "actionCard" for card in cards)
+    links = [b["actionURL"] for b in cards[0]["actionCard"]["btns"]]
+    assert links[0] == f"dtmd://dingtalkclient/sendMessage?content=ack%20{number}"
+    assert f"content=step%20{number}" in links[1] and f"content=resolve%20{number}%20" in links[2]
+    to_lark = [body for url, body in sent if url == LARK]
+    assert to_lark and all(f"确认 {number}" in body and f"升级 {number} <原因>" in body for body in to_lark)
     to_hook = [body for url, body in sent if url == HOOK]
-    assert to_chat and all(f"确认 {number}" in body and f"升级 {number} <原因>" in body for body in to_chat)
     assert to_hook and all("确认" not in body for body in to_hook)
 
 
@@ -148,3 +167,39 @@ def test_the_route_over_the_api_says_why_a_channel_is_skipped(client, db, clock,
     r = client.get(f"/api/v1/notifications/route?person_id={wang}&level=L3", headers=reader)
     assert r.json()[0] == {"channel": "twilio://15551234567", "use": False, "why": "phone and SMS from L2 up"}
     assert client.get(f"/api/v1/notifications/route?person_id={wang}&level=L9", headers=reader).status_code in (404, 422)
+
+
+def test_the_action_card_reaches_the_robot_signed_as_dingtalk_requires():
+    """A local HTTP server stands in for DingTalk's robot API and checks the signature as
+    DingTalk documents it: HMAC-SHA256(secret, timestamp + "\\n" + secret), base64, URL-quoted."""
+    received: list[tuple[dict, dict]] = []
+    secret = "SEC0123456789abcdef"
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            query = parse_qs(urlparse(self.path).query)
+            received.append((query, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            timestamp = query["timestamp"][0]
+            mac = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+            ok = query["sign"][0] == base64.b64encode(mac).decode() and query["access_token"] == ["0123456789abcdef0123456789abcdef"]
+            answer = json.dumps({"errcode": 0 if ok else 310000, "errmsg": "ok" if ok else "sign not match"})
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(answer.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        card = dingtalk_action_card("[二级] 事件 #7", "福州-07 快件积压", "zh_CN", 7)
+        assert send_dingtalk_card(f"dingtalk://{secret}@0123456789abcdef0123456789abcdef/", card, base=base)
+        assert not send_dingtalk_card("dingtalk://SECfedcba9876543210@0123456789abcdef0123456789abcdef/", card, base=base)
+    finally:
+        server.shutdown()
+    assert len(received) == 2  # the second was refused by the robot for its signature
+    query, body = received[0]
+    assert body["actionCard"]["title"] == "[二级] 事件 #7"
+    assert [b["title"] for b in body["actionCard"]["btns"]] == ["确认接手", "完成下一步", "解决……", "升级……"]

@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import apprise
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peakguard.chatops.cards import dingtalk_action_card, send_dingtalk_card
 from peakguard.chatops.commands import hint
 from peakguard.db import Database
 from peakguard.notify.channels import CHAT, route, scheme
@@ -40,6 +42,8 @@ BATCH = 20
 
 Sender = Callable[[str, str, str], bool]
 """(channel URL, title, body) -> accepted?"""
+CardSender = Callable[[str, dict[str, Any]], bool]
+"""(a ``dingtalk://`` URL, an ActionCard) -> accepted?"""
 
 
 def apprise_send(url: str, title: str, body: str) -> bool:
@@ -58,7 +62,11 @@ class Round:
 
 
 def deliver_due(
-    session: Session, now: datetime, send: Sender = apprise_send, plan: Plan | None = None
+    session: Session,
+    now: datetime,
+    send: Sender = apprise_send,
+    plan: Plan | None = None,
+    send_card: CardSender = send_dingtalk_card,
 ) -> Round:
     plan = plan or current_plan()
     result = Round()
@@ -77,7 +85,7 @@ def deliver_due(
             if not choice.use:
                 skipped.append(f"{redact(choice.url)} skipped: {choice.why}")
                 continue
-            if send(choice.url, message.subject, _body(message, choice.url)):
+            if _send(send, send_card, message, choice.url):
                 message.status, message.sent_at, message.last_error = "sent", now, None
                 result.sent += 1
                 break
@@ -128,11 +136,15 @@ def _hand_on(session: Session, now: datetime, message: Notification, person: Per
     return True
 
 
-def _body(message: Notification, url: str) -> str:
-    """A message about an incident sent to a chat carries the replies that act on it."""
+def _send(send: Sender, send_card: CardSender, message: Notification, url: str) -> bool:
+    """A message about an incident sent to a chat carries the commands that act on it: as
+    buttons on a DingTalk ActionCard, as the replies to type under the text elsewhere."""
     if message.incident_id is None or scheme(url) not in CHAT:
-        return message.body
-    return f"{message.body}\n\n{hint(message.language, message.incident_id)}"
+        return send(url, message.subject, message.body)
+    if scheme(url) == "dingtalk":
+        card = dingtalk_action_card(message.subject, message.body, message.language, message.incident_id)
+        return send_card(url, card)
+    return send(url, message.subject, f"{message.body}\n\n{hint(message.language, message.incident_id)}")
 
 
 def redact(url: str) -> str:
