@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import struct
+import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 
 import pytest
@@ -29,6 +30,7 @@ from peakguard.chatops.commands import BadCommand, parse
 from peakguard.config import get_settings
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident, PlaybookStep, TimelineEntry
+from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
 from tests.conftest import ADMIN
 
@@ -266,6 +268,14 @@ def test_feishu_message_resolves_and_card_button_ticks_the_next_step(chat, db, c
         assert incident is not None and incident.result_report == "补派两车，积压已清"
     status, _, timeline = state(db, number)
     assert status == "resolved" and timeline.count(("step", "王芳")) == 2 and ("resolved", "王芳") in timeline
+    with db.transaction() as s:  # Feishu shows nothing of a message's answer: it is sent to her
+        replies = s.scalars(
+            select(Notification.body).where(Notification.event == "chat_reply").order_by(Notification.id)
+        )
+        assert list(replies) == [
+            f"事件 #{number}：第 1 步已完成（查明原因）。",
+            f"事件 #{number} 已由王芳解决。",
+        ]
 
 
 def test_a_forged_or_stale_feishu_event_is_401_and_changes_nothing(chat, db, clock, plan, wang):
@@ -326,6 +336,16 @@ def wecom_encrypt(message: str, corp: str = CORP) -> str:
     return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
 
 
+def wecom_open(encrypted: str) -> str:
+    key = base64.b64decode(WECOM_AES + "=")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    plain = decryptor.update(base64.b64decode(encrypted)) + decryptor.finalize()
+    plain = plain[: -plain[-1]]
+    (length,) = struct.unpack("!I", plain[16:20])
+    assert plain[20 + length :] == CORP.encode()
+    return plain[20 : 20 + length].decode()
+
+
 def wecom_query(
     encrypted: str, seconds_: int, token: str = WECOM_TOKEN, nonce: str = "1372623149"
 ) -> dict[str, str]:
@@ -377,6 +397,18 @@ def test_a_signed_wecom_command_acknowledges_and_a_forged_one_changes_nothing(ch
         "/api/v1/chat/wecom", params=wecom_query(encrypted, seconds(clock)), content=wecom_xml(encrypted)
     )
     assert r.status_code == 200
+    reply = ElementTree.fromstring(r.text)  # the passive reply, signed and encrypted as WeCom expects
+    sent = reply.findtext("Encrypt") or ""
+    stamp, nonce = reply.findtext("TimeStamp") or "", reply.findtext("Nonce") or ""
+    assert (
+        reply.findtext("MsgSignature")
+        == hashlib.sha1("".join(sorted([WECOM_TOKEN, stamp, nonce, sent])).encode()).hexdigest()
+    )
+    answer = ElementTree.fromstring(wecom_open(sent))
+    assert (
+        answer.findtext("ToUserName") == "WangFang"
+        and answer.findtext("Content") == f"事件 #{number} 已由王芳接手。"
+    )
     status, _, timeline = state(db, number)
     assert status == "acknowledged" and timeline == [("acknowledged", "王芳")]
 

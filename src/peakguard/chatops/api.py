@@ -17,7 +17,9 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
+import secrets
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime
 from typing import Any
@@ -36,6 +38,8 @@ from peakguard.chatops.signatures import (
     verify_feishu,
     verify_wecom,
     wecom_decrypt,
+    wecom_encrypt,
+    wecom_signature,
 )
 from peakguard.clock import Clock, ScaledClock, SystemClock
 from peakguard.config import Settings
@@ -129,7 +133,7 @@ def feishu(
         message = _dict(detail.get("message"))
         text = _str(_loads(_str(message.get("content"))).get("text"))
         users = [_str(sender.get(k)) for k in ("open_id", "user_id", "union_id")]
-        return {"reply": service.act(session, clock.now(), "feishu", users, text)}
+        return {"reply": service.act(session, clock.now(), "feishu", users, text, reply_by_message=True)}
     if kind == "card.action.trigger":
         operator = _dict(detail.get("operator"))
         text = _str(_dict(_dict(detail.get("action")).get("value")).get("command"))
@@ -170,7 +174,7 @@ def wecom(
     checked_at: datetime = Depends(platform_now),
 ) -> str:
     """A message to the WeCom app (a text command, or a template card's button, whose key is
-    the command). The answer goes on the timeline; WeCom gets an empty 200."""
+    the command). The answer goes back as WeCom's encrypted passive reply."""
     token, aes_key, corp_id = _wecom_secrets(_settings(request))
     found = ENCRYPT.search(body)  # the signature covers this field; the XML is read once decrypted
     try:
@@ -185,10 +189,32 @@ def wecom(
         raise refuse("wecom", "this msg_signature was already used (replayed request)")
     kind = message.findtext("MsgType") or ""
     text = message.findtext("Content") if kind == "text" else message.findtext("EventKey")
-    if text:
-        reply = service.act(session, clock.now(), "wecom", [message.findtext("FromUserName") or ""], text)
-        log.info("chat wecom: %s", reply)
-    return ""
+    if not text:
+        return ""
+    user = message.findtext("FromUserName") or ""
+    reply = service.act(session, clock.now(), "wecom", [user], text)
+    return wecom_reply(token, aes_key, corp_id, user, reply, clock.now())
+
+
+def wecom_reply(token: str, aes_key: str, corp_id: str, user: str, text: str, now: datetime) -> str:
+    """WeCom's passive reply: the answer as an encrypted, signed text message to the sender."""
+    inner = ElementTree.Element("xml")
+    for tag, value in (
+        ("ToUserName", user), ("FromUserName", corp_id), ("CreateTime", str(int(now.timestamp()))),
+        ("MsgType", "text"), ("Content", text),
+    ):  # fmt: skip
+        ElementTree.SubElement(inner, tag).text = value
+    encrypted = wecom_encrypt(
+        aes_key, corp_id, ElementTree.tostring(inner, encoding="unicode"), os.urandom(16)
+    )
+    stamp, nonce = str(int(now.timestamp())), secrets.token_hex(8)
+    outer = ElementTree.Element("xml")
+    for tag, value in (
+        ("Encrypt", encrypted), ("MsgSignature", wecom_signature(token, stamp, nonce, encrypted)),
+        ("TimeStamp", stamp), ("Nonce", nonce),
+    ):  # fmt: skip
+        ElementTree.SubElement(outer, tag).text = value
+    return ElementTree.tostring(outer, encoding="unicode")
 
 
 def _wecom_secrets(settings: Settings) -> tuple[str, str, str]:

@@ -30,7 +30,12 @@ def dingtalk_action_card(subject: str, body: str, language: str, incident_id: in
     ]
     return {
         "msgtype": "actionCard",
-        "actionCard": {"title": subject, "text": f"### {subject}\n\n{body}", "btnOrientation": "1", "btns": links},
+        "actionCard": {
+            "title": subject,
+            "text": f"### {subject}\n\n{body}",
+            "btnOrientation": "1",
+            "btns": links,
+        },
     }
 
 

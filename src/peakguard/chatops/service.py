@@ -25,9 +25,11 @@ from peakguard.errors import Conflict, DomainError
 from peakguard.i18n import DEFAULT_LANGUAGE, gettext
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import PlaybookStep
+from peakguard.notify import service as notify
 from peakguard.plan.schemas import AUTHORITY, Plan
 from peakguard.plan.service import current_plan, rank
 from peakguard.roster import service as roster
+from peakguard.roster.models import Person
 
 log = logging.getLogger(__name__)
 KEEP = timedelta(seconds=2 * DINGTALK_WINDOW_SECONDS)
@@ -47,9 +49,18 @@ def first_time(session: Session, platform: str, digest: str, now: datetime) -> b
 
 
 def act(
-    session: Session, now: datetime, platform: str, user_ids: list[str], text: str, plan: Plan | None = None
+    session: Session,
+    now: datetime,
+    platform: str,
+    user_ids: list[str],
+    text: str,
+    plan: Plan | None = None,
+    *,
+    reply_by_message: bool = False,
 ) -> str:
-    """Run one chat command as the person the platform names; the reply for the chat."""
+    """Run one chat command as the person the platform names; the reply for the chat. Where the
+    platform shows nothing of the callback's answer (a Feishu message), ``reply_by_message``
+    also sends the reply to the person through their channels (``chat_reply`` in the outbox)."""
     plan = plan or current_plan()
     person = roster.by_chat_id(session, platform, user_ids)
     if person is None or person.role == AUTHORITY:
@@ -60,6 +71,16 @@ def act(
             platform=platform,
             user=user_ids[0] if user_ids else "?",
         )
+    reply = _answer(session, now, platform, person, text, plan)
+    if reply_by_message:
+        notify.enqueue_person(
+            session, now, event="chat_reply", person=person,
+            render=lambda language: (gettext(language, "PeakGuard: your command"), reply),
+        )  # fmt: skip
+    return reply
+
+
+def _answer(session: Session, now: datetime, platform: str, person: Person, text: str, plan: Plan) -> str:
     language = person.language
     try:
         command = parse(text)

@@ -138,6 +138,19 @@ def wecom_decrypt(encoding_aes_key: str, receive_id: str, encrypted: str) -> str
         raise BadSignature("the message is not UTF-8") from exc
 
 
+def wecom_encrypt(encoding_aes_key: str, receive_id: str, message: str, prefix: bytes) -> str:
+    """WeCom's encryption of a passive reply (the inverse of :func:`wecom_decrypt`); ``prefix``
+    is the 16 random bytes WeCom's scheme puts in front."""
+    key = wecom_key(encoding_aes_key)
+    raw = message.encode()
+    padder = padding.PKCS7(256).padder()
+    plain = (
+        padder.update(prefix + struct.pack(">I", len(raw)) + raw + receive_id.encode()) + padder.finalize()
+    )
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
+
+
 def _aes_cbc_decrypt(key: bytes, iv: bytes, data: bytes, *, block_bits: int) -> bytes:
     decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
     padded = decryptor.update(data) + decryptor.finalize()
