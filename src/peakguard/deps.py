@@ -5,14 +5,18 @@ session).
 FastAPI runs every plain ``def`` dependency in its thread pool, one hop each (about 0.4 ms of
 CPU on a small machine, and a queue behind busy threads under load). So the ones that read
 attributes or build an object are ``async def`` and run on the event loop at no such cost, and
-``current_user`` hops to a thread only when the gate has not already found the user."""
+``current_user`` hops to a thread only when the gate has not already found the user.
+
+Routes ask for them by type: the ``Annotated`` aliases at the end (``SessionDep``, ``Now``, one
+``Can...`` per permission) carry the ``Depends``, so a route's signature names what it needs and
+the wiring stays here, once."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
@@ -137,3 +141,28 @@ async def run_and_commit(session: Session, work: Callable[..., T], *args: Any, *
         return result
 
     return await run_in_threadpool(unit)
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+Now = Annotated[datetime, Depends(get_now)]
+"""The request's "now", from the app's clock (a fixed clock in tests and replays)."""
+SessionDep = Annotated[Session, Depends(get_session)]
+"""The request's one transaction, committed before the answer goes out (see :func:`get_session`)."""
+CurrentUser = Annotated[User, Depends(current_user)]
+"""Any authenticated caller, whatever its role (its own account, its own tokens)."""
+
+# One alias a permission: the actor of a caller whose role grants it, else 403 (S3.4 roles).
+CanReadIncidents = Annotated[Actor, Depends(require(Perm.INCIDENTS_READ))]
+CanWriteIncidents = Annotated[Actor, Depends(require(Perm.INCIDENTS_WRITE))]
+CanReviewIncidents = Annotated[Actor, Depends(require(Perm.INCIDENTS_REVIEW))]
+CanReadPlan = Annotated[Actor, Depends(require(Perm.PLAN_READ))]
+CanReadRoster = Annotated[Actor, Depends(require(Perm.ROSTER_READ))]
+CanManageRoster = Annotated[Actor, Depends(require(Perm.ROSTER_MANAGE))]
+CanManageUsers = Annotated[Actor, Depends(require(Perm.USERS_MANAGE))]
+CanWriteEvents = Annotated[Actor, Depends(require(Perm.EVENTS_WRITE))]
+CanOperateWarehouse = Annotated[Actor, Depends(require(Perm.WAREHOUSE_OPERATE))]
+CanManageWarehouse = Annotated[Actor, Depends(require(Perm.WAREHOUSE_MANAGE))]
+CanReadReadiness = Annotated[Actor, Depends(require(Perm.READINESS_READ))]
+CanWriteReadiness = Annotated[Actor, Depends(require(Perm.READINESS_WRITE))]
+CanPrint = Annotated[Actor, Depends(require(Perm.PRINTING))]

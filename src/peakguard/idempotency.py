@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
@@ -72,7 +72,8 @@ async def idempotency_key(
     return IdempotencyKey(key, digest.hexdigest())
 
 
-IDEMPOTENCY = Depends(idempotency_key)
+IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
+"""The request's ``Idempotency-Key`` (None when it sent none)."""
 
 
 def replay(session: Session, actor: Actor, key: IdempotencyKey | None) -> JSONResponse | None:

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from peakguard.audit.service import Actor
 from peakguard.auth import service
 from peakguard.auth.login import client_address, login
 from peakguard.auth.models import ApiToken, User
 from peakguard.auth.roles import Perm, allows
 from peakguard.auth.schemas import TokenInfo, TokenOut, TokenRequest, UserChange, UserIn, UserOut
-from peakguard.clock import Clock
-from peakguard.db import Database
-from peakguard.deps import current_user, get_clock, get_database, get_now, get_session, require
+from peakguard.deps import (
+    CanManageUsers,
+    ClockDep,
+    CurrentUser,
+    DatabaseDep,
+    Now,
+    SessionDep,
+)
 from peakguard.errors import NotFound
 from peakguard.limits import Id, Line
 
@@ -29,8 +31,8 @@ router = APIRouter(prefix="/api/v1", tags=["auth"])
 async def login_for_token(
     body: TokenRequest,
     request: Request,
-    db: Database = Depends(get_database),
-    clock: Clock = Depends(get_clock),
+    db: DatabaseDep,
+    clock: ClockDep,
 ) -> TokenOut:
     """The one route without a token: it is how a user gets one, by username and password.
     Throttled per account and per address (429 with ``Retry-After``); the token expires after
@@ -60,23 +62,21 @@ async def login_for_token(
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: User = Depends(current_user)) -> User:
+def me(user: CurrentUser) -> User:
     return user
 
 
 @router.get("/users", response_model=list[UserOut])
-def list_users(
-    _: Actor = Depends(require(Perm.USERS_MANAGE)), session: Session = Depends(get_session)
-) -> list[User]:
+def list_users(_: CanManageUsers, session: SessionDep) -> list[User]:
     return service.list_users(session)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(
     body: UserIn,
-    actor: Actor = Depends(require(Perm.USERS_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageUsers,
+    session: SessionDep,
+    now: Now,
 ) -> User:
     return service.create_user(session, actor, now, **body.model_dump())
 
@@ -85,9 +85,9 @@ def create_user(
 def change_user(
     username: Annotated[str, Line(80)],
     body: UserChange,
-    actor: Actor = Depends(require(Perm.USERS_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageUsers,
+    session: SessionDep,
+    now: Now,
 ) -> User:
     """Change a user's role, password or whether it may log in; each change is audited. A new
     password or a deactivation ends the user's sessions (a deactivation also its tokens)."""
@@ -103,9 +103,9 @@ def change_user(
 
 @router.get("/tokens", response_model=list[TokenInfo])
 def list_tokens(
+    user: CurrentUser,
+    session: SessionDep,
     username: Annotated[str, Line(80)] | None = None,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
 ) -> list[TokenInfo]:
     """Usable tokens: an admin sees everyone's (or ``username``'s), anyone else their own."""
     if not allows(user.role, Perm.USERS_MANAGE):
@@ -116,9 +116,9 @@ def list_tokens(
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
     token_id: Id,
-    user: User = Depends(current_user),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    user: CurrentUser,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     """Revoke a token: an admin any, anyone else only their own."""
     token = session.get(ApiToken, token_id)

@@ -22,12 +22,11 @@ import re
 import secrets
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import SecretStr
-from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 
 from peakguard.chatops import service
@@ -41,9 +40,9 @@ from peakguard.chatops.signatures import (
     wecom_encrypt,
     wecom_signature,
 )
-from peakguard.clock import Clock, ScaledClock, SystemClock
+from peakguard.clock import ScaledClock, SystemClock
 from peakguard.config import Settings
-from peakguard.deps import get_clock, get_session
+from peakguard.deps import ClockDep, SessionDep
 from peakguard.errors import Unauthorized
 from peakguard.limits import Term
 
@@ -57,8 +56,12 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-async def platform_now(clock: Clock = Depends(get_clock)) -> datetime:
+async def platform_now(clock: ClockDep) -> datetime:
     return SystemClock().now() if isinstance(clock, ScaledClock) else clock.now()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+CheckedAt = Annotated[datetime, Depends(platform_now)]
 
 
 def _settings(request: Request) -> Settings:
@@ -81,10 +84,10 @@ def secret(value: SecretStr | str | None, platform: str, name: str) -> str:
 @router.post("/dingtalk")
 def dingtalk(
     request: Request,
-    body: bytes = Depends(raw_body),
-    session: Session = Depends(get_session),
-    clock: Clock = Depends(get_clock),
-    checked_at: datetime = Depends(platform_now),
+    body: RawBody,
+    session: SessionDep,
+    clock: ClockDep,
+    checked_at: CheckedAt,
 ) -> dict[str, Any]:
     """DingTalk's outgoing robot: a text message @-ing the robot. The reply shows in the chat."""
     key = secret(_settings(request).chat_dingtalk_secret, "dingtalk", "PEAKGUARD_CHAT_DINGTALK_SECRET")
@@ -106,10 +109,10 @@ def dingtalk(
 @router.post("/feishu")
 def feishu(
     request: Request,
-    body: bytes = Depends(raw_body),
-    session: Session = Depends(get_session),
-    clock: Clock = Depends(get_clock),
-    checked_at: datetime = Depends(platform_now),
+    body: RawBody,
+    session: SessionDep,
+    clock: ClockDep,
+    checked_at: CheckedAt,
 ) -> dict[str, Any]:
     """Feishu's event callback: the URL check (``challenge``), a message to the bot
     (``im.message.receive_v1``) and a card button (``card.action.trigger``)."""
@@ -146,11 +149,11 @@ def feishu(
 @router.get("/wecom", response_class=PlainTextResponse)
 def wecom_check(
     request: Request,
+    checked_at: CheckedAt,
     msg_signature: Term | None = None,
     timestamp: Term | None = None,
     nonce: Term | None = None,
     echostr: str | None = Query(None, max_length=2048),
-    checked_at: datetime = Depends(platform_now),
 ) -> str:
     """WeCom's URL check: the decrypted ``echostr`` proves we hold the Token and the key."""
     token, aes_key, corp_id = _wecom_secrets(_settings(request))
@@ -165,13 +168,13 @@ def wecom_check(
 @router.post("/wecom", response_class=PlainTextResponse)
 def wecom(
     request: Request,
+    body: RawBody,
+    session: SessionDep,
+    clock: ClockDep,
+    checked_at: CheckedAt,
     msg_signature: Term | None = None,
     timestamp: Term | None = None,
     nonce: Term | None = None,
-    body: bytes = Depends(raw_body),
-    session: Session = Depends(get_session),
-    clock: Clock = Depends(get_clock),
-    checked_at: datetime = Depends(platform_now),
 ) -> str:
     """A message to the WeCom app (a text command, or a template card's button, whose key is
     the command). The answer goes back as WeCom's encrypted passive reply."""

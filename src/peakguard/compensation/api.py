@@ -6,17 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadIncidents, CanWriteIncidents, Now, SessionDep
 from peakguard.export_safety import for_excel
-from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
+from peakguard.idempotency import IdempotencyKeyDep, remember, replay
 from peakguard.limits import Id, Input, Line, Term, decimal
 
 router = APIRouter(prefix="/api/v1/compensation", tags=["compensation"])
@@ -51,9 +48,9 @@ class TermsIn(Input):
 
 @router.get("", response_model=list[EntryOut])
 def list_entries(
+    _: CanReadIncidents,
+    session: SessionDep,
     status: Term | None = None,
-    _: Actor = Depends(require(Perm.INCIDENTS_READ)),
-    session: Session = Depends(get_session),
 ) -> list[CompensationEntry]:
     return service.entries(session, status)
 
@@ -61,10 +58,10 @@ def list_entries(
 @router.post("", response_model=EntryOut, status_code=201)
 def add_entry(
     body: EntryIn,
-    actor: Actor = Depends(require(Perm.INCIDENTS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
-    key: IdempotencyKey | None = IDEMPOTENCY,
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
+    key: IdempotencyKeyDep,
 ) -> EntryOut | Response:
     if (answer := replay(session, actor, key)) is not None:
         return answer
@@ -76,9 +73,9 @@ def add_entry(
 def set_terms(
     entry_id: Id,
     body: TermsIn,
-    actor: Actor = Depends(require(Perm.INCIDENTS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> CompensationEntry:
     return service.set_terms(session, actor, now, entry_id, method=body.method, amount=body.amount)
 
@@ -86,17 +83,15 @@ def set_terms(
 @router.post("/{entry_id}/paid", response_model=EntryOut)
 def mark_paid(
     entry_id: Id,
-    actor: Actor = Depends(require(Perm.INCIDENTS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> CompensationEntry:
     return service.mark_paid(session, actor, now, entry_id)
 
 
 @router.get("/export.csv")
-def export(
-    _: Actor = Depends(require(Perm.INCIDENTS_READ)), session: Session = Depends(get_session)
-) -> Response:
+def export(_: CanReadIncidents, session: SessionDep) -> Response:
     return Response(
         for_excel(service.export_csv(session)),
         media_type="text/csv; charset=utf-8",

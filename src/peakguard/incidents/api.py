@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from fastapi import APIRouter, Query, Response
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy.orm import Session
-
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session, require
-from peakguard.idempotency import IDEMPOTENCY, IdempotencyKey, remember, replay
+from peakguard.deps import (
+    CanReadIncidents,
+    CanReviewIncidents,
+    CanWriteIncidents,
+    Now,
+    SessionDep,
+)
+from peakguard.idempotency import IdempotencyKeyDep, remember, replay
 from peakguard.incidents import export, presenters, service
 from peakguard.incidents.models import Measure, PlaybookStep, Review
 from peakguard.incidents.schemas import (
@@ -34,18 +35,15 @@ from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
-READ = Depends(require(Perm.INCIDENTS_READ))
-WRITE = Depends(require(Perm.INCIDENTS_WRITE))
-REVIEW = Depends(require(Perm.INCIDENTS_REVIEW))
 
 
 @router.get("/incidents", response_model=list[IncidentOut])
 def list_incidents(
+    _: CanReadIncidents,
+    session: SessionDep,
     status: list[Term] | None = Query(None, description="open, acknowledged, resolved, closed"),
     kind: Term | None = None,
     area: Term | None = None,
-    _: Actor = READ,
-    session: Session = Depends(get_session),
 ) -> list[IncidentOut]:
     plan = current_plan()
     rows = service.list_incidents(session, status=status, kind=kind, area=area, plan=plan)
@@ -53,7 +51,7 @@ def list_incidents(
 
 
 @router.get("/incidents/counts")
-def counts(_: Actor = READ, session: Session = Depends(get_session)) -> dict[str, int]:
+def counts(_: CanReadIncidents, session: SessionDep) -> dict[str, int]:
     """Active incidents per level."""
     return service.counts_by_level(session)
 
@@ -62,10 +60,10 @@ def counts(_: Actor = READ, session: Session = Depends(get_session)) -> dict[str
 def report(
     body: ReportIn,
     response: Response,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
-    key: IdempotencyKey | None = IDEMPOTENCY,
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
+    key: IdempotencyKeyDep,
 ) -> ReportOut | Response:
     """Open an incident, or update the active one of the same kind and area (200 then). With
     an ``Idempotency-Key``, a retry of the same report is answered as the first was."""
@@ -80,16 +78,16 @@ def report(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
-def detail(incident_id: Id, _: Actor = READ, session: Session = Depends(get_session)) -> IncidentDetailOut:
+def detail(incident_id: Id, _: CanReadIncidents, session: SessionDep) -> IncidentDetailOut:
     return presenters.detail(session, service.get(session, incident_id), current_plan())
 
 
 @router.post("/incidents/{incident_id}/ack", response_model=IncidentOut)
 def acknowledge(
     incident_id: Id,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> IncidentOut:
     incident = service.acknowledge(session, actor, now, incident_id)
     return presenters.summary(session, incident, current_plan())
@@ -99,10 +97,10 @@ def acknowledge(
 def add_note(
     incident_id: Id,
     body: NoteIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
-    key: IdempotencyKey | None = IDEMPOTENCY,
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
+    key: IdempotencyKeyDep,
 ) -> TimelineOut | Response:
     if (answer := replay(session, actor, key)) is not None:
         return answer
@@ -114,9 +112,9 @@ def add_note(
 def set_level(
     incident_id: Id,
     body: LevelIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> IncidentOut:
     plan = current_plan()
     incident = service.set_level(session, actor, now, incident_id, body.level, body.reason, plan)
@@ -127,9 +125,9 @@ def set_level(
 def resolve(
     incident_id: Id,
     body: ResolveIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> IncidentOut:
     plan = current_plan()
     incident = service.resolve(session, actor, now, incident_id, body.result, plan)
@@ -139,9 +137,9 @@ def resolve(
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut)
 def close(
     incident_id: Id,
-    actor: Actor = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanReviewIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> IncidentOut:
     incident = service.close(session, actor, now, incident_id)
     return presenters.summary(session, incident, current_plan())
@@ -152,9 +150,9 @@ def set_step(
     incident_id: Id,
     step_id: Id,
     body: StepIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> PlaybookStep:
     return service.set_step(session, actor, now, incident_id, step_id, body.state, body.note)
 
@@ -163,9 +161,9 @@ def set_step(
 def save_review(
     incident_id: Id,
     body: ReviewIn,
-    actor: Actor = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanReviewIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Review:
     return service.save_review(session, actor, now, incident_id, **body.model_dump())
 
@@ -174,10 +172,10 @@ def save_review(
 def add_measure(
     incident_id: Id,
     body: MeasureIn,
-    actor: Actor = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
-    key: IdempotencyKey | None = IDEMPOTENCY,
+    actor: CanReviewIncidents,
+    session: SessionDep,
+    now: Now,
+    key: IdempotencyKeyDep,
 ) -> MeasureOut | Response:
     if (answer := replay(session, actor, key)) is not None:
         return answer
@@ -189,25 +187,23 @@ def add_measure(
 def complete_measure(
     measure_id: Id,
     body: MeasureDoneIn,
-    actor: Actor = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanReviewIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Measure:
     return service.complete_measure(session, actor, now, measure_id, body.note)
 
 
 @router.get("/incidents/{incident_id}/review.md")
 def review_markdown(
-    incident_id: Id, lang: Term = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
+    incident_id: Id, _: CanReadIncidents, session: SessionDep, lang: Term = "zh_CN"
 ) -> Response:
     text = export.markdown(session, service.get(session, incident_id), current_plan(), lang)
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/incidents/{incident_id}/review.pdf")
-def review_pdf(
-    incident_id: Id, lang: Term = "zh_CN", _: Actor = READ, session: Session = Depends(get_session)
-) -> Response:
+def review_pdf(incident_id: Id, _: CanReadIncidents, session: SessionDep, lang: Term = "zh_CN") -> Response:
     data = export.pdf(session, service.get(session, incident_id), current_plan(), lang)
     headers = {"Content-Disposition": f'attachment; filename="incident-{incident_id}-review.pdf"'}
     return Response(data, media_type="application/pdf", headers=headers)

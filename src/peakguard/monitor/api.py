@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadIncidents, CanWriteEvents, Now, SessionDep
 from peakguard.errors import InvalidInput
 from peakguard.limits import Term
 from peakguard.monitor import service
@@ -34,10 +30,10 @@ class IngestOut(BaseModel):
 
 @router.post("/events", response_model=IngestOut)
 def post_events(
+    actor: CanWriteEvents,
+    session: SessionDep,
+    now: Now,
     events: list[Any] = Body(..., description="a JSON array of scan, order and shop_metrics events"),
-    actor: Actor = Depends(require(Perm.EVENTS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> IngestOut:
     """Idempotent by event_id. A malformed element goes to the dead-letter store with its
     position (1-based) and reason; the rest of the batch is accepted."""
@@ -52,9 +48,7 @@ def post_events(
 
 
 @router.get("/events/dead-letters")
-def list_dead_letters(
-    _: Actor = Depends(require(Perm.EVENTS_WRITE)), session: Session = Depends(get_session)
-) -> list[dict[str, Any]]:
+def list_dead_letters(_: CanWriteEvents, session: SessionDep) -> list[dict[str, Any]]:
     return [
         {
             "id": d.id,
@@ -70,9 +64,9 @@ def list_dead_letters(
 
 @router.get("/signals")
 def signals(
-    _: Actor = Depends(require(Perm.INCIDENTS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    _: CanReadIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> list[dict[str, Any]]:
     """What the detectors see now (parcels per area and state, shop-side trouble)."""
     return [s.as_dict() for s in service.detect(session, now, current_plan())]
@@ -80,10 +74,10 @@ def signals(
 
 @router.get("/chase-list")
 def chase_list(
+    _: CanReadIncidents,
+    session: SessionDep,
+    now: Now,
     shop: Term | None = None,
-    _: Actor = Depends(require(Perm.INCIDENTS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> list[dict[str, Any]]:
     """S1.8: created, unpaid after the plan's delay, largest first."""
     return [

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
 from peakguard.clock import parse_iso
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadRoster, Now, SessionDep
 from peakguard.limits import Id, Term
 from peakguard.notify import service
 from peakguard.notify.channels import route
@@ -45,10 +42,10 @@ class NotificationOut(BaseModel):
 
 @router.get("", response_model=list[NotificationOut])
 def list_notifications(
+    _: CanReadRoster,
+    session: SessionDep,
     status: Term | None = Query(None, pattern="^(pending|sent|failed|no_recipient)$"),
     limit: int = Query(100, ge=1, le=1000),
-    _: Actor = Depends(require(Perm.ROSTER_READ)),
-    session: Session = Depends(get_session),
 ) -> list[Notification]:
     return service.recent(session, status, limit)
 
@@ -63,11 +60,11 @@ class ChannelOut(BaseModel):
 @router.get("/route", response_model=list[ChannelOut])
 def channel_route(
     person_id: Id,
+    _: CanReadRoster,
+    session: SessionDep,
+    now: Now,
     level: Term | None = Query(None, description="the incident's level; none: a message about no incident"),
     at: Term | None = Query(None, description="ISO 8601 time; default now"),
-    _: Actor = Depends(require(Perm.ROSTER_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> list[ChannelOut]:
     """The person's channels in the order delivery tries them for a message of that level at
     that time, and why phone or SMS is skipped (below the plan's level, or quiet hours)."""

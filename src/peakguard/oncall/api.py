@@ -4,16 +4,13 @@ week, coverage gaps and calendar links. The calendar feed itself is a page route
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Request, Response
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
 from peakguard.clock import as_utc
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanManageRoster, CanReadIncidents, CanReadRoster, Now, SessionDep
 from peakguard.limits import Id
 from peakguard.oncall import noise, paging, service
 from peakguard.oncall.models import FeedHeartbeat, MaintenanceWindow, Override, Page, Rotation
@@ -35,8 +32,6 @@ from peakguard.oncall.schemas import (
 from peakguard.plan.service import current_plan
 
 router = APIRouter(prefix="/api/v1/oncall", tags=["oncall"])
-READ = Depends(require(Perm.ROSTER_READ))
-MANAGE = Depends(require(Perm.ROSTER_MANAGE))
 
 
 def segment_out(segment: Segment, names: dict[int, str]) -> SegmentOut:
@@ -50,9 +45,7 @@ def segment_out(segment: Segment, names: dict[int, str]) -> SegmentOut:
 
 
 @router.get("/now", response_model=list[DutyOut])
-def on_duty_now(
-    _: Actor = READ, session: Session = Depends(get_session), now: datetime = Depends(get_now)
-) -> list[DutyOut]:
+def on_duty_now(_: CanReadRoster, session: SessionDep, now: Now) -> list[DutyOut]:
     """Per role: who is on duty at the server's clock (simulated time included) and who is next."""
     names = service.names(session)
     return [
@@ -67,10 +60,10 @@ def on_duty_now(
 
 @router.get("/week", response_model=dict[str, list[SegmentOut]])
 def week(
+    _: CanReadRoster,
+    session: SessionDep,
+    now: Now,
     start: date | None = None,
-    _: Actor = READ,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> dict[str, list[SegmentOut]]:
     """Seven local days from ``start`` (default today in the plan's zone), per role."""
     plan = current_plan()
@@ -81,23 +74,21 @@ def week(
 
 
 @router.get("/gaps", response_model=list[SegmentOut])
-def gaps(
-    _: Actor = READ, session: Session = Depends(get_session), now: datetime = Depends(get_now)
-) -> list[SegmentOut]:
+def gaps(_: CanReadRoster, session: SessionDep, now: Now) -> list[SegmentOut]:
     return [segment_out(g, {}) for g in service.gaps(session, current_plan(), now)]
 
 
 @router.get("/rotations", response_model=list[RotationOut])
-def list_rotations(_: Actor = READ, session: Session = Depends(get_session)) -> list[Rotation]:
+def list_rotations(_: CanReadRoster, session: SessionDep) -> list[Rotation]:
     return service.list_rotations(session)
 
 
 @router.post("/rotations", response_model=RotationOut, status_code=201)
 def add_rotation(
     body: RotationIn,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Rotation:
     return service.add_rotation(session, actor, now, current_plan(), **body.model_dump())
 
@@ -105,27 +96,25 @@ def add_rotation(
 @router.delete("/rotations/{rotation_id}", status_code=204)
 def remove_rotation(
     rotation_id: Id,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     service.remove_rotation(session, actor, now, rotation_id)
     return Response(status_code=204)
 
 
 @router.get("/overrides", response_model=list[OverrideOut])
-def list_overrides(
-    _: Actor = READ, session: Session = Depends(get_session), now: datetime = Depends(get_now)
-) -> list[Override]:
+def list_overrides(_: CanReadRoster, session: SessionDep, now: Now) -> list[Override]:
     return service.list_overrides(session, now)
 
 
 @router.post("/overrides", response_model=OverrideOut, status_code=201)
 def add_override(
     body: OverrideIn,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Override:
     return service.add_override(
         session, actor, now, current_plan(),
@@ -137,9 +126,9 @@ def add_override(
 @router.delete("/overrides/{override_id}", status_code=204)
 def remove_override(
     override_id: Id,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     service.remove_override(session, actor, now, override_id)
     return Response(status_code=204)
@@ -148,9 +137,9 @@ def remove_override(
 @router.post("/swaps", response_model=list[OverrideOut], status_code=201)
 def swap(
     body: SwapIn,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> list[Override]:
     return service.swap(
         session, actor, now, current_plan(),
@@ -163,9 +152,9 @@ def swap(
 def calendar_link(
     person_id: Id,
     request: Request,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> CalendarLink:
     """A new calendar URL for the person (the old one stops working); the secret is shown once."""
     token = service.issue_calendar_token(session, actor, now, person_id)
@@ -174,17 +163,13 @@ def calendar_link(
 
 
 @router.get("/pages", response_model=list[PageOut])
-def pages(
-    incident_id: Id, _: Actor = Depends(require(Perm.INCIDENTS_READ)), session: Session = Depends(get_session)
-) -> list[Page]:
+def pages(incident_id: Id, _: CanReadIncidents, session: SessionDep) -> list[Page]:
     """Every page of an incident's escalation: who, when, on which channels, answered or not."""
     return paging.pages_of(session, incident_id)
 
 
 @router.get("/maintenance", response_model=list[WindowOut])
-def list_windows(
-    _: Actor = READ, session: Session = Depends(get_session), now: datetime = Depends(get_now)
-) -> list[MaintenanceWindow]:
+def list_windows(_: CanReadRoster, session: SessionDep, now: Now) -> list[MaintenanceWindow]:
     """Maintenance windows running or to come."""
     return noise.list_windows(session, now)
 
@@ -192,9 +177,9 @@ def list_windows(
 @router.post("/maintenance", response_model=WindowOut, status_code=201)
 def add_window(
     body: WindowIn,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> MaintenanceWindow:
     """A planned quiet time: detection raises nothing of ``kind`` (all when null) at ``scope``."""
     return noise.add_window(
@@ -206,14 +191,14 @@ def add_window(
 @router.post("/maintenance/{window_id}/end", response_model=WindowOut)
 def end_window(
     window_id: Id,
-    actor: Actor = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> MaintenanceWindow:
     return noise.end_window(session, actor, now, window_id)
 
 
 @router.get("/feeds", response_model=list[FeedOut])
-def feeds(_: Actor = READ, session: Session = Depends(get_session)) -> list[FeedHeartbeat]:
+def feeds(_: CanReadRoster, session: SessionDep) -> list[FeedHeartbeat]:
     """Each feed's last event, oldest first: a silent one is at the top."""
     return noise.feeds(session)

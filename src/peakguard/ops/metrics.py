@@ -37,14 +37,13 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peakguard import __version__
 from peakguard.auth.roles import Perm, allows
 from peakguard.db import Database
-from peakguard.deps import current_user, get_session
+from peakguard.deps import SessionDep, current_user
 from peakguard.errors import Forbidden
 from peakguard.ops.logs import REQUEST_ID, request_id_from
 
@@ -260,7 +259,7 @@ class Observe:
 router = APIRouter(include_in_schema=False)
 
 
-async def metrics_reader(request: Request, session: Session = Depends(get_session)) -> None:
+async def metrics_reader(request: Request, session: SessionDep) -> None:
     """Who may scrape: the scrape token (``PEAKGUARD_METRICS_TOKEN``, what Prometheus is given),
     or any user token or session whose role grants ``metrics:read`` (admin). The figures show
     volumes and failures of every client, so they are not public."""

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
-from peakguard.deps import require
+from peakguard.deps import CanReadPlan
 from peakguard.plan.service import current_plan
 
 router = APIRouter(prefix="/api/v1/plan", tags=["plan"])
 
 
 @router.get("")
-def get_plan(_: Actor = Depends(require(Perm.PLAN_READ))) -> dict[str, Any]:
+def get_plan(_: CanReadPlan) -> dict[str, Any]:
     return current_plan().model_dump()

@@ -5,21 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanPrint, Now, SessionDep
 from peakguard.limits import Id, Input, Line, Term
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents, ipp, service
 
 router = APIRouter(prefix="/api/v1/printing", tags=["printing"])
-USE = Depends(require(Perm.PRINTING))
-SESSION = Depends(get_session)
-NOW = Depends(get_now)
 
 
 class PrinterIn(Input):
@@ -81,31 +75,29 @@ class JobDetailOut(JobOut):
 
 
 @router.get("/printers", response_model=list[PrinterOut])
-def printers(_: Actor = USE, session: Session = SESSION) -> object:
+def printers(_: CanPrint, session: SessionDep) -> object:
     return service.list_printers(session)
 
 
 @router.post("/printers", response_model=PrinterOut, status_code=201)
-def add_printer(
-    body: PrinterIn, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW
-) -> object:
+def add_printer(body: PrinterIn, actor: CanPrint, session: SessionDep, now: Now) -> object:
     return service.add_printer(session, actor, now, body.queue, body.name)
 
 
 @router.post("/printers/{printer_id}/enable", response_model=PrinterOut)
-def enable(printer_id: Id, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
+def enable(printer_id: Id, actor: CanPrint, session: SessionDep, now: Now) -> object:
     return service.set_enabled(session, actor, now, printer_id, True)
 
 
 @router.post("/printers/{printer_id}/disable", response_model=PrinterOut)
-def disable(printer_id: Id, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
+def disable(printer_id: Id, actor: CanPrint, session: SessionDep, now: Now) -> object:
     """Take a printer out of use; its unprinted jobs move to another on the next round."""
     return service.set_enabled(session, actor, now, printer_id, False)
 
 
 @router.post("/jobs", response_model=JobOut, status_code=201)
 def print_document(
-    body: PrintIn, response: Response, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW
+    body: PrintIn, response: Response, actor: CanPrint, session: SessionDep, now: Now
 ) -> object:
     """Queue a waybill or label; asking again for one already queued answers it (200)."""
     job, created = documents.print_document(
@@ -118,20 +110,20 @@ def print_document(
 
 @router.get("/jobs", response_model=list[JobOut])
 def jobs(
+    _: CanPrint,
+    session: SessionDep,
     status: Term | None = Query(None, pattern="^(queued|sending|sent|printed|cancelled)$"),
     limit: int = Query(200, ge=1, le=1000),
-    _: Actor = USE,
-    session: Session = SESSION,
 ) -> object:
     return service.list_jobs(session, status, limit)
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetailOut)
-def job(job_id: Id, _: Actor = USE, session: Session = SESSION) -> object:
+def job(job_id: Id, _: CanPrint, session: SessionDep) -> object:
     found = service.get_job(session, job_id)
     return {**JobOut.model_validate(found).model_dump(), "attempts": service.attempts_of(session, job_id)}
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel(job_id: Id, actor: Actor = USE, session: Session = SESSION, now: datetime = NOW) -> object:
+def cancel(job_id: Id, actor: CanPrint, session: SessionDep, now: Now) -> object:
     return service.cancel_job(session, actor, now, job_id, ipp.CupsClient())

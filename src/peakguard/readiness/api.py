@@ -7,14 +7,11 @@ from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
 from peakguard.clock import parse_iso
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadReadiness, CanWriteReadiness, Now, SessionDep
 from peakguard.errors import NotFound
 from peakguard.i18n import normalise
 from peakguard.limits import Id, Input, Line, Term, Text
@@ -130,19 +127,19 @@ def drill_out(drill: Drill) -> DrillOut:
 
 @router.get("/items", response_model=list[ItemOut])
 def list_items(
+    _: CanReadReadiness,
+    session: SessionDep,
+    now: Now,
     risk: Term | None = None,
-    _: Actor = Depends(require(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> list[ItemOut]:
     return [item_out(i, now) for i in checklist.list_items(session, risk)]
 
 
 @router.post("/items/init", response_model=list[ItemOut], status_code=201)
 def init_items(
-    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> list[ItemOut]:
     """Copy the plan's preparations not yet on the checklist; returns the ones added."""
     return [item_out(i, now) for i in checklist.init_from_plan(session, actor, now, current_plan())]
@@ -151,9 +148,9 @@ def init_items(
 @router.post("/items", response_model=ItemOut, status_code=201)
 def add_item(
     body: ItemIn,
-    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> ItemOut:
     item = checklist.add_item(
         session,
@@ -173,9 +170,9 @@ def add_item(
 def assign(
     item_id: Id,
     body: AssignIn,
-    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> ItemOut:
     return item_out(checklist.assign(session, actor, now, item_id, body.person_id), now)
 
@@ -183,11 +180,11 @@ def assign(
 @router.post("/items/{item_id}/done", response_model=ItemOut)
 async def done(
     item_id: Id,
+    actor: CanWriteReadiness,
+    session: SessionDep,
+    now: Now,
     note: Annotated[str | None, Form()] = None,
     evidence: UploadFile | None = File(None),
-    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> ItemOut:
     """Mark done with evidence: a note, a file (multipart ``evidence``) or both."""
     content = await evidence.read(checklist.MAX_EVIDENCE_BYTES + 1) if evidence else None
@@ -208,9 +205,9 @@ async def done(
 def reopen(
     item_id: Id,
     body: ReasonIn,
-    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> ItemOut:
     return item_out(checklist.reopen(session, actor, now, item_id, body.reason), now)
 
@@ -218,8 +215,8 @@ def reopen(
 @router.get("/items/{item_id}/evidence")
 def evidence(
     item_id: Id,
-    _: Actor = Depends(require(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
+    _: CanReadReadiness,
+    session: SessionDep,
 ) -> Response:
     item = checklist.get_item(session, item_id)
     if item.evidence_file is None:
@@ -239,10 +236,10 @@ def evidence(
 
 @router.get("/scores", response_model=ScoresOut)
 def scores(
+    _: CanReadReadiness,
+    session: SessionDep,
+    now: Now,
     lang: Term | None = None,
-    _: Actor = Depends(require(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> ScoresOut:
     result = checklist.scores(session, current_plan(), now, normalise(lang))
     return ScoresOut(
@@ -256,10 +253,10 @@ def scores(
 
 @router.get("/timeline", response_model=list[PointOut])
 def day_timeline(
+    _: CanReadReadiness,
+    session: SessionDep,
+    now: Now,
     lang: Term | None = None,
-    _: Actor = Depends(require(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> list[PointOut]:
     language = normalise(lang)
     return [
@@ -276,9 +273,9 @@ def day_timeline(
 
 @router.get("/quick-replies", response_model=list[ReplyOut])
 def quick_replies(
+    _: CanReadReadiness,
     kind: Term | None = None,
     lang: Term | None = None,
-    _: Actor = Depends(require(Perm.READINESS_READ)),
 ) -> list[ReplyOut]:
     plan, language = current_plan(), normalise(lang)
     found = replies.for_kind(plan, kind, language) if kind else replies.all_replies(plan, language)
@@ -288,9 +285,9 @@ def quick_replies(
 @router.post("/drills", response_model=DrillOut, status_code=201)
 def start_drill(
     body: DrillIn,
-    actor: Actor = Depends(require(Perm.READINESS_WRITE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> DrillOut:
     """Inject the scenario's fault; the live detector opens its incident within a second."""
     return drill_out(drills.start(session, actor, now, current_plan(), body.scenario))
@@ -298,8 +295,8 @@ def start_drill(
 
 @router.get("/drills", response_model=list[DrillOut])
 def list_drills(
-    _: Actor = Depends(require(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
+    _: CanReadReadiness,
+    session: SessionDep,
 ) -> list[DrillOut]:
     return [drill_out(d) for d in drills.recent(session)]
 
@@ -307,8 +304,8 @@ def list_drills(
 @router.get("/drills/{drill_id}", response_model=DrillOut)
 def get_drill(
     drill_id: Id,
-    _: Actor = Depends(require(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    _: CanReadReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> DrillOut:
     return drill_out(drills.refresh(session, now, drills.get(session, drill_id)))

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
-
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanManageRoster, CanReadRoster, Now, SessionDep
 from peakguard.limits import Id
 from peakguard.plan.service import current_plan
 from peakguard.roster import service
@@ -20,18 +15,16 @@ router = APIRouter(prefix="/api/v1/roster", tags=["roster"])
 
 
 @router.get("", response_model=list[PersonOut])
-def list_people(
-    _: Actor = Depends(require(Perm.ROSTER_READ)), session: Session = Depends(get_session)
-) -> list[Person]:
+def list_people(_: CanReadRoster, session: SessionDep) -> list[Person]:
     return service.list_people(session)
 
 
 @router.post("", response_model=PersonOut, status_code=201)
 def add_person(
     body: PersonIn,
-    actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Person:
     return service.add_person(session, actor, now, current_plan(), **body.model_dump())
 
@@ -40,9 +33,9 @@ def add_person(
 def set_duty(
     person_id: Id,
     body: DutyIn,
-    actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Person:
     return service.set_duty(session, actor, now, person_id, body.on_duty)
 
@@ -51,9 +44,9 @@ def set_duty(
 def set_contact(
     person_id: Id,
     body: ContactIn,
-    actor: Actor = Depends(require(Perm.ROSTER_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Person:
     """Chat user ids (a command from that user acts as this person), quiet hours and time zone."""
     return service.set_contact(

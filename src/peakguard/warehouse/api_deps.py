@@ -1,26 +1,24 @@
-"""Route dependencies of the warehouse: operator and admin permissions as everywhere, plus
+"""Route dependencies of the warehouse: operator and admin permissions as everywhere (``deps``), plus
 routes that a client user reaches too (its own rows only, scoped in the services)."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import Depends
 
 from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
-from peakguard.auth.models import User
 from peakguard.auth.roles import Perm, allows
-from peakguard.deps import current_user, require
+from peakguard.deps import CurrentUser
 from peakguard.errors import Forbidden
 
-MANAGE = Depends(require(Perm.WAREHOUSE_MANAGE))
-OPERATE = Depends(require(Perm.WAREHOUSE_OPERATE))
 
-
-def _operator_or_client(user: User = Depends(current_user)) -> Actor:
+def _operator_or_client(user: CurrentUser) -> Actor:
     if not (allows(user.role, Perm.WAREHOUSE_OPERATE) or allows(user.role, Perm.WAREHOUSE_CLIENT)):
         raise Forbidden(f"role {user.role!r} may not do {Perm.WAREHOUSE_CLIENT.value}")
     return auth.actor_for(user)
 
 
-SHARED = Depends(_operator_or_client)
+OperatorOrClient = Annotated[Actor, Depends(_operator_or_client)]
 """Operators see every client; a client user sees only its own (the services scope by client)."""

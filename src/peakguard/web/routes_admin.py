@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from peakguard.auth import service as auth
 from peakguard.auth.models import ApiToken
 from peakguard.auth.roles import Perm, Role
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import gettext
 from peakguard.limits import FormText, Id, Line
@@ -22,14 +21,21 @@ from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster import service as roster
 from peakguard.web.actions import attempt
 from peakguard.web.errors import page_message
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import (
+    CSRF,
+    PageCanManageRoster,
+    PageCanManageUsers,
+    PageCanReadPlan,
+    PageCanReadRoster,
+    Viewer,
+)
 from peakguard.web.templating import flash, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/admin/plan")
-def plan_page(request: Request, viewer: Viewer = Depends(page_user(Perm.PLAN_READ))) -> Response:
+def plan_page(request: Request, viewer: PageCanReadPlan) -> Response:
     plan = current_plan()
     return render(request, "admin_plan.html", viewer, plan=plan, levels=levels_by_rank(plan))
 
@@ -37,8 +43,8 @@ def plan_page(request: Request, viewer: Viewer = Depends(page_user(Perm.PLAN_REA
 @router.get("/admin/roster")
 def roster_page(
     request: Request,
-    viewer: Viewer = Depends(page_user(Perm.ROSTER_READ)),
-    session: Session = Depends(get_session),
+    viewer: PageCanReadRoster,
+    session: SessionDep,
 ) -> Response:
     plan = current_plan()
     return render(
@@ -54,13 +60,13 @@ def roster_page(
 @router.post("/admin/roster", dependencies=[CSRF])
 def add_person(
     request: Request,
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
     name: Annotated[str, Line(120), Form()] = "",
     role: Annotated[str, Line(20), Form()] = "",
     language: Annotated[str, Line(10), Form()] = "zh_CN",
     channels: Annotated[FormText, Form()] = "",
-    viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -85,10 +91,10 @@ def add_person(
 def set_duty(
     request: Request,
     person_id: Id,
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
     on_duty: Annotated[FormText, Form()] = "",
-    viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -100,12 +106,11 @@ def set_duty(
     )
 
 
-USERS = Depends(page_user(Perm.USERS_MANAGE))
 UserName = Annotated[str, Line(80)]
 
 
 @router.get("/admin/users")
-def users_page(request: Request, viewer: Viewer = USERS, session: Session = Depends(get_session)) -> Response:
+def users_page(request: Request, viewer: PageCanManageUsers, session: SessionDep) -> Response:
     return _users(request, viewer, session, new_token=None)
 
 
@@ -137,15 +142,15 @@ def _client_id(text: str) -> int | None:
 @router.post("/admin/users", dependencies=[CSRF])
 def create_user(
     request: Request,
+    viewer: PageCanManageUsers,
+    session: SessionDep,
+    now: Now,
     username: Annotated[str, Line(80), Form()] = "",
     password: Annotated[FormText, Form()] = "",
     role: Annotated[str, Line(20), Form()] = "",
     display_name: Annotated[str, Line(120), Form()] = "",
     language: Annotated[str, Line(10), Form()] = "zh_CN",
     client_id: Annotated[str, Line(20), Form()] = "",
-    viewer: Viewer = USERS,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -171,11 +176,11 @@ def create_user(
 def change_role(
     request: Request,
     username: UserName,
+    viewer: PageCanManageUsers,
+    session: SessionDep,
+    now: Now,
     role: Annotated[str, Line(20), Form()] = "",
     client_id: Annotated[str, Line(20), Form()] = "",
-    viewer: Viewer = USERS,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -191,10 +196,10 @@ def change_role(
 def change_password(
     request: Request,
     username: UserName,
+    viewer: PageCanManageUsers,
+    session: SessionDep,
+    now: Now,
     password: Annotated[FormText, Form()] = "",
-    viewer: Viewer = USERS,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     """The user's page sessions end (an admin changing their own password logs in again)."""
     return attempt(
@@ -211,10 +216,10 @@ def change_password(
 def set_active(
     request: Request,
     username: UserName,
+    viewer: PageCanManageUsers,
+    session: SessionDep,
+    now: Now,
     active: Annotated[str, Line(1), Form()] = "",
-    viewer: Viewer = USERS,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -230,11 +235,11 @@ def set_active(
 def create_token(
     request: Request,
     username: UserName,
+    viewer: PageCanManageUsers,
+    session: SessionDep,
+    now: Now,
     name: Annotated[str, Line(80), Form()] = "",
     days: Annotated[str, Line(8), Form()] = "",
-    viewer: Viewer = USERS,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     """The clear token is shown once, in this answer (not after a redirect: it never goes into
     the session cookie), and only its hash is stored."""
@@ -265,9 +270,9 @@ def create_token(
 def revoke_token(
     request: Request,
     token_id: Id,
-    viewer: Viewer = USERS,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanManageUsers,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from peakguard.auth import service as auth
@@ -15,8 +13,7 @@ from peakguard.auth.login import TooManyAttempts, client_address
 from peakguard.auth.login import login as login_with_password
 from peakguard.auth.models import User
 from peakguard.auth.roles import Perm, allows
-from peakguard.db import Database
-from peakguard.deps import get_database, get_now, get_session
+from peakguard.deps import DatabaseDep, Now, SessionDep
 from peakguard.errors import Unauthorized
 from peakguard.i18n import LANGUAGES, gettext
 from peakguard.limits import FormText, Line
@@ -24,10 +21,9 @@ from peakguard.web import prefs
 from peakguard.web.errors import translate_message
 from peakguard.web.security import (
     CSRF,
-    Viewer,
+    PageUser,
     end_session,
     page_language,
-    page_user,
     session_user,
     start_session,
 )
@@ -66,18 +62,18 @@ def see_other(path: str) -> RedirectResponse:
 
 
 @router.get("/")
-def home(viewer: Viewer = Depends(page_user())) -> Response:
+def home(viewer: PageUser) -> Response:
     return see_other(home_for(viewer.user))
 
 
 @router.get("/account")
-def account(request: Request, viewer: Viewer = Depends(page_user())) -> Response:
+def account(request: Request, viewer: PageUser) -> Response:
     """A page every logged-in user can open: who am I, what may I do."""
     return render(request, "account.html", viewer)
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/", session: Session = Depends(get_session)) -> Response:
+def login_form(request: Request, session: SessionDep, next: str = "/") -> Response:
     if session_user(request, session) is not None:
         return see_other(safe_next(next))
     return render(request, "login.html", None, next=safe_next(next), error=None, username="")
@@ -86,10 +82,10 @@ def login_form(request: Request, next: str = "/", session: Session = Depends(get
 @router.post("/login", dependencies=[CSRF])
 async def login(
     request: Request,
+    db: DatabaseDep,
     username: Annotated[str, Line(80), Form()] = "",
     password: Annotated[FormText, Form()] = "",
     next: Annotated[FormText, Form()] = "/",
-    db: Database = Depends(get_database),
 ) -> Response:
     """Throttled like the API's token exchange (``auth.login``); the session row is committed
     before the answer sets the cookie."""
@@ -123,7 +119,7 @@ async def login(
 
 
 @router.post("/logout", dependencies=[CSRF])
-def logout(request: Request, session: Session = Depends(get_session)) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
     end_session(request, session)
     return see_other("/login")
 
@@ -132,9 +128,9 @@ def logout(request: Request, session: Session = Depends(get_session)) -> Respons
 def switch_language(
     request: Request,
     language: Annotated[str, Line(10), Form()],
+    session: SessionDep,
+    now: Now,
     next: Annotated[FormText, Form()] = "/",
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     """Switch the page language; a logged-in user keeps the choice for the next login too."""
     if language not in LANGUAGES:

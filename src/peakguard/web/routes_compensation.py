@@ -5,26 +5,22 @@ and amount, the totals at a glance, and the export."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.limits import Id, Line, Term
 from peakguard.web.actions import attempt
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanReadIncidents, PageCanWriteIncidents
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-READ = Depends(page_user(Perm.INCIDENTS_READ))
-WRITE = Depends(page_user(Perm.INCIDENTS_WRITE))
 STATUSES = ("registered", "paid")
 BACK = "/compensation"
 
@@ -49,9 +45,9 @@ def totals(entries: list[CompensationEntry]) -> Totals:
 @router.get("/compensation")
 def register_page(
     request: Request,
+    viewer: PageCanReadIncidents,
+    session: SessionDep,
     status: Term | None = None,
-    viewer: Viewer = READ,
-    session: Session = Depends(get_session),
 ) -> Response:
     chosen = status if status in STATUSES else None
     everything = service.entries(session)
@@ -71,12 +67,12 @@ def register_page(
 @router.post("/compensation", dependencies=[CSRF])
 def add_entry(
     request: Request,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     order_id: Annotated[str, Line(80), Form()] = "",
     shop: Annotated[str, Line(64), Form()] = "",
     order_amount: Annotated[str, Line(40), Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     def add() -> object:
         amount = service.parse_money("order_amount", order_amount) if order_amount.strip() else None
@@ -89,11 +85,11 @@ def add_entry(
 def set_terms(
     request: Request,
     entry_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     method: Annotated[str, Line(20), Form()] = "",
     amount: Annotated[str, Line(40), Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -109,9 +105,9 @@ def set_terms(
 def mark_paid(
     request: Request,
     entry_id: Id,
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,

@@ -4,15 +4,14 @@ report) and the after-action review with measures, close and the PDF export."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.errors import InvalidInput
 from peakguard.incidents import presenters, service
 from peakguard.incidents.timeline_text import lines, user_names
@@ -23,13 +22,15 @@ from peakguard.roster.service import get_person
 from peakguard.warehouse import clients_service
 from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import (
+    CSRF,
+    PageCanReadIncidents,
+    PageCanReviewIncidents,
+    PageCanWriteIncidents,
+)
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-READ = Depends(page_user(Perm.INCIDENTS_READ))
-WRITE = Depends(page_user(Perm.INCIDENTS_WRITE))
-REVIEW = Depends(page_user(Perm.INCIDENTS_REVIEW))
 
 
 def _page(incident_id: Id) -> str:
@@ -40,9 +41,9 @@ def _page(incident_id: Id) -> str:
 def incident_head(
     request: Request,
     incident_id: Id,
-    viewer: Viewer = READ,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReadIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     """The page's head (status, level, deadline, people), polled so a level raised by the
     detectors or an acknowledgement from another screen shows without a reload."""
@@ -63,9 +64,9 @@ def incident_head(
 def incident_page(
     request: Request,
     incident_id: Id,
-    viewer: Viewer = READ,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReadIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     plan = current_plan()
     incident = service.get(session, incident_id)
@@ -103,9 +104,9 @@ def incident_page(
 def acknowledge(
     request: Request,
     incident_id: Id,
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,
@@ -121,10 +122,10 @@ def acknowledge(
 def add_note(
     request: Request,
     incident_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     text: Annotated[FormText, Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -140,11 +141,11 @@ def add_note(
 def set_level(
     request: Request,
     incident_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     level: Annotated[str, Line(20), Form()] = "",
     reason: Annotated[FormText, Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -160,10 +161,10 @@ def set_level(
 def resolve(
     request: Request,
     incident_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     result: Annotated[FormText, Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -180,11 +181,11 @@ def set_step(
     request: Request,
     incident_id: Id,
     step_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     state: Annotated[str, Line(20), Form()] = "",
     note: Annotated[FormText, Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -200,14 +201,14 @@ def set_step(
 def save_review(
     request: Request,
     incident_id: Id,
+    viewer: PageCanReviewIncidents,
+    session: SessionDep,
+    now: Now,
     root_cause: Annotated[FormText, Form()] = "",
     accountable_type: Annotated[str, Line(20), Form()] = "",
     accountable_name: Annotated[str, Line(120), Form()] = "",
     penalty_step: Annotated[str, Line(40), Form()] = "",
     disclosure_note: Annotated[FormText, Form()] = "",
-    viewer: Viewer = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -240,12 +241,12 @@ def _due(text: str) -> date:
 def add_measure(
     request: Request,
     incident_id: Id,
+    viewer: PageCanReviewIncidents,
+    session: SessionDep,
+    now: Now,
     description: Annotated[FormText, Form()] = "",
     owner: Annotated[str, Line(120), Form()] = "",
     due_date: Annotated[str, Line(40), Form()] = "",
-    viewer: Viewer = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -270,10 +271,10 @@ def complete_measure(
     request: Request,
     incident_id: Id,
     measure_id: Id,
+    viewer: PageCanReviewIncidents,
+    session: SessionDep,
+    now: Now,
     note: Annotated[FormText, Form()] = "",
-    viewer: Viewer = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -289,9 +290,9 @@ def complete_measure(
 def close(
     request: Request,
     incident_id: Id,
-    viewer: Viewer = REVIEW,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReviewIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,

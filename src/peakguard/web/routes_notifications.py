@@ -4,20 +4,18 @@ last error; and a test message to any person, to prove their channels before the
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.limits import Id, Term
 from peakguard.notify import service
 from peakguard.roster import service as roster
 from peakguard.web.actions import attempt
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanManageRoster, PageCanReadRoster
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,9 +25,9 @@ STATUSES = ("pending", "sent", "failed", "no_recipient")
 @router.get("/admin/notifications")
 def notifications_page(
     request: Request,
+    viewer: PageCanReadRoster,
+    session: SessionDep,
     status: Term | None = None,
-    viewer: Viewer = Depends(page_user(Perm.ROSTER_READ)),
-    session: Session = Depends(get_session),
 ) -> Response:
     chosen = status if status in STATUSES else None
     return render(
@@ -48,9 +46,9 @@ def notifications_page(
 def send_test(
     request: Request,
     person_id: Annotated[Id, Form()],
-    viewer: Viewer = Depends(page_user(Perm.ROSTER_MANAGE)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,

@@ -10,12 +10,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.errors import InvalidInput
 from peakguard.limits import FormText, Id, Line
 from peakguard.oncall import ical, noise, service
@@ -23,12 +22,11 @@ from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
 from peakguard.roster import service as roster
 from peakguard.web.actions import attempt
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanManageRoster, PageCanReadRoster
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 BACK = "/oncall"
-MANAGE = Depends(page_user(Perm.ROSTER_MANAGE))
 CALENDAR_PAST = timedelta(days=7)
 CALENDAR_AHEAD = timedelta(days=35)
 
@@ -74,10 +72,10 @@ def grid(
 @router.get("/oncall")
 def oncall_page(
     request: Request,
+    viewer: PageCanReadRoster,
+    session: SessionDep,
+    now: Now,
     start: Annotated[str, Line(10)] = "",
-    viewer: Viewer = Depends(page_user(Perm.ROSTER_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     plan = current_plan()
     zone = ZoneInfo(plan.timezone)
@@ -115,14 +113,14 @@ def oncall_page(
 def add_override(
     request: Request,
     person_id: Annotated[Id, Form()],
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
     role: Annotated[str, Line(20), Form()] = "",
     replaces_id: Annotated[str, Line(20), Form()] = "",
     start: Annotated[str, Line(40), Form()] = "",
     end: Annotated[str, Line(40), Form()] = "",
     reason: Annotated[FormText, Form()] = "",
-    viewer: Viewer = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     plan = current_plan()
     return attempt(
@@ -144,9 +142,9 @@ def add_override(
 def remove_override(
     request: Request,
     override_id: Id,
-    viewer: Viewer = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,
@@ -163,13 +161,13 @@ def swap(
     request: Request,
     person_id: Annotated[Id, Form()],
     other_id: Annotated[Id, Form()],
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
     role: Annotated[str, Line(20), Form()] = "",
     shift_at: Annotated[str, Line(40), Form()] = "",
     other_shift_at: Annotated[str, Line(40), Form()] = "",
     reason: Annotated[FormText, Form()] = "",
-    viewer: Viewer = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     plan = current_plan()
     return attempt(
@@ -188,9 +186,7 @@ def swap(
 
 
 @router.get("/oncall/calendar/{token}.ics")
-def calendar_feed(
-    token: Annotated[str, Line(80)], session: Session = Depends(get_session), now: datetime = Depends(get_now)
-) -> Response:
+def calendar_feed(token: Annotated[str, Line(80)], session: SessionDep, now: Now) -> Response:
     """The person's shifts from a week back to five weeks ahead; an unknown token is a 404."""
     person = service.person_for_calendar(session, token)
     segments = service.person_segments(session, person.id, now - CALENDAR_PAST, now + CALENDAR_AHEAD)
@@ -202,14 +198,14 @@ def calendar_feed(
 @router.post("/oncall/maintenance", dependencies=[CSRF])
 def add_window(
     request: Request,
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
     scope: Annotated[str, Line(64), Form()] = "",
     kind: Annotated[str, Line(40), Form()] = "",
     start: Annotated[str, Line(40), Form()] = "",
     end: Annotated[str, Line(40), Form()] = "",
     reason: Annotated[str, Line(200), Form()] = "",
-    viewer: Viewer = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     plan = current_plan()
     return attempt(
@@ -229,9 +225,9 @@ def add_window(
 def end_window(
     request: Request,
     window_id: Id,
-    viewer: Viewer = MANAGE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanManageRoster,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,

@@ -6,26 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_session
+from peakguard.deps import SessionDep
 from peakguard.limits import Id
 from peakguard.warehouse import billing, clients_service, outbound, stock
 from peakguard.web.errors import error_page
-from peakguard.web.security import Viewer, page_user
+from peakguard.web.security import PageWarehouseClient, Viewer
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-CLIENT = Depends(page_user(Perm.WAREHOUSE_CLIENT))
 TABS = ("stock", "orders", "invoices")
 POLL_SECONDS = 5
 
 
 @router.get("/portal")
-def portal(request: Request, viewer: Viewer = CLIENT, session: Session = Depends(get_session)) -> Response:
+def portal(request: Request, viewer: PageWarehouseClient, session: SessionDep) -> Response:
     """A client lands on its own stock; staff who may see every client choose one."""
     if viewer.user.client_id is not None:
         return RedirectResponse(f"/portal/{viewer.user.client_id}/stock", status_code=303)
@@ -48,9 +46,7 @@ def _tab(session: Session, viewer: Viewer, client_id: Id, tab: str) -> dict[str,
 
 
 @router.get("/portal/{client_id}/stock/live")
-def stock_live(
-    request: Request, client_id: Id, viewer: Viewer = CLIENT, session: Session = Depends(get_session)
-) -> Response:
+def stock_live(request: Request, client_id: Id, viewer: PageWarehouseClient, session: SessionDep) -> Response:
     """The stock table alone, polled so the shop sees every move as it happens (S2.8)."""
     return render(request, "_portal_stock.html", viewer, **_tab(session, viewer, client_id, "stock"))
 
@@ -60,8 +56,8 @@ def portal_tab(
     request: Request,
     client_id: Id,
     tab: str,
-    viewer: Viewer = CLIENT,
-    session: Session = Depends(get_session),
+    viewer: PageWarehouseClient,
+    session: SessionDep,
 ) -> Response:
     if tab not in TABS:
         return error_page(request, 404)

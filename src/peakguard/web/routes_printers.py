@@ -4,23 +4,19 @@ add a CUPS queue, and the print queue with each job's status and where it went."
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.limits import Id, Line, Term
 from peakguard.printing import ipp, service
 from peakguard.web.actions import attempt
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanPrint
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-PRINTING = Depends(page_user(Perm.PRINTING))
 STATUSES = ("queued", "sending", "sent", "printed", "cancelled")
 BACK = "/admin/printers"
 
@@ -28,9 +24,9 @@ BACK = "/admin/printers"
 @router.get("/admin/printers")
 def printers_page(
     request: Request,
+    viewer: PageCanPrint,
+    session: SessionDep,
     status: Term | None = None,
-    viewer: Viewer = PRINTING,
-    session: Session = Depends(get_session),
 ) -> Response:
     chosen = status if status in STATUSES else None
     printers = service.list_printers(session)
@@ -51,11 +47,11 @@ def printers_page(
 @router.post("/admin/printers", dependencies=[CSRF])
 def add_printer(
     request: Request,
+    viewer: PageCanPrint,
+    session: SessionDep,
+    now: Now,
     queue: Annotated[str, Line(127), Form()] = "",
     name: Annotated[str, Line(120), Form()] = "",
-    viewer: Viewer = PRINTING,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -72,9 +68,9 @@ def switch(
     request: Request,
     printer_id: Id,
     enabled: Annotated[bool, Form()],
-    viewer: Viewer = PRINTING,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanPrint,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     def flip() -> object:
         return service.set_enabled(session, viewer.actor, now, printer_id, enabled)
@@ -90,9 +86,9 @@ def switch(
 def cancel(
     request: Request,
     job_id: Id,
-    viewer: Viewer = PRINTING,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanPrint,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,

@@ -4,15 +4,13 @@ against the deadline, and the quick-reply library."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.limits import FormText, Id, Line
 from peakguard.oncall import service as oncall
 from peakguard.plan.service import current_plan
@@ -20,20 +18,19 @@ from peakguard.readiness import checklist, drills, replies, timeline
 from peakguard.roster import service as roster
 from peakguard.sim.drills import SCENARIOS
 from peakguard.web.actions import attempt
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanReadReadiness, PageCanWriteReadiness
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 BACK = "/readiness"
-WRITE = Depends(page_user(Perm.READINESS_WRITE))
 
 
 @router.get("/readiness")
 def readiness_page(
     request: Request,
-    viewer: Viewer = Depends(page_user(Perm.READINESS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReadReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     plan = current_plan()
     items = checklist.list_items(session)
@@ -60,9 +57,9 @@ def readiness_page(
 @router.post("/readiness/init", dependencies=[CSRF])
 def init(
     request: Request,
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,
@@ -78,11 +75,11 @@ def init(
 async def done(
     request: Request,
     item_id: Id,
+    viewer: PageCanWriteReadiness,
+    session: SessionDep,
+    now: Now,
     note: Annotated[FormText, Form()] = "",
     evidence: UploadFile | None = File(None),
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     content = (
         await evidence.read(checklist.MAX_EVIDENCE_BYTES + 1) if evidence and evidence.filename else None
@@ -111,9 +108,9 @@ def assign(
     request: Request,
     item_id: Id,
     person_id: Annotated[Id, Form()],
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanWriteReadiness,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,
@@ -128,10 +125,10 @@ def assign(
 @router.post("/readiness/drills", dependencies=[CSRF])
 def start_drill(
     request: Request,
+    viewer: PageCanWriteReadiness,
+    session: SessionDep,
+    now: Now,
     scenario: Annotated[str, Line(40), Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,

@@ -13,16 +13,15 @@ then checks again and alone writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import catalog, gettext
 from peakguard.labels.barcodes import check_digit_wrong
@@ -33,11 +32,10 @@ from peakguard.printing import service as printers
 from peakguard.warehouse import floor, inbound, outbound, picking
 from peakguard.warehouse.models import InboundPlan, Order, Package, Pallet, Wave
 from peakguard.web.errors import page_message
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanOperateWarehouse, PageCanPrint, Viewer
 from peakguard.web.templating import carrier_name, render
 
 router = APIRouter(include_in_schema=False)
-OPERATE = Depends(page_user(Perm.WAREHOUSE_OPERATE))
 LARGEST_ID = 2**31 - 1
 """Ids are 32-bit integers in PostgreSQL: a longer number names nothing (and must not reach it)."""
 
@@ -83,9 +81,7 @@ def number_of(code: str) -> int | None:
 
 
 @router.get("/scan")
-def scan_menu(
-    request: Request, viewer: Viewer = OPERATE, session: Session = Depends(get_session)
-) -> Response:
+def scan_menu(request: Request, viewer: PageCanOperateWarehouse, session: SessionDep) -> Response:
     """The four tasks, and under each the open work to pick from (S2.5, S2.9)."""
     return render(request, "scan_menu.html", viewer, work=floor.open_work(session))
 
@@ -109,9 +105,9 @@ def _pick_here(wave: int | None) -> str:
 @router.get("/scan/pick")
 def pick_page(
     request: Request,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
     wave: Term = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
 ) -> Response:
     wave_id, answer = _wave_of(session, viewer, wave) if wave.strip() else (None, None)
     task = picking.next_task(session, wave_id) if wave_id is not None else None
@@ -143,12 +139,12 @@ def _wrong_item(viewer: Viewer, code: str, task: picking.TaskView) -> Answer:
 def pick_scan(
     request: Request,
     wave_id: Id,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
+    now: Now,
     task_id: Annotated[Id, Form()] = 0,
     location: Annotated[str, Line(40), Form()] = "",
     code: Annotated[str, Line(80), Form()] = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     """First the location, then the item: each scan is answered before the next."""
     lang, code, here = viewer.lang, code.strip(), _pick_here(wave_id)
@@ -214,9 +210,9 @@ def _plan_of(session: Session, viewer: Viewer, code: str) -> tuple[InboundPlan |
 @router.get("/scan/receive")
 def receive_page(
     request: Request,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
     plan: Term = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
 ) -> Response:
     found, answer = _plan_of(session, viewer, plan) if plan.strip() else (None, None)
     here = f"/scan/receive?plan={found.id}" if found else "/scan/receive"
@@ -229,12 +225,12 @@ def receive_page(
 def receive_scan(
     request: Request,
     plan_id: Id,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
+    now: Now,
     code: Annotated[str, Line(80), Form()] = "",
     qc: Annotated[str, Line(8), Form()] = "pass",
     reason: Annotated[str, Line(200), Form()] = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     """One scan receives one unit of the item on the plan; a QC failure needs its reason; a
     unit more than the plan expects is refused at the dock (S2.5)."""
@@ -319,7 +315,7 @@ def _putaway_here(pallet: Pallet | None) -> str:
 
 @router.get("/scan/putaway")
 def putaway_page(
-    request: Request, pallet: Term = "", viewer: Viewer = OPERATE, session: Session = Depends(get_session)
+    request: Request, viewer: PageCanOperateWarehouse, session: SessionDep, pallet: Term = ""
 ) -> Response:
     found, wrong = _pallet_of(session, viewer, pallet) if pallet.strip() else (None, None)
     context = _putaway_context(session, viewer, found)
@@ -332,11 +328,11 @@ def putaway_page(
 def putaway_scan(
     request: Request,
     pallet_id: Id,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
+    now: Now,
     code: Annotated[str, Line(80), Form()] = "",
     override: Annotated[str, Line(8), Form()] = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     """The suggested location puts the pallet away. Another location is refused in red; a
     supervisor is then offered an explicit override (a second, deliberate press), which the
@@ -408,9 +404,9 @@ def _pack_here(order: Order | None) -> str:
 @router.get("/scan/pack")
 def pack_page(
     request: Request,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
     order: Term = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
 ) -> Response:
     found, answer = _order_of(session, viewer, order) if order.strip() else (None, None)
     context = _pack_context(session, found)
@@ -431,10 +427,10 @@ def pack_page(
 def pack_scan(
     request: Request,
     order_id: Id,
+    viewer: PageCanOperateWarehouse,
+    session: SessionDep,
+    now: Now,
     weight_kg: Annotated[str, Line(40), Form()] = "",
-    viewer: Viewer = OPERATE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     order, answer = _order_of(session, viewer, str(order_id))
     if order is None:
@@ -463,9 +459,9 @@ def pack_scan(
 def print_waybill(
     request: Request,
     order_id: Id,
-    viewer: Viewer = Depends(page_user(Perm.PRINTING)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanPrint,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     """Send the packed order's waybill to the least-loaded healthy printer (S1.6); a second
     press answers the job already queued rather than printing a second label. With no printer

@@ -8,23 +8,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.incidents import presenters, service
 from peakguard.incidents.models import ACTIVE
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.warehouse import clients_service
 from peakguard.web import widgets
-from peakguard.web.security import Viewer, page_user
+from peakguard.web.security import PageCanReadIncidents, Viewer
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 3
-READ = Depends(page_user(Perm.INCIDENTS_READ))
 
 
 def live_context(session: Session, viewer: Viewer, now: datetime, speed: float) -> dict[str, Any]:
@@ -51,9 +49,9 @@ def clock_speed(request: Request) -> float:
 @router.get("/war-room")
 def war_room(
     request: Request,
-    viewer: Viewer = READ,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReadIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return render(
         request, "war_room.html", viewer, **live_context(session, viewer, now, clock_speed(request))
@@ -63,8 +61,8 @@ def war_room(
 @router.get("/war-room/live")
 def war_room_live(
     request: Request,
-    viewer: Viewer = READ,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReadIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return render(request, "_live.html", viewer, **live_context(session, viewer, now, clock_speed(request)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
@@ -20,7 +21,7 @@ from peakguard.auth import sessions
 from peakguard.auth.models import User
 from peakguard.auth.request_auth import CSRF_HEADER, SID, cookie_user, found_by_gate, session_limits
 from peakguard.auth.roles import Perm, allows
-from peakguard.deps import get_session
+from peakguard.deps import SessionDep
 from peakguard.errors import Forbidden
 from peakguard.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise
 
@@ -85,7 +86,7 @@ def login_redirect(request: Request) -> HTTPException:
 def page_user(perm: Perm | None = None) -> Callable[..., Viewer]:
     """A dependency: the logged-in viewer, allowed ``perm`` (None: any logged-in user)."""
 
-    def check(request: Request, session: Session = Depends(get_session)) -> Viewer:
+    def check(request: Request, session: SessionDep) -> Viewer:
         user = session_user(request, session)
         if user is None:
             raise login_redirect(request)
@@ -94,6 +95,24 @@ def page_user(perm: Perm | None = None) -> Callable[..., Viewer]:
         return Viewer(user=user, actor=auth.actor_for(user), lang=page_language(request, user))
 
     return check
+
+
+PageUser = Annotated[Viewer, Depends(page_user())]
+"""Any logged-in viewer, whatever its role."""
+
+# One alias a permission, as ``deps`` has for the API: the viewer if its role grants it.
+PageCanReadIncidents = Annotated[Viewer, Depends(page_user(Perm.INCIDENTS_READ))]
+PageCanWriteIncidents = Annotated[Viewer, Depends(page_user(Perm.INCIDENTS_WRITE))]
+PageCanReviewIncidents = Annotated[Viewer, Depends(page_user(Perm.INCIDENTS_REVIEW))]
+PageCanReadPlan = Annotated[Viewer, Depends(page_user(Perm.PLAN_READ))]
+PageCanReadRoster = Annotated[Viewer, Depends(page_user(Perm.ROSTER_READ))]
+PageCanManageRoster = Annotated[Viewer, Depends(page_user(Perm.ROSTER_MANAGE))]
+PageCanManageUsers = Annotated[Viewer, Depends(page_user(Perm.USERS_MANAGE))]
+PageCanOperateWarehouse = Annotated[Viewer, Depends(page_user(Perm.WAREHOUSE_OPERATE))]
+PageWarehouseClient = Annotated[Viewer, Depends(page_user(Perm.WAREHOUSE_CLIENT))]
+PageCanReadReadiness = Annotated[Viewer, Depends(page_user(Perm.READINESS_READ))]
+PageCanWriteReadiness = Annotated[Viewer, Depends(page_user(Perm.READINESS_WRITE))]
+PageCanPrint = Annotated[Viewer, Depends(page_user(Perm.PRINTING))]
 
 
 def session_user(request: Request, session: Session) -> User | None:
