@@ -17,11 +17,13 @@ A signal lists its parcels longest silent first.
 
 Why codes and compiled loops: parcel ids, areas and sites are interned to dense integers once,
 when a scan arrives (:class:`Names`), and the checkpoint keeps one slot per parcel code
-(:class:`ParcelCheckpoint`). Folding a micro-batch in and classifying the parcels are each one
-pass of a small loop compiled with Numba over those integer arrays: each scan touches its
-parcel's slot once, where NumPy array passes (scatter-max, gather, tie-break, a scatter per
-column) touched the randomly placed slots eight times, which is what bounded them. Strings come
-back only for the parcels a signal names.
+(:class:`ParcelCheckpoint`). Scans come in time order, not parcel order, so their parcels'
+slots lie scattered over memory and reaching a slot is what a scan costs. Folding a
+micro-batch in (:func:`_fold`) and classifying the parcels (:func:`_groups`) are therefore
+each one pass of a small loop compiled with Numba over those integer arrays, which reaches each
+scan's slot once and applies the rule as written; whole-array steps would each sweep the
+scattered slots again (one for the greatest time, one for ties, one per column). Strings come
+back only for the parcels a signal names (:meth:`Interner.take`, :func:`_id_runs`).
 """
 
 from __future__ import annotations
@@ -330,8 +332,8 @@ def _fold(
     exception,
 ):
     """The rule itself, ``if ts >= latest.ts: latest = row``, replayed row by row in compiled
-    code: one read and one write of the parcel's slot per scan, where array passes (scatter-max,
-    gather, tie-break, four scatters) touched the scattered slots eight times."""
+    code: one read and one write of the parcel's slot per scan, and ``>=`` lets the later of two
+    rows with equal times win with no tie-break step (the checkpoint's arrays change in place)."""
     for i in range(parcel.shape[0]):
         code = parcel[i]
         if ts[i] >= latest_ts[code]:
