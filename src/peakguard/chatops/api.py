@@ -62,6 +62,7 @@ async def platform_now(clock: ClockDep) -> datetime:
 
 RawBody = Annotated[bytes, Depends(raw_body)]
 CheckedAt = Annotated[datetime, Depends(platform_now)]
+"""The time a platform's signed timestamp is checked against: real time, even in a scaled demo."""
 
 
 def _settings(request: Request) -> Settings:
