@@ -1,17 +1,23 @@
-"""Events from a NATS JetStream subject: the deployment for a parcel network whose scanners
+"""Events from a NATS JetStream stream: the deployment for a parcel network whose scanners
 already publish to a bus (the embedded default reads files and the HTTP API instead).
 
-A durable pull consumer takes micro-batches; each batch goes through the same ``ingest`` as a
-file (idempotent by ``event_id``, a bad message dead-lettered with its stream sequence and the
-reason) in one transaction, detection runs when due (once a ``detect_every`` while batches keep
-coming, and whenever the consumer has caught up), and only then are the messages acknowledged. A
-consumer that dies between commit and ack gets the batch again, and idempotency absorbs it: at
-least once on the bus, exactly once in the database. (A redelivered bad message whose dead
-letter is already stored, same stream sequence and text, is not dead-lettered twice.)
+The stream is split into partitions by parcel id (:mod:`.partitions`): ``<subject>.p.<n>``, or
+just ``<subject>`` with one partition. Each partition has its durable pull consumer; a worker
+(``peakguard monitor --bus``, one per process, ``--workers N`` starts N) owns some partitions
+and takes micro-batches from each. A batch goes through the same ``ingest`` as a file
+(idempotent by ``event_id``, a bad message dead-lettered with its stream sequence and the
+reason) in one transaction that also records the partition's progress, the partition's counts
+are stored when due (once a ``detect_every`` while batches keep coming, and whenever it has
+caught up), and only then are the messages acknowledged. A worker that dies between commit and
+ack leaves the batch to be handed out again, and idempotency absorbs it: at least once on the
+bus, exactly once in the database. (A redelivered bad message whose dead letter is already
+stored, same stream sequence and text, is not dead-lettered twice.)
 
-Detection runs on an in-memory :class:`~peakguard.monitor.parcels.ParcelCheckpoint`, read once
-from ``parcel_state`` when the consumer starts and then folded forward with each batch's new
-scans, so a batch costs its own size, not a re-read of every parcel.
+Each partition's detection runs on its own in-memory
+:class:`~peakguard.monitor.parcels.ParcelCheckpoint`, read from ``parcel_state`` when the
+worker takes the partition and then folded forward with each batch's new scans, so a batch
+costs its own size, not a re-read of every parcel. The one reporter sums the partitions' counts
+into one incident per kind and area.
 """
 
 from __future__ import annotations
@@ -19,9 +25,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import nats
@@ -33,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from peakguard.audit.service import Actor
 from peakguard.clock import Clock
 from peakguard.db import Database
-from peakguard.monitor import service
+from peakguard.monitor import partitions, service
 from peakguard.monitor.bulk import scan_row
 from peakguard.monitor.events import Rejected
 from peakguard.monitor.parcels import ParcelCheckpoint
@@ -56,9 +66,15 @@ class ConsumeStats:
     dead_lettered: int = 0
     incidents_touched: int = 0
     idle_polls: int = 0
-    """Fetches in a row that found nothing (reset by any message)."""
+    """Fetches in a row that found nothing on any of the worker's partitions (reset by any
+    message)."""
     pending: int = 0
-    """Messages still waiting in the stream for this consumer after the last batch."""
+    """Messages still waiting in the worker's partitions after their last batches."""
+    partitions: list[int] = field(default_factory=list)
+    """The partitions this worker owns now."""
+    unowned: int = 0
+    """Partitions nobody owned at the last look (a worker about to stop waits for none)."""
+    takeovers: int = 0
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -67,15 +83,19 @@ class ConsumeStats:
         return self.messages / max(time.perf_counter() - self.started, 1e-9)
 
 
+class BusMismatch(ValueError):
+    """The stream exists with other subjects than this configuration expects."""
+
+
 @dataclass(frozen=True)
 class Bus:
     url: str
     subject: str = DEFAULT_SUBJECT
     stream: str = DEFAULT_STREAM
     durable: str = DEFAULT_DURABLE
-    ack_wait: float = 30.0
+    ack_wait: float = 10.0
     """Seconds the server waits for an ack before handing a message out again (applies when
-    the durable consumer is created)."""
+    the durable consumer is created): how long a dead worker's last batch waits."""
     fetch_timeout: float = 1.0
     """Seconds one fetch waits for messages before it counts as an idle poll."""
     max_deliveries: int = 5
@@ -85,30 +105,49 @@ class Bus:
     the consumer has caught up, so an event reaches its incident within about this long)."""
     reconnect_attempts: int = 20
     """The client's own reconnects (every half second) before the consumer starts over."""
-    """Deliveries of a message that cannot be stored even alone before it is dead-lettered."""
+    partitions: int = 1
+    """Partitions of the stream by parcel id: publishers and workers must agree."""
+
+    def subject_of(self, partition: int) -> str:
+        return self.subject if self.partitions == 1 else f"{self.subject}.p.{partition}"
+
+    def durable_of(self, partition: int) -> str:
+        return self.durable if self.partitions == 1 else f"{self.durable}-p{partition}"
+
+    @property
+    def stream_subjects(self) -> list[str]:
+        return [self.subject if self.partitions == 1 else f"{self.subject}.p.*"]
 
 
 async def ensure_stream(js: Any, bus: Bus) -> None:
-    """Create the stream for the subject if the server does not have it yet."""
+    """Create the stream for the subjects if the server does not have it yet; refuse one that
+    holds other subjects (another partition count: events would go where no worker reads)."""
     try:
-        await js.stream_info(bus.stream)
+        info = await js.stream_info(bus.stream)
     except NotFoundError:
-        await js.add_stream(name=bus.stream, subjects=[bus.subject])
+        await js.add_stream(name=bus.stream, subjects=bus.stream_subjects)
+        return
+    if list(info.config.subjects or []) != bus.stream_subjects:
+        raise BusMismatch(
+            f"stream {bus.stream} holds {info.config.subjects}, not {bus.stream_subjects}: "
+            f"use the --partitions the stream was made with"
+        )
 
 
 async def publish(bus: Bus, rows: Iterable[tuple[int, Any]]) -> int:
-    """Send rows (as read from an event file) to the subject, each one stored by the stream
-    (acknowledged) before this returns, up to :data:`PUBLISH_WINDOW` in flight at once; a row
-    the file reader already refused is sent as its raw text, so the consumer dead-letters it
-    rather than it vanishing here."""
+    """Send rows (as read from an event file) to their partitions' subjects, each one stored by
+    the stream (acknowledged) before this returns, up to :data:`PUBLISH_WINDOW` in flight at
+    once; a row the file reader already refused is sent as its raw text, so the consumer
+    dead-letters it rather than it vanishing here."""
     nc = await nats.connect(bus.url, connect_timeout=3, error_cb=_quiet, allow_reconnect=False)
     try:
         js = nc.jetstream()
         await ensure_stream(js, bus)
         sent = 0
-        window: list[bytes] = []
+        window: list[tuple[str, bytes]] = []
         for _line, row in rows:
-            window.append(_message(row))
+            subject = bus.subject_of(partitions.partition_of(partitions.routing_key(row), bus.partitions))
+            window.append((subject, _message(row)))
             if len(window) >= PUBLISH_WINDOW:
                 sent += await _send(js, bus, window)
                 window = []
@@ -125,8 +164,8 @@ def _message(row: Any) -> bytes:
     return text.encode("utf-8")
 
 
-async def _send(js: Any, bus: Bus, window: list[bytes]) -> int:
-    await asyncio.gather(*(js.publish(bus.subject, data, stream=bus.stream) for data in window))
+async def _send(js: Any, bus: Bus, window: list[tuple[str, bytes]]) -> int:
+    await asyncio.gather(*(js.publish(subject, data, stream=bus.stream) for subject, data in window))
     return len(window)
 
 
@@ -141,66 +180,261 @@ async def consume(
     plan: Plan | None = None,
     before_ack: Callable[[list[Msg]], None] | None = None,
     on_reconnect: Callable[[Exception, float], None] | None = None,
+    workers: int = 1,
+    name: str | None = None,
+    on_takeover: Callable[[int, int], None] | None = None,
 ) -> ConsumeStats:
     """Consume until ``stop(stats)`` says so (checked after every fetch). ``before_ack`` runs
     after a batch's commit and before its acks: the window a crash would hit.
 
+    This worker takes its share of the bus's partitions (``ceil(partitions / workers)``), and
+    any partition whose lease stays free for :data:`TAKEOVER_AFTER` seconds (its worker died);
+    ``on_takeover(partition, sequence)`` hears of each. One worker at a time is the reporter.
+
     The first connection must succeed (a wrong URL is an error at once). After that a lost
     connection is waited out: the client reconnects by itself, and if it gives up the consumer
     connects again after a growing pause (``on_reconnect`` hears of each), keeping its
-    checkpoint, which only ever holds committed batches (issue 13 item 3)."""
-    actor = Actor.system(f"bus:{bus.subject}")
-    stats = ConsumeStats()
-    plan = plan or current_plan()
-    checkpoint = await run_in_threadpool(_load_checkpoint, db)
+    partitions and checkpoints, which only ever hold committed batches (issue 13 item 3)."""
+    worker = _Worker(
+        db, clock, bus, plan or current_plan(), batch, workers,
+        name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}", on_takeover,
+    )  # fmt: skip
+    await ensure_reachable(bus)
+    worker.leases = await run_in_threadpool(partitions.leases_for, db, bus.stream)
     pause = RECONNECT_FIRST_PAUSE
-    connected = False
-    undetected, detected_at = False, time.monotonic()
-    while True:
-        try:
-            nc = await nats.connect(
-                bus.url,
-                connect_timeout=3,
-                error_cb=_quiet,
-                reconnect_time_wait=RECONNECT_FIRST_PAUSE,
-                max_reconnect_attempts=bus.reconnect_attempts,
+    try:
+        while True:
+            try:
+                nc = await nats.connect(
+                    bus.url,
+                    connect_timeout=3,
+                    error_cb=_quiet,
+                    reconnect_time_wait=RECONNECT_FIRST_PAUSE,
+                    max_reconnect_attempts=bus.reconnect_attempts,
+                )
+            except (nats.errors.Error, OSError) as exc:
+                await _pause(exc, pause, on_reconnect)
+                pause = min(pause * 2, RECONNECT_MAX_PAUSE)
+                continue
+            try:
+                js = nc.jetstream()
+                await ensure_stream(js, bus)
+                pause = RECONNECT_FIRST_PAUSE
+                await worker.run(js, stop, on_batch, before_ack)
+                await worker.finish()
+                await nc.flush()
+                return worker.stats
+            except (nats.errors.Error, OSError) as exc:
+                await _pause(exc, pause, on_reconnect)
+                pause = min(pause * 2, RECONNECT_MAX_PAUSE)
+            finally:
+                await _close(nc)
+    finally:
+        await run_in_threadpool(worker.leases.close)
+
+
+async def ensure_reachable(bus: Bus) -> None:
+    """The first connection, tried once: a wrong URL is an error at once, not a retry loop."""
+    nc = await nats.connect(bus.url, connect_timeout=3, error_cb=_quiet, allow_reconnect=False)
+    await _close(nc)
+
+
+TAKEOVER_AFTER = 3.0
+"""Seconds a partition's lease must stay free before a worker beyond its share takes it: long
+enough for workers started together to take their shares first, short enough that a dead
+worker's partitions are consumed again within 10 s."""
+REBALANCE_EVERY = 1.0
+REPORT_EVERY = 0.25
+"""Seconds between the reporter's looks at the partitions' counts."""
+
+
+@dataclass
+class _Partition:
+    number: int
+    subject: str
+    checkpoint: ParcelCheckpoint
+    subscription: Any = None
+    counts: partitions.Counts | None = None
+    """The counts last written (None: none yet, the stored ones may be a former owner's)."""
+    unwritten: bool = True
+    """New scans (or a fresh checkpoint) since the counts were last written."""
+    written_at: float = 0.0
+    idle: bool = False
+    pending: int = 0
+
+
+class _Worker:
+    """One worker's partitions, their checkpoints and the reporter's duty, across reconnects."""
+
+    def __init__(
+        self, db: Database, clock: Clock, bus: Bus, plan: Plan, batch: int, workers: int, name: str,
+        on_takeover: Callable[[int, int], None] | None,
+    ) -> None:  # fmt: skip
+        self.db, self.clock, self.bus, self.plan, self.batch, self.name = db, clock, bus, plan, batch, name
+        self.share = -(-bus.partitions // max(workers, 1))
+        self.on_takeover = on_takeover
+        self.actor = Actor.system(f"bus:{bus.subject}")
+        self.stats = ConsumeStats()
+        self.leases: partitions.Leases
+        self.owned: dict[int, _Partition] = {}
+        self.free_since: dict[int, float] = {}
+        self.reporter = False
+        self.combiner = partitions.Combiner(bus.stream)
+        self.reported_at = 0.0
+        self.report_lock = asyncio.Lock()
+        self.db_lock = asyncio.Lock() if db.dialect == "sqlite" else None
+        self.done = asyncio.Event()
+        self.failure: BaseException | None = None
+
+    async def _db(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Database work in a thread; one at a time on SQLite (one writer)."""
+        if self.db_lock is None:
+            return await run_in_threadpool(work, *args)
+        async with self.db_lock:
+            return await run_in_threadpool(work, *args)
+
+    async def run(
+        self,
+        js: Any,
+        stop: Callable[[ConsumeStats], bool],
+        on_batch: Callable[[ConsumeStats], None] | None,
+        before_ack: Callable[[list[Msg]], None] | None,
+    ) -> None:
+        self.done = asyncio.Event()
+        self.failure = None
+        tasks: list[asyncio.Task[None]] = []
+
+        def start(part: _Partition) -> None:
+            tasks.append(
+                asyncio.create_task(self._guard(self._consume(js, part, stop, on_batch, before_ack)))
             )
-        except (nats.errors.Error, OSError) as exc:
-            if not connected:
-                raise
-            await _pause(exc, pause, on_reconnect)
-            pause = min(pause * 2, RECONNECT_MAX_PAUSE)
-            continue
-        connected = True
+
+        for part in self.owned.values():  # kept across a reconnect
+            part.subscription = await self._subscribe(js, part.number)
+            start(part)
+        await self._rebalance(js, start)
+        if not self.owned and stop(self.stats):
+            self.done.set()
+        tasks.append(asyncio.create_task(self._guard(self._report_loop())))
+        tasks.append(asyncio.create_task(self._guard(self._rebalance_loop(js, start, stop))))
+        await self.done.wait()
+        while tasks:  # every loop ends by itself once done is set
+            running, tasks[:] = list(tasks), []
+            await asyncio.gather(*running)
+        if self.failure is not None:
+            raise self.failure
+
+    async def _guard(self, work: Any) -> None:
         try:
-            js = nc.jetstream()
-            await ensure_stream(js, bus)
-            subscription = await js.pull_subscribe(
-                bus.subject,
-                durable=bus.durable,
-                stream=bus.stream,
-                config=ConsumerConfig(ack_wait=bus.ack_wait),
-            )
-            pause = RECONNECT_FIRST_PAUSE
-            while not stop(stats):
-                try:
-                    messages = await subscription.fetch(batch, timeout=bus.fetch_timeout)
-                except TimeoutError:  # nats-py raises its own subclass or asyncio's (this one since 3.11)
-                    messages = []
-                if not messages:
+            await work
+        except BaseException as exc:  # the first failure ends the round and is raised by run()
+            if self.failure is None:
+                self.failure = exc
+            self.done.set()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.done.wait(), seconds)
+
+    # --- partitions ----------------------------------------------------------------------
+
+    async def _rebalance_loop(self, js: Any, start: Callable[[_Partition], None], stop: Any) -> None:
+        while not self.done.is_set():
+            await self._sleep(REBALANCE_EVERY)
+            if self.done.is_set():
+                return
+            await self._rebalance(js, start)
+            if not self.owned:  # nothing to fetch: the idle polls count here
+                self.stats.idle_polls += 1
+                if stop(self.stats):
+                    self.done.set()
+
+    async def _rebalance(self, js: Any, start: Callable[[_Partition], None]) -> None:
+        """Take the free partitions this worker is due: its share, and any left free too long."""
+        if not await run_in_threadpool(self.leases.alive):
+            raise partitions.LostPartition("the lease connection is gone")
+        now, free = time.monotonic(), {}
+        for number in range(self.bus.partitions):
+            if number in self.owned:
+                continue
+            if not await run_in_threadpool(self.leases.acquire, number):
+                continue
+            since = self.free_since.get(number, now)
+            if len(self.owned) < self.share or now - since >= TAKEOVER_AFTER:
+                part = await self._take(js, number)
+                start(part)
+            else:
+                await run_in_threadpool(self.leases.release, number)
+                free[number] = since
+        self.free_since = free
+        self.stats.partitions = sorted(self.owned)
+        self.stats.unowned = len(free)
+
+    async def _take(self, js: Any, number: int) -> _Partition:
+        sequence, checkpoint = await self._db(self._take_over, number)
+        part = _Partition(number, self.bus.subject_of(number), checkpoint)
+        part.subscription = await self._subscribe(js, number)
+        self.owned[number] = part
+        self.stats.takeovers += 1
+        if self.on_takeover is not None:
+            self.on_takeover(number, sequence)
+        return part
+
+    def _take_over(self, number: int) -> tuple[int, ParcelCheckpoint]:
+        with self.db.transaction() as session:
+            sequence = partitions.take_over(session, self.bus.stream, number, self.name, self.clock.now())
+            (checkpoint,) = partitions.load_checkpoints(session, self.bus.partitions, [number]).values()
+            return sequence, checkpoint
+
+    async def _subscribe(self, js: Any, number: int) -> Any:
+        return await js.pull_subscribe(
+            self.bus.subject_of(number),
+            durable=self.bus.durable_of(number),
+            stream=self.bus.stream,
+            config=ConsumerConfig(ack_wait=self.bus.ack_wait),
+        )
+
+    async def _drop(self, part: _Partition) -> None:
+        """Another worker owns it now: forget it, unacknowledged messages go to the new owner."""
+        self.owned.pop(part.number, None)
+        await run_in_threadpool(self.leases.release, part.number)
+        with contextlib.suppress(nats.errors.Error, OSError):
+            await part.subscription.unsubscribe()
+
+    async def _consume(
+        self,
+        js: Any,
+        part: _Partition,
+        stop: Callable[[ConsumeStats], bool],
+        on_batch: Callable[[ConsumeStats], None] | None,
+        before_ack: Callable[[list[Msg]], None] | None,
+    ) -> None:
+        stats = self.stats
+        while not self.done.is_set():
+            try:
+                messages = await part.subscription.fetch(self.batch, timeout=self.bus.fetch_timeout)
+            except TimeoutError:  # nats-py raises its own subclass or asyncio's (this one since 3.11)
+                messages = []
+            if not messages:
+                part.idle = not await self._awaiting_acks(part)
+                if all(p.idle for p in self.owned.values()):
                     stats.idle_polls += 1
-                    if undetected:
-                        stats.incidents_touched += await run_in_threadpool(
-                            _detect, db, clock, plan, checkpoint
-                        )
-                        undetected, detected_at = False, time.monotonic()
-                    continue
-                stats.idle_polls = 0
-                again = await run_in_threadpool(_store, db, clock, actor, checkpoint, messages, bus, stats)
-                undetected = True
-                if len(messages) < batch or time.monotonic() - detected_at >= bus.detect_every:
-                    stats.incidents_touched += await run_in_threadpool(_detect, db, clock, plan, checkpoint)
-                    undetected, detected_at = False, time.monotonic()
+                if part.unwritten or time.monotonic() - part.written_at >= self.bus.detect_every:
+                    await self._count(part)
+            else:
+                part.idle, stats.idle_polls = False, 0
+                try:
+                    again, results = await self._db(self._store, part, messages)
+                except partitions.LostPartition:
+                    await self._drop(part)
+                    return
+                for result in results:
+                    stats.accepted += result.accepted
+                    stats.duplicates += result.duplicates + result.dead_letters_known
+                    stats.dead_lettered += len(result.rejected) - result.dead_letters_known
+                part.unwritten = True
+                if len(messages) < self.batch or time.monotonic() - part.written_at >= self.bus.detect_every:
+                    await self._count(part)
                 if before_ack is not None:
                     before_ack(messages)
                 # only after the commit: a crash before this re-delivers
@@ -209,18 +443,134 @@ async def consume(
                     await (m.nak(delay=REDELIVERY_DELAY) if id(m) in later else m.ack())
                 stats.batches += 1
                 stats.messages += len(messages) - len(again)
-                stats.pending = messages[-1].metadata.num_pending or 0
+                part.pending = messages[-1].metadata.num_pending or 0
+                stats.pending = sum(p.pending for p in self.owned.values())
                 if on_batch is not None:
                     on_batch(stats)
-            if undetected:
-                stats.incidents_touched += await run_in_threadpool(_detect, db, clock, plan, checkpoint)
-            await nc.flush()
-            return stats
-        except (nats.errors.Error, OSError) as exc:
-            await _pause(exc, pause, on_reconnect)
-            pause = min(pause * 2, RECONNECT_MAX_PAUSE)
-        finally:
-            await _close(nc)
+            if part.number not in self.owned:
+                return
+            if stop(stats):
+                self.done.set()
+
+    async def _awaiting_acks(self, part: _Partition) -> bool:
+        """Whether messages of the partition are out unacknowledged (a dead worker's last batch,
+        a message handed back for a retry): they will come again, so the partition is not idle."""
+        info = await part.subscription.consumer_info()
+        return bool(info.num_ack_pending)
+
+    def _store(self, part: _Partition, messages: list[Msg]) -> tuple[list[Msg], list[service.IngestResult]]:
+        """One micro-batch: ingest and commit with the partition's progress, then fold the new
+        scans into its checkpoint. Returns the messages to hand out again later, and the results.
+
+        A batch the database refuses as a whole is stored message by message instead, so one
+        poison message cannot hold back the good ones behind it (issue 13 item 4); the one that
+        fails alone is retried later and, at its ``max_deliveries``-th delivery, dead-lettered
+        with the error."""
+        now = self.clock.now()
+        again: list[Msg] = []
+        try:
+            results = [self._ingest(now, part, messages)]
+        except partitions.LostPartition:
+            raise
+        except Exception:
+            if not _database_answers(self.db):
+                raise
+            results = []
+            for message in messages:
+                try:
+                    results.append(self._ingest(now, part, [message]))
+                except partitions.LostPartition:
+                    raise
+                except Exception as alone:
+                    if (message.metadata.num_delivered or 1) < self.bus.max_deliveries:
+                        again.append(message)
+                        continue
+                    results.append(self._dead_letter(now, part, message, alone))
+        for result in results:
+            part.checkpoint.add(scan_row(r) for r in result.scans)
+        return again, results
+
+    def _ingest(self, now: datetime, part: _Partition, messages: list[Msg]) -> service.IngestResult:
+        rows = [(m.metadata.sequence.stream, m.data) for m in messages]
+        with self.db.transaction() as session:
+            result = service.ingest(
+                session, self.actor, now, rows, source=f"nats:{part.subject}", scans_wanted=True
+            )
+            partitions.advance(session, self.bus.stream, part.number, self.name, rows[-1][0])
+            return result
+
+    def _dead_letter(
+        self, now: datetime, part: _Partition, message: Msg, error: Exception
+    ) -> service.IngestResult:
+        """A message that failed alone ``max_deliveries`` times, as a dead letter naming the error."""
+        sequence = message.metadata.sequence.stream
+        raw = message.data[:2000].decode("utf-8", "replace")
+        first_line = (str(error).splitlines() or [""])[0][:300]
+        reason = (
+            f"not stored after {self.bus.max_deliveries} deliveries: {type(error).__name__}: {first_line}"
+        )
+        rejected = [(sequence, Rejected(sequence, raw, reason))]
+        with self.db.transaction() as session:
+            result = service.ingest(session, self.actor, now, rejected, f"nats:{part.subject}")
+            partitions.advance(session, self.bus.stream, part.number, self.name, sequence)
+            return result
+
+    # --- counts and the reporter ---------------------------------------------------------
+
+    async def _count(self, part: _Partition) -> None:
+        """Store the partition's counts if they changed, then report at once if this worker is
+        the reporter (an event reaches its incident without waiting for the reporter's round)."""
+        try:
+            await self._db(self._write_counts, part)
+        except partitions.LostPartition:
+            await self._drop(part)
+            return
+        await self._report(force=False)
+
+    def _write_counts(self, part: _Partition) -> None:
+        counts = partitions.partition_counts(part.checkpoint, self.clock.now(), self.plan)
+        if counts != part.counts:
+            with self.db.transaction() as session:
+                partitions.write_counts(session, self.bus.stream, part.number, self.name, counts, part.counts)
+            part.counts = counts
+        part.unwritten, part.written_at = False, time.monotonic()
+
+    async def _report_loop(self) -> None:
+        while not self.done.is_set():
+            await self._sleep(REPORT_EVERY)
+            await self._report(force=time.monotonic() - self.reported_at >= self.bus.detect_every)
+
+    async def _report(self, force: bool) -> None:
+        async with self.report_lock:
+            if not self.reporter:
+                self.reporter = await run_in_threadpool(self.leases.acquire, partitions.REPORTER)
+            if self.reporter:
+                self.stats.incidents_touched += await self._db(self._report_now, force)
+
+    def _report_now(self, force: bool) -> int:
+        """Sum the partitions' counts (re-reading those that moved) with the shop signals and
+        report what changed; the incidents touched."""
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            if not self.combiner.refresh(session) and not force:
+                return 0
+            self.reported_at = time.monotonic()
+            signals = self.combiner.signals(self.plan) + service.shop_signals(session, now, self.plan)
+            return len(service.report(session, now, self.plan, signals))
+
+    async def finish(self) -> None:
+        """At a clean stop: the last counts written and reported (by this worker if no other
+        reporter is left), then every lease let go."""
+        for part in list(self.owned.values()):
+            if part.unwritten:
+                await self._count(part)
+        await self._report(force=True)
+        for number in list(self.owned):
+            await run_in_threadpool(self.leases.release, number)
+        self.owned.clear()
+        if self.reporter:
+            await run_in_threadpool(self.leases.release, partitions.REPORTER)
+            self.reporter = False
 
 
 RECONNECT_FIRST_PAUSE = 0.5
@@ -245,76 +595,6 @@ async def _quiet(exc: Exception) -> None:
 async def _close(nc: Any) -> None:
     with contextlib.suppress(nats.errors.Error, OSError):  # already gone: nothing to release
         await nc.close()
-
-
-def _load_checkpoint(db: Database) -> ParcelCheckpoint:
-    with db.transaction() as session:
-        return service.load_checkpoint(session)
-
-
-def _store(
-    db: Database,
-    clock: Clock,
-    actor: Actor,
-    checkpoint: ParcelCheckpoint,
-    messages: list[Msg],
-    bus: Bus,
-    stats: ConsumeStats,
-) -> list[Msg]:
-    """One micro-batch: ingest and commit, fold the new scans in. Returns the messages to hand
-    out again later.
-
-    A batch the database refuses as a whole is stored message by message instead, so one poison
-    message cannot hold back the good ones behind it (issue 13 item 4); the one that fails alone
-    is retried later and, at its ``max_deliveries``-th delivery, dead-lettered with the error."""
-    now = clock.now()
-    source = f"nats:{bus.subject}"
-    again: list[Msg] = []
-    try:
-        results = [_ingest(db, actor, now, messages, source)]
-    except Exception:
-        if not _database_answers(db):
-            raise
-        results = []
-        for message in messages:
-            try:
-                results.append(_ingest(db, actor, now, [message], source))
-            except Exception as alone:
-                if (message.metadata.num_delivered or 1) < bus.max_deliveries:
-                    again.append(message)
-                    continue
-                results.append(_dead_letter(db, actor, now, message, source, alone, bus.max_deliveries))
-    for result in results:
-        stats.accepted += result.accepted
-        stats.duplicates += result.duplicates + result.dead_letters_known
-        stats.dead_lettered += len(result.rejected) - result.dead_letters_known
-        checkpoint.add(scan_row(r) for r in result.scans)
-    return again
-
-
-def _detect(db: Database, clock: Clock, plan: Plan, checkpoint: ParcelCheckpoint) -> int:
-    """Detect on the checkpoint and report what changed; the incidents touched."""
-    now = clock.now()
-    with db.transaction() as session:
-        return len(service.report(session, now, plan, service.detect(session, now, plan, checkpoint)))
-
-
-def _ingest(db: Database, actor: Actor, now: Any, messages: list[Msg], source: str) -> service.IngestResult:
-    with db.transaction() as session:
-        rows = [(m.metadata.sequence.stream, m.data) for m in messages]
-        return service.ingest(session, actor, now, rows, source=source, scans_wanted=True)
-
-
-def _dead_letter(
-    db: Database, actor: Actor, now: Any, message: Msg, source: str, error: Exception, deliveries: int
-) -> service.IngestResult:
-    """A message that failed alone ``deliveries`` times, as a dead letter naming the error."""
-    sequence = message.metadata.sequence.stream
-    raw = message.data[:2000].decode("utf-8", "replace")
-    first_line = (str(error).splitlines() or [""])[0][:300]
-    reason = f"not stored after {deliveries} deliveries: {type(error).__name__}: {first_line}"
-    with db.transaction() as session:
-        return service.ingest(session, actor, now, [(sequence, Rejected(sequence, raw, reason))], source)
 
 
 def _database_answers(db: Database) -> bool:

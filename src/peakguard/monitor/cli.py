@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from nats.errors import Error as NatsError
@@ -35,6 +40,13 @@ BUS_URL = typer.Option(
 )
 SUBJECT = typer.Option(bus.DEFAULT_SUBJECT, help="subject the events are published on")
 STREAM = typer.Option(bus.DEFAULT_STREAM, help="JetStream stream holding the subject (created if missing)")
+PARTITIONS = typer.Option(
+    1,
+    min=1,
+    max=1024,
+    envvar="PEAKGUARD_BUS_PARTITIONS",
+    help="partitions by parcel id (subjects SUBJECT.p.N); publishers and workers must agree",
+)
 
 
 def monitor(
@@ -44,9 +56,20 @@ def monitor(
     durable: str = typer.Option(bus.DEFAULT_DURABLE, help="durable consumer name: a restart resumes there"),
     batch: int = typer.Option(1000, min=1, help="messages per micro-batch"),
     until_idle: bool = typer.Option(False, "--until-idle", help="stop once the stream has nothing new"),
+    partitions: int = PARTITIONS,
+    workers: int = typer.Option(
+        1, min=1, max=64, help="worker processes sharing the partitions (more than one needs PostgreSQL)"
+    ),
 ) -> None:
     """Consume events from NATS JetStream: ingest, detect, then acknowledge, batch by batch."""
-    target = bus.Bus(bus_url, subject, stream, durable)
+    target = bus.Bus(bus_url, subject, stream, durable, partitions=partitions)
+    if workers > 1:
+        if open_db().dialect != "postgresql":
+            err_console.print(
+                "[red]error[/red] workers: SQLite has one writer; more than one worker needs PostgreSQL"
+            )
+            raise typer.Exit(2)
+        raise typer.Exit(_run_workers(target, batch, until_idle, workers))
     columns = (
         TextColumn("[bold]monitor {task.fields[subject]}"),
         TextColumn("{task.completed} messages"),
@@ -71,29 +94,90 @@ def monitor(
             )
 
         try:
-            stats = asyncio.run(
-                bus.consume(
-                    open_db(),
-                    SystemClock(),
-                    target,
-                    batch=batch,
-                    stop=lambda s: until_idle and s.idle_polls > 0,
-                    on_batch=shown,
-                    on_reconnect=lambda exc, pause: err_console.print(
-                        f"[yellow]bus connection lost ({type(exc).__name__}); "
-                        f"connecting again in {pause:.1f} s[/yellow]"
-                    ),
-                )
-            )
+            stats = _consume(target, batch, until_idle, 1, shown)
         except KeyboardInterrupt:
             return
-        except (OSError, NatsError) as exc:
-            err_console.print(f"[red]error[/red] bus: cannot reach NATS at {bus_url} ({type(exc).__name__})")
-            raise typer.Exit(2) from None
-    console.print(
+    console.print(_summary(stats))
+
+
+def _consume(
+    target: bus.Bus,
+    batch: int,
+    until_idle: bool,
+    workers: int,
+    on_batch: Callable[[bus.ConsumeStats], None] | None = None,
+) -> bus.ConsumeStats:
+    """One worker until stopped (or, with ``until_idle``, until its partitions have nothing
+    new and no partition is left without a worker)."""
+    try:
+        return asyncio.run(
+            bus.consume(
+                open_db(),
+                SystemClock(),
+                target,
+                batch=batch,
+                workers=workers,
+                stop=lambda s: until_idle and s.idle_polls > 0 and s.unowned == 0,
+                on_batch=on_batch,
+                on_reconnect=lambda exc, pause: err_console.print(
+                    f"[yellow]bus connection lost ({type(exc).__name__}); "
+                    f"connecting again in {pause:.1f} s[/yellow]"
+                ),
+                on_takeover=lambda n, seq: err_console.print(
+                    f"worker {os.getpid()}: partition {n} (stored up to stream sequence {seq})"
+                ),
+            )
+        )
+    except bus.BusMismatch as exc:
+        err_console.print(f"[red]error[/red] partitions: {exc}")
+        raise typer.Exit(2) from None
+    except (OSError, NatsError) as exc:
+        err_console.print(f"[red]error[/red] bus: cannot reach NATS at {target.url} ({type(exc).__name__})")
+        raise typer.Exit(2) from None
+
+
+def _summary(stats: bus.ConsumeStats) -> str:
+    return (
         f"{stats.messages} messages: accepted {stats.accepted}, duplicates {stats.duplicates}, "
         f"dead-lettered {stats.dead_lettered}; incidents touched {stats.incidents_touched}"
     )
+
+
+def _run_workers(target: bus.Bus, batch: int, until_idle: bool, workers: int) -> int:
+    """Start ``workers`` processes and wait for them. A worker that dies leaves its partitions
+    to the others (within seconds: its leases end with its database connection); the exit
+    code says that one died."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    children = [
+        context.Process(target=_worker_process, args=(target, batch, until_idle, workers, results))
+        for _ in range(workers)
+    ]
+    for child in children:
+        child.start()
+        err_console.print(f"worker {child.pid} started")
+    try:
+        for child in children:
+            child.join()
+    except KeyboardInterrupt:
+        for child in children:
+            child.join()
+    total = bus.ConsumeStats()
+    while not results.empty():
+        stats = results.get()
+        for name in ("messages", "accepted", "duplicates", "dead_lettered", "incidents_touched"):
+            setattr(total, name, getattr(total, name) + getattr(stats, name))
+    failed = [c for c in children if c.exitcode != 0]
+    for child in failed:
+        err_console.print(f"[yellow]worker {child.pid} ended with {child.exitcode}[/yellow]")
+    console.print(_summary(total) + f" ({workers} workers)")
+    return 1 if failed else 0
+
+
+def _worker_process(target: bus.Bus, batch: int, until_idle: bool, workers: int, results: Any) -> None:
+    """One worker process (``--workers``): its stats go back to the parent."""
+    with contextlib.suppress(KeyboardInterrupt):
+        results.put(_consume(target, batch, until_idle, workers))
 
 
 def archive_events(
@@ -112,12 +196,23 @@ def archive_events(
     console.print(f"archived {sum(d.events for d in moved)} events older than {days} days")
 
 
-def publish(file: Path, bus_url: str = BUS_URL, subject: str = SUBJECT, stream: str = STREAM) -> None:
+def publish(
+    file: Path,
+    bus_url: str = BUS_URL,
+    subject: str = SUBJECT,
+    stream: str = STREAM,
+    partitions: int = PARTITIONS,
+) -> None:
     """Send an event file (NDJSON, CSV, Parquet; e.g. from `peakguard sim`) to the bus."""
     if not file.exists():
         err_console.print(f"[red]error[/red] file: no such file {file}")
         raise typer.Exit(2)
-    sent = asyncio.run(bus.publish(bus.Bus(bus_url, subject, stream), read_file(file)))
+    target = bus.Bus(bus_url, subject, stream, partitions=partitions)
+    try:
+        sent = asyncio.run(bus.publish(target, read_file(file)))
+    except bus.BusMismatch as exc:
+        err_console.print(f"[red]error[/red] partitions: {exc}")
+        raise typer.Exit(2) from None
     console.print(f"published {sent} events to {subject}")
 
 

@@ -86,3 +86,35 @@ class DetectorSignal(Base):
     count: Mapped[int] = mapped_column(Integer)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class BusPartition(Base):
+    """One partition of the bus (issue 14): who consumes it now and how far its state goes.
+    ``sequence`` is the highest stream sequence stored, written in the same transaction as the
+    events it stored; ``owner`` fences a worker that lost the partition (its writes check it);
+    ``counts_version`` grows each time the partition's counts (:class:`PartitionSignal`)
+    change, so the reporter re-reads only the partitions that moved."""
+
+    __tablename__ = "bus_partitions"
+
+    stream: Mapped[str] = mapped_column(String(120), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    owner: Mapped[str] = mapped_column(String(120))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    counts_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartitionSignal(Base):
+    """A partition's count per kind and area (or site), with its longest-silent parcels
+    (``[[µs since the epoch, id], ...]``, at most the incident's id list): the reporter sums
+    the partitions into one signal per kind and area."""
+
+    __tablename__ = "partition_signals"
+
+    stream: Mapped[str] = mapped_column(String(120), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    oldest: Mapped[list[Any]] = mapped_column(JSON)

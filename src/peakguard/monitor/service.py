@@ -149,7 +149,7 @@ def detect(
     that keeps its checkpoint in memory (the bus consumer) passes it; otherwise the parcels not
     yet delivered are read from ``parcel_state``."""
     checkpoint = parcels if parcels is not None else load_checkpoint(session, delivered=False)
-    return checkpoint.signals(now, plan) + _shop_signals(session, now, plan)
+    return checkpoint.signals(now, plan) + shop_signals(session, now, plan)
 
 
 def load_checkpoint(session: Session, delivered: bool = True) -> ParcelCheckpoint:
@@ -179,9 +179,10 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
 
     actor = Actor.system("detector")
     touched = []
+    reported = {row.key: row for row in session.scalars(select(DetectorSignal))}  # one query a round
     for signal in noise.audible(session, now, signals):  # maintenance windows (issue 17)
         key = f"{signal.kind}|{signal.scope}"
-        last = session.get(DetectorSignal, key)
+        last = reported.get(key)
         if last is not None and last.count == signal.count:
             continue
         result = incidents.report(
@@ -194,7 +195,7 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
             mode="replace",
             source="detector",
             plan=plan,
-            details={"ids": list(signal.ids[:MAX_IDS_IN_INCIDENT]), "ids_total": len(signal.ids)},
+            details={"ids": list(signal.ids[:MAX_IDS_IN_INCIDENT]), "ids_total": signal.count},
         )
         if last is None:
             session.add(
@@ -240,7 +241,7 @@ def order_amounts(session: Session, order_ids: Sequence[str]) -> dict[str, tuple
 # --- internals -------------------------------------------------------------------------------
 
 
-def _shop_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
+def shop_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
     since = now - timedelta(minutes=plan.detection.window_minutes)
     events = session.scalars(
         select(MonitorEvent).where(
