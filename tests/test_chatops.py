@@ -453,3 +453,14 @@ def test_a_failed_command_rolls_back_and_says_why(chat, db, clock, plan, wang):
     )
     assert r.status_code == 200 and "acknowledged" in r.json()["text"]["content"]
     assert state(db, number)[2] == [("acknowledged", "test:admin")]
+
+
+def test_the_roster_page_shows_chat_ids_and_quiet_hours(client, db, clock, plan, wang):
+    from tests.test_web_pages import login, make_user
+
+    with db.transaction() as s:
+        roster.set_contact(s, ADMIN, clock.now(), wang, chat_ids={}, quiet_hours="22:00-07:00")
+    login(client, make_user(db, clock, "viewer"))
+    page = client.get("/admin/roster").text
+    assert "钉钉 staff-wang" in page and "企业微信 WangFang" in page and "飞书 ou_wang" in page
+    assert "免打扰 22:00-07:00" in page
