@@ -13,8 +13,8 @@ from peakguard.db import Base, UTCDateTime
 class ChatRequest(Base):
     """One row per accepted callback, keyed by what makes it unique on its platform (DingTalk's
     ``sign``, Feishu's ``event_id``, WeCom's ``msg_signature``): a captured request sent again
-    inside the time window, or a platform's retry, is not acted on twice. Rows older than the
-    longest window are deleted as new ones come, since the timestamp check refuses those."""
+    inside the time window, or a platform's retry, is not acted on twice. Rows older than a day
+    (``chatops.service.KEEP``) are deleted as new ones come."""
 
     __tablename__ = "chat_requests"
     __table_args__ = (UniqueConstraint("platform", "digest", name="uq_chat_requests_digest"),)

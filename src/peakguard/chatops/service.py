@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor, record
 from peakguard.chatops.commands import USAGE, BadCommand, Command, parse
 from peakguard.chatops.models import ChatRequest
-from peakguard.chatops.signatures import DINGTALK_WINDOW_SECONDS
 from peakguard.errors import Conflict, DomainError
 from peakguard.i18n import DEFAULT_LANGUAGE, gettext
 from peakguard.incidents import service as incidents
@@ -32,8 +31,10 @@ from peakguard.roster import service as roster
 from peakguard.roster.models import Person
 
 log = logging.getLogger(__name__)
-KEEP = timedelta(seconds=2 * DINGTALK_WINDOW_SECONDS)
-"""Seen requests are kept past the longest timestamp window; older ones could not pass it."""
+KEEP = timedelta(days=1)
+"""How long an accepted request is remembered: well past the longest timestamp window (an hour,
+DingTalk's) and past Feishu's re-deliveries of an event it is unsure we took, which come with
+fresh timestamps and signatures but the same ``event_id``."""
 
 
 def first_time(session: Session, platform: str, digest: str, now: datetime) -> bool:
