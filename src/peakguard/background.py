@@ -31,11 +31,13 @@ def jobs() -> list[tuple[str, Job]]:
     from peakguard.oncall.jobs import oncall_job
     from peakguard.printing.dispatch import printing_job
     from peakguard.readiness.jobs import readiness_job
+    from peakguard.stakeholders.service import stakeholders_job
 
     return [
         ("detection", detection_job),
         ("deadlines", tick_job),
         ("oncall", oncall_job),
+        ("stakeholders", stakeholders_job),
         ("readiness", readiness_job),
         ("notifications", delivery_job),
         ("printing", printing_job),

@@ -10,9 +10,11 @@ from peakguard.incidents import models as incident_models
 from peakguard.monitor import models as monitor_models
 from peakguard.notify import models as notify_models
 from peakguard.oncall import models as oncall_models
+from peakguard.oncall import mutes as oncall_mutes
 from peakguard.printing import models as printing_models
 from peakguard.readiness import models as readiness_models
 from peakguard.roster import models as roster_models
+from peakguard.stakeholders import models as stakeholder_models
 from peakguard.warehouse import models as warehouse_models
 
 __all__ = [
@@ -25,8 +27,10 @@ __all__ = [
     "monitor_models",
     "notify_models",
     "oncall_models",
+    "oncall_mutes",
     "printing_models",
     "readiness_models",
     "roster_models",
+    "stakeholder_models",
     "warehouse_models",
 ]

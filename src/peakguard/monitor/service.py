@@ -34,6 +34,7 @@ from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
 from peakguard.oncall import noise
 from peakguard.plan.schemas import Plan
+from peakguard.stakeholders import service as stakeholders
 
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
 MAX_IDS_IN_INCIDENT = 100
@@ -203,6 +204,7 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
             )
         else:
             last.count, last.reported_at, last.incident_id = signal.count, now, result.incident.id
+        stakeholders.link_touched(session, now, result.incident.id, signal.ids)  # issue 17: clients told
         if signal.kind == "coupon_failure":
             compensation.register_affected(
                 session,

@@ -32,6 +32,7 @@ from peakguard.incidents.models import Incident
 from peakguard.incidents.timeline import add_entry
 from peakguard.notify import service as notify
 from peakguard.notify.delivery import redact
+from peakguard.oncall import mutes
 from peakguard.oncall.duty import on_duty
 from peakguard.oncall.models import Page
 from peakguard.plan.schemas import Escalation, Plan
@@ -56,8 +57,8 @@ def supervisor_role(plan: Plan, level: str) -> str:
 def start(session: Session, plan: Plan, incident: Incident, now: datetime) -> Page | None:
     """Begin a new escalation for the incident's (new) level: page the assignee."""
     stop(session, incident.id)
-    if rule_for(plan, incident.level) is None:
-        return None
+    if rule_for(plan, incident.level) is None or mutes.hold(session, plan, incident, now):
+        return None  # no rule, or muted (inhibited or snoozed): snooze.tick restarts it after
     chain = (session.scalar(select(func.max(Page.chain)).where(Page.incident_id == incident.id)) or 0) + 1
     first = sequence(session, plan, incident, now)[0]
     return _page(session, plan, incident, now, chain=chain, round_=1, step=0, target=first)
@@ -97,6 +98,9 @@ def tick(session: Session, now: datetime, plan: Plan) -> list[Page]:
         rule = rule_for(plan, page.level)
         if incident is None or incident.status != "open" or rule is None or incident.level != page.level:
             page.state = "stopped"
+            continue
+        if mutes.hold(session, plan, incident, now):
+            page.state = "stopped"  # muted meanwhile: paging starts again when the mute ends
             continue
         targets = sequence(session, plan, incident, now)
         done = {

@@ -212,6 +212,18 @@ class Escalation(Strict):
     ``escalate_to`` role."""
 
 
+class Inhibition(Strict):
+    """Noise control (issue 17): while an incident of kind ``source`` is active at a hub, the
+    ``target`` incidents of the areas behind that hub are muted (not paged) and listed under it,
+    since they are the same trouble seen downstream: a transit interruption at a hub leaves the
+    areas it feeds with a backlog. The plan does not otherwise know which areas a hub feeds, so
+    ``behind`` says it: hub (the ``source`` incident's area) to the areas it feeds."""
+
+    source: str
+    target: str
+    behind: dict[str, list[str]] = Field(min_length=1)
+
+
 class OnCall(Strict):
     """Schedules, paging and noise control (issue 17)."""
 
@@ -235,6 +247,12 @@ class OnCall(Strict):
     them. None: every message may use them."""
     break_quiet_hours: list[str] = []
     """Levels whose messages ring a phone or send an SMS even in the person's quiet hours."""
+    inhibit: list[Inhibition] = []
+    snooze_max_hours: int = Field(default=12, ge=1, le=72)
+    """The longest a person may snooze an incident's paging in one go."""
+    client_update_minutes: dict[str, int] = {}
+    """Per level: an active incident that touches a client's orders or parcels reminds its
+    handler this often to post an update the client reads in the portal (S3.7 (5), (6))."""
 
 
 class Plan(Strict):
@@ -323,6 +341,17 @@ class Plan(Strict):
                 raise ValueError(f"oncall.escalation.{key}: unknown level {key!r}")
             if rule.supervisor is not None and rule.supervisor not in people:
                 raise ValueError(f"oncall.escalation.{key}.supervisor: unknown role {rule.supervisor!r}")
+        for i, inhibition in enumerate(o.inhibit):
+            for field in ("source", "target"):
+                if getattr(inhibition, field) not in self.kinds:
+                    raise ValueError(f"oncall.inhibit.{i}.{field}: unknown kind {getattr(inhibition, field)!r}")
+            if inhibition.source == inhibition.target:
+                raise ValueError(f"oncall.inhibit.{i}.target: an incident kind cannot mute itself")
+        for key, minutes in o.client_update_minutes.items():
+            if key not in self.levels:
+                raise ValueError(f"oncall.client_update_minutes.{key}: unknown level {key!r}")
+            if not 1 <= minutes <= 24 * 60:
+                raise ValueError(f"oncall.client_update_minutes.{key}: 1 to 1440 minutes")
 
     def _check_readiness(self, people: set[str]) -> None:
         r = self.readiness
