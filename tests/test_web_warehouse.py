@@ -154,7 +154,7 @@ def test_a_client_sees_its_own_stock_orders_and_invoices(client, db, clock, wh):
     r = client.get("/portal", follow_redirects=False)
     assert r.headers["location"] == f"/portal/{wh.shop_a}/stock"
     page = client.get(f"/portal/{wh.shop_a}/stock").text
-    assert '<tr data-sku="CUP"><td>CUP</td><td>10</td><td>3</td><td><strong>7</strong></td>' in page
+    assert '<tr data-sku="CUP"><td>保温杯 <small>CUP</small></td><td>10</td><td>3</td><td><strong>7</strong></td>' in page  # the product's name (issue 16)
     assert "TEA" not in page and "店铺B" not in page
     assert "T-1001" in client.get(f"/portal/{wh.shop_a}/orders").text
     assert "暂无账单" in client.get(f"/portal/{wh.shop_a}/invoices").text

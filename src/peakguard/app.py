@@ -103,12 +103,15 @@ def _routers() -> list[APIRouter]:
     from peakguard.monitor.api import router as monitor_router
     from peakguard.notify.api import router as notify_router
     from peakguard.oncall.api import router as oncall_router
+    from peakguard.oncall.api_mutes import router as mutes_router
     from peakguard.ops.health import router as health_router
     from peakguard.ops.metrics import router as metrics_router
     from peakguard.plan.api import router as plan_router
     from peakguard.printing.api import router as printing_router
     from peakguard.readiness.api import router as readiness_router
     from peakguard.roster.api import router as roster_router
+    from peakguard.scorecard.api import router as scorecard_router
+    from peakguard.stakeholders.api import router as stakeholders_router
     from peakguard.warehouse.api import router as warehouse_router
     from peakguard.web.router import router as web_router
 
@@ -117,6 +120,9 @@ def _routers() -> list[APIRouter]:
         plan_router,
         roster_router,
         oncall_router,
+        mutes_router,
+        scorecard_router,
+        stakeholders_router,
         notify_router,
         chatops_router,
         incidents_router,

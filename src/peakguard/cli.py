@@ -31,6 +31,8 @@ SOURCES: dict[str, tuple[str, str | None]] = {
     "auth": ("peakguard.auth.cli", None),
     "oncall": ("peakguard.oncall.cli", None),
     "warehouse": ("peakguard.warehouse.cli", None),
+    "scorecard": ("peakguard.scorecard.cli", None),
+    "stakeholders": ("peakguard.stakeholders.cli", None),
 }
 """Where each domain's commands live: a module with ``register(root)``, or (with a name) a
 module whose ``app`` is mounted under that name."""
@@ -78,6 +80,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "oncall": ("oncall", "On call: rotations, overrides, swaps, who is on duty now and next."),
     "readiness": ("readiness", "Readiness before the day (S1.1-S1.7) and the day's timeline (S1.8)."),
     "warehouse": ("warehouse", "The overflow warehouse as a 3PL service (S2.1-S2.11)."),
+    "scorecard": ("scorecard", "The numbers that drive the penalty ladder (S3.7): response times, outlet scorecard."),
+    "stakeholders": ("stakeholders", "Shops and 3PL clients told of the incidents touching their goods."),
 }
 """Each command, the domain it comes from and its one-line help, so that ``peakguard --help``
 and the start of every command import only the domain that runs (issue 14: the CLI started in

@@ -33,8 +33,24 @@ EVENTS = {
     "measure_done": "Measure done",
     "breached": "Deadline missed",
     "deadline_near": "Deadline near",
+    "muted": "Muted",
+    "mutes": "Mutes another",
+    "unmuted": "Unmuted",
+    "snoozed": "Snoozed",
+    "snooze_ended": "Snooze ended",
+    "client_update": "Update for the clients",
+    "client_update_due": "Client update due",
 }
-OWN_WORDS = {"note", "resolved", "review", "measure", "measure_done"}
+OWN_WORDS = {"note", "resolved", "review", "measure", "measure_done", "snoozed", "client_update"}
+MUTE_ENDS = {
+    "time": "its time ran out",
+    "level_raised": "the level was raised",
+    "source_resolved": "the incident muting it is over",
+    "resolved": "the incident is over",
+    "ended": "ended by hand",
+    "replaced": "replaced by a new snooze",
+}
+"""How a mute (issue 17) ended, as the timeline says it."""
 SYSTEM_ACTORS = {
     "detector": "System (detector)",
     "deadline": "System (deadline watch)",
@@ -154,6 +170,15 @@ def describe(
         text = gettext(lang, "Deadline near; told {roles}", roles=roles)
     elif entry.event == "acknowledged":
         text = ""
+    elif entry.event == "muted":
+        text = gettext(lang, "Not paged while incident {id} is active", id=f"#{d.get('source')}")
+    elif entry.event == "mutes":
+        text = gettext(lang, "Incident {id} is not paged while this one is active", id=f"#{d.get('target')}")
+    elif entry.event in ("unmuted", "snooze_ended"):
+        reason = str(d.get("reason", ""))
+        text = gettext(lang, MUTE_ENDS[reason]) if reason in MUTE_ENDS else reason
+    elif entry.event == "client_update_due":
+        text = gettext(lang, "The handler was reminded to update the clients")
     else:
         text = entry.message if entry.event not in EVENTS else ""
     return Line(event=entry.event, label=label, text=text, actor=actor_name(entry.actor, names or {}, lang))

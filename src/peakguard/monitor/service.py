@@ -34,7 +34,6 @@ from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
 from peakguard.oncall import noise
 from peakguard.plan.schemas import Plan
-from peakguard.stakeholders import service as stakeholders
 
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
 MAX_IDS_IN_INCIDENT = 100
@@ -177,6 +176,7 @@ def load_checkpoint(session: Session, delivered: bool = True) -> ParcelCheckpoin
 def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal]) -> list[int]:
     """Feed changed signals to the incident engine; return the incident ids touched."""
     from peakguard.compensation import service as compensation
+    from peakguard.stakeholders import service as stakeholders  # imports the warehouse: only when reporting
 
     actor = Actor.system("detector")
     touched = []

@@ -13,7 +13,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.errors import InvalidInput
-from peakguard.oncall import noise, paging, service
+from peakguard.oncall import mutes, noise, paging, service, snooze
 from peakguard.oncall.jobs import oncall_job
 from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
@@ -278,3 +278,45 @@ def feeds_cmd() -> None:
             alerted = _local(f.alerted_at) if f.alerted_at else ""
             table.add_row(f.key, _local(f.last_seen_at), alerted, str(f.incident_id or ""))
     console.print(table)
+
+
+@app.command("snooze")
+def snooze_cmd(
+    incident_id: int,
+    until: str = typer.Option(..., "--until", help="local time, e.g. 2026-11-11T10:30"),
+    reason: str = typer.Option(..., help="why paging may wait"),
+) -> None:
+    """Hold an incident's paging until a time (a level raise ends it early); audited."""
+    plan = current_plan()
+    with open_db().transaction() as session:
+        mute = snooze.snooze(
+            session, cli_actor(), SystemClock().now(), plan, incident_id,
+            until=service.parse_local(until, "until", plan.timezone), reason=reason,
+        )  # fmt: skip
+        console.print(
+            f"incident {incident_id} snoozed until {_local(mute.until_at or mute.start_at)}: {mute.reason}"
+        )
+
+
+@app.command("unsnooze")
+def unsnooze_cmd(incident_id: int) -> None:
+    """End a snooze now: paging starts again if the incident is still open."""
+    with open_db().transaction() as session:
+        snooze.unsnooze(session, cli_actor(), SystemClock().now(), current_plan(), incident_id)
+    console.print(f"incident {incident_id} is paged again if still open")
+
+
+@app.command("mutes")
+def mutes_cmd(incident_id: int) -> None:
+    """An incident's mutes (inhibited or snoozed) and the incidents it mutes now."""
+    table = Table("cause", "by", "reason", "from", "until", "ended", "how")
+    with open_db().transaction() as session:
+        for m in mutes.history(session, incident_id):
+            table.add_row(
+                m.cause, m.by, m.reason, _local(m.start_at), _local(m.until_at) if m.until_at else "",
+                _local(m.ended_at) if m.ended_at else "", m.end_reason or "",
+            )  # fmt: skip
+        under = [f"#{i.id} {i.kind} {i.area}" for i in mutes.muted_under(session, incident_id)]
+    console.print(table)
+    if under:
+        console.print("mutes now: " + ", ".join(under))

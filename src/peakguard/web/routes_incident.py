@@ -20,6 +20,7 @@ from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.readiness import replies
 from peakguard.roster.service import get_person
 from peakguard.warehouse import clients_service
+from peakguard.web import routes_quiet
 from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
 from peakguard.web.security import (
@@ -97,6 +98,7 @@ def incident_page(
         can_review=viewer.can(Perm.INCIDENTS_REVIEW),
         replies=replies.for_kind(plan, incident.kind, viewer.lang),
         shops=clients_service.names_by_code(session),
+        x=routes_quiet.extras(session, plan, incident, now),
     )
 
 

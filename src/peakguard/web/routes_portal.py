@@ -1,6 +1,7 @@
-"""The client portal (S2.8, role ``client``): a shop's own stock in real time, its own orders and
-invoices, nothing else. Every read goes through the warehouse services with the viewer as actor,
-so another client's page is a 404, exactly as in the API."""
+"""The client portal (S2.8, role ``client``): a shop's own stock in real time (products by name),
+its own orders and invoices, and the incidents that touch its parcels or orders with the
+handler's updates (issue 17), nothing else. Every read goes through the warehouse services with
+the viewer as actor, so another client's page is a 404, exactly as in the API."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from peakguard.deps import SessionDep
 from peakguard.limits import Id
-from peakguard.warehouse import billing, clients_service, outbound, stock
+from peakguard.plan.service import current_plan
+from peakguard.stakeholders import service as stakeholders
+from peakguard.warehouse import billing, clients_service, outbound, skus, stock
 from peakguard.web.errors import error_page
 from peakguard.web.security import PageWarehouseClient, Viewer
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-TABS = ("stock", "orders", "invoices")
+TABS = ("stock", "orders", "invoices", "incidents")
 POLL_SECONDS = 5
 
 
@@ -38,8 +41,12 @@ def _tab(session: Session, viewer: Viewer, client_id: Id, tab: str) -> dict[str,
     if tab == "stock":
         context["rows"] = stock.query(session, viewer.actor, client_id)
         context["totals"] = stock.totals(session, viewer.actor, client_id)
+        context["products"] = {sku.code: sku.name for sku in skus.list_skus(session, viewer.actor, client_id)}
     elif tab == "orders":
         context["orders"] = outbound.list_orders(session, viewer.actor, client_id)
+    elif tab == "incidents":  # issue 17: the incidents touching its parcels or orders, and the updates
+        context["incidents"] = stakeholders.for_client(session, viewer.actor, client_id)
+        context["plan"] = current_plan()
     else:
         context["invoices"] = billing.list_invoices(session, viewer.actor, client_id)
     return context

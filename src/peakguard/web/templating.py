@@ -35,6 +35,7 @@ NAV: list[tuple[str, str, Perm]] = [
     ("/compensation", "Compensation", Perm.INCIDENTS_READ),
     ("/admin/plan", "Plan", Perm.PLAN_READ),
     ("/oncall", "On call", Perm.ROSTER_READ),
+    ("/scorecard", "Scorecard", Perm.INCIDENTS_READ),
     ("/admin/roster", "Roster", Perm.ROSTER_READ),
     ("/admin/notifications", "Notifications", Perm.ROSTER_READ),
     ("/admin/printers", "Printers", Perm.PRINTING),
