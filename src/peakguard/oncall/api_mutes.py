@@ -6,14 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
 from peakguard.clock import as_utc
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadIncidents, CanWriteIncidents, Now, SessionDep
 from peakguard.incidents.models import Incident
 from peakguard.limits import Id, Input, Line
 from peakguard.oncall import mutes, snooze
@@ -21,8 +18,6 @@ from peakguard.oncall.mutes import Mute
 from peakguard.plan.service import current_plan
 
 router = APIRouter(prefix="/api/v1/oncall/incidents", tags=["oncall"])
-READ = Depends(require(Perm.INCIDENTS_READ))
-WRITE = Depends(require(Perm.INCIDENTS_WRITE))
 
 
 class SnoozeIn(Input):
@@ -61,9 +56,9 @@ class MutedOut(BaseModel):
 def snooze_incident(
     incident_id: Id,
     body: SnoozeIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Mute:
     """Hold the incident's paging until ``until``; a level raise ends it early."""
     return snooze.snooze(
@@ -74,20 +69,28 @@ def snooze_incident(
 @router.post("/{incident_id}/unsnooze", response_model=MutedOut)
 def unsnooze_incident(
     incident_id: Id,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Incident:
     return snooze.unsnooze(session, actor, now, current_plan(), incident_id)
 
 
 @router.get("/{incident_id}/mutes", response_model=list[MuteOut])
-def incident_mutes(incident_id: Id, _: Actor = READ, session: Session = Depends(get_session)) -> list[Mute]:
+def incident_mutes(
+    incident_id: Id,
+    _: CanReadIncidents,
+    session: SessionDep,
+) -> list[Mute]:
     """Every mute of the incident, running or ended, oldest first."""
     return mutes.history(session, incident_id)
 
 
 @router.get("/{incident_id}/muted", response_model=list[MutedOut])
-def muted_under(incident_id: Id, _: Actor = READ, session: Session = Depends(get_session)) -> list[Incident]:
+def muted_under(
+    incident_id: Id,
+    _: CanReadIncidents,
+    session: SessionDep,
+) -> list[Incident]:
     """The incidents this one mutes now by an inhibition rule."""
     return mutes.muted_under(session, incident_id)

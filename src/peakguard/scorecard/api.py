@@ -6,29 +6,25 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
+from fastapi import APIRouter
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
 from peakguard.clock import as_utc
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadIncidents, Now, SessionDep
 from peakguard.limits import Line
 from peakguard.plan.service import current_plan
 from peakguard.scorecard import numbers
 
 router = APIRouter(prefix="/api/v1/scorecard", tags=["scorecard"])
-READ = Depends(require(Perm.INCIDENTS_READ))
 
 
 @router.get("/times")
 def times(
+    _: CanReadIncidents,
+    session: SessionDep,
+    now: Now,
     by: Annotated[str, Line(10)] = "level",
     since: datetime | None = None,
     kind: Annotated[str, Line(40)] | None = None,
-    _: Actor = READ,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> list[dict[str, Any]]:
     """Minutes to acknowledge and to resolve, per ``level``, ``person``, ``outlet`` or ``week``."""
     rows = numbers.response_times(
@@ -38,7 +34,10 @@ def times(
 
 
 @router.get("/outlets")
-def outlets(_: Actor = READ, session: Session = Depends(get_session)) -> list[dict[str, Any]]:
+def outlets(
+    _: CanReadIncidents,
+    session: SessionDep,
+) -> list[dict[str, Any]]:
     """Per outlet: penalty-kind incidents, breaches, penalties given so far, the next step."""
     return [
         {

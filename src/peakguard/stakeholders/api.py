@@ -6,22 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session
 
-from peakguard.audit.service import Actor
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session, require
+from peakguard.deps import CanReadIncidents, CanWriteIncidents, Now, SessionDep
 from peakguard.limits import Id, Input, Line, Text
 from peakguard.plan.service import current_plan
 from peakguard.stakeholders import service
 from peakguard.stakeholders.models import ClientUpdate
+from peakguard.warehouse.api_deps import OperatorOrClient
 
 router = APIRouter(prefix="/api/v1/stakeholders", tags=["stakeholders"])
-CLIENT = Depends(require(Perm.WAREHOUSE_CLIENT))
-READ = Depends(require(Perm.INCIDENTS_READ))
-WRITE = Depends(require(Perm.INCIDENTS_WRITE))
 
 
 class UpdateIn(Input):
@@ -44,7 +39,9 @@ class UpdateOut(BaseModel):
 
 @router.get("/clients/{client_id}/incidents")
 def client_incidents(
-    client_id: Id, actor: Actor = CLIENT, session: Session = Depends(get_session)
+    client_id: Id,
+    actor: OperatorOrClient,
+    session: SessionDep,
 ) -> list[dict[str, Any]]:
     """The incidents touching the client's parcels or orders, newest first, with the updates."""
     return [
@@ -65,7 +62,9 @@ def client_incidents(
 
 @router.get("/incidents/{incident_id}/clients")
 def incident_clients(
-    incident_id: Id, _: Actor = READ, session: Session = Depends(get_session)
+    incident_id: Id,
+    _: CanReadIncidents,
+    session: SessionDep,
 ) -> list[dict[str, Any]]:
     return [
         {"client": c.code, "name": c.name, "matched": link.matched, "how": link.how}
@@ -77,9 +76,9 @@ def incident_clients(
 def link_client(
     incident_id: Id,
     body: LinkIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> dict[str, Any]:
     """Link a client the detectors could not match (a manual report)."""
     link = service.link_client(session, actor, now, incident_id, body.client)
@@ -90,9 +89,9 @@ def link_client(
 def post_update(
     incident_id: Id,
     body: UpdateIn,
-    actor: Actor = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    actor: CanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> ClientUpdate:
     """Tell the touched clients where things stand; they read it in their portal."""
     return service.post_update(session, actor, now, current_plan(), incident_id, body.text)

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.incidents.models import Incident
 from peakguard.limits import FormText, Id, Line
 from peakguard.oncall import mutes, service, snooze
@@ -26,10 +25,9 @@ from peakguard.stakeholders import service as stakeholders
 from peakguard.stakeholders.models import ClientUpdate, IncidentClient
 from peakguard.warehouse.models import Client
 from peakguard.web.actions import attempt
-from peakguard.web.security import CSRF, Viewer, page_user
+from peakguard.web.security import CSRF, PageCanWriteIncidents
 
 router = APIRouter(include_in_schema=False)
-WRITE = Depends(page_user(Perm.INCIDENTS_WRITE))
 
 
 @dataclass(frozen=True)
@@ -66,11 +64,11 @@ def _page(incident_id: int, anchor: str) -> str:
 def snooze_incident(
     request: Request,
     incident_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     until: Annotated[str, Line(40), Form()] = "",
     reason: Annotated[str, Line(200), Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     plan = current_plan()
     return attempt(
@@ -95,9 +93,9 @@ def snooze_incident(
 def unsnooze_incident(
     request: Request,
     incident_id: Id,
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     return attempt(
         request,
@@ -113,10 +111,10 @@ def unsnooze_incident(
 def client_update(
     request: Request,
     incident_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     text: Annotated[FormText, Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,
@@ -132,10 +130,10 @@ def client_update(
 def link_client(
     request: Request,
     incident_id: Id,
+    viewer: PageCanWriteIncidents,
+    session: SessionDep,
+    now: Now,
     client: Annotated[str, Line(32), Form()] = "",
-    viewer: Viewer = WRITE,
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
     return attempt(
         request,

@@ -4,20 +4,16 @@ and per outlet as tables, and the outlet scorecard with each outlet's next penal
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from peakguard.auth.roles import Perm
-from peakguard.deps import get_now, get_session
+from peakguard.deps import Now, SessionDep
 from peakguard.i18n import gettext
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
 from peakguard.scorecard import numbers
 from peakguard.web.charts import Chart, Series
-from peakguard.web.security import Viewer, page_user
+from peakguard.web.security import PageCanReadIncidents
 from peakguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -67,9 +63,9 @@ def level_labels(plan: Plan, rows: list[numbers.Row], lang: str) -> list[str]:
 @router.get("/scorecard")
 def scorecard_page(
     request: Request,
-    viewer: Viewer = Depends(page_user(Perm.INCIDENTS_READ)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
+    viewer: PageCanReadIncidents,
+    session: SessionDep,
+    now: Now,
 ) -> Response:
     plan = current_plan()
     lang = viewer.lang
