@@ -4,7 +4,7 @@ time unless they carry an offset."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import typer
@@ -283,19 +283,19 @@ def feeds_cmd() -> None:
 @app.command("snooze")
 def snooze_cmd(
     incident_id: int,
-    until: str = typer.Option(..., "--until", help="local time, e.g. 2026-11-11T10:30"),
     reason: str = typer.Option(..., help="why paging may wait"),
+    until: str | None = typer.Option(None, "--until", help="local time, e.g. 2026-11-11T10:30"),
+    minutes: int | None = typer.Option(None, "--minutes", help="or: this many minutes from now"),
 ) -> None:
     """Hold an incident's paging until a time (a level raise ends it early); audited."""
     plan = current_plan()
+    now = SystemClock().now()
+    if (until is None) == (minutes is None):
+        raise InvalidInput("until", "give --until or --minutes, one of them")
+    end = service.parse_local(until, "until", plan.timezone) if until else now + timedelta(minutes=minutes or 0)
     with open_db().transaction() as session:
-        mute = snooze.snooze(
-            session, cli_actor(), SystemClock().now(), plan, incident_id,
-            until=service.parse_local(until, "until", plan.timezone), reason=reason,
-        )  # fmt: skip
-        console.print(
-            f"incident {incident_id} snoozed until {_local(mute.until_at or mute.start_at)}: {mute.reason}"
-        )
+        mute = snooze.snooze(session, cli_actor(), now, plan, incident_id, until=end, reason=reason)
+        console.print(f"incident {incident_id} snoozed until {_local(mute.until_at or end)}: {mute.reason}")
 
 
 @app.command("unsnooze")
