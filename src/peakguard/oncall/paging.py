@@ -15,6 +15,10 @@ Exactly once, like the deadlines: the ticker claims a due page with a conditiona
 never page anyone twice. An acknowledgement marks the waiting page ``answered`` in the same
 transaction, so nothing due afterwards pages again. Every page after the first is also on the
 incident's timeline (``paged``), as is the end of the last round (``paging_ended``).
+
+A muted incident (:mod:`peakguard.oncall.mutes`: an inhibition rule of the plan, or a person's
+snooze) is not paged: :func:`start` pages nobody and :func:`tick` stops its due page;
+:mod:`peakguard.oncall.snooze` starts a new escalation when the mute ends.
 """
 
 from __future__ import annotations

@@ -54,7 +54,10 @@ class ClientIncident:
 
 def link_touched(session: Session, now: datetime, incident_id: int, ids: Sequence[str]) -> dict[int, int]:
     """Link the incident to every client owning some of ``ids`` (parcels by tracking number,
-    orders by reference); return client id -> how many of its parcels or orders it counts."""
+    orders by reference); return client id -> how many of its parcels or orders it counts. A
+    system without warehouse orders (the express side alone) asks nothing more per batch."""
+    if not ids or session.scalar(select(Order.id).limit(1)) is None:
+        return {}  # every package belongs to an order: no order, nothing to match
     found: dict[int, tuple[int, str]] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
