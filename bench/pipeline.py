@@ -7,14 +7,16 @@ run; and how long an event takes to become an incident under a steady stream.
     ./dev bench pipeline --only sqlite           # or postgresql; NATS and HTTP need PostgreSQL
 
 Every path starts from an empty, migrated database and the same simulated day
-(``peakguard sim``, written to an NDJSON file first, not timed):
+(``peakguard sim``, written to an NDJSON file first, not timed), which ends at the moment the
+bench starts (the consumers judge it by the wall clock):
 
 - **file ingest** (``peakguard ingest``'s own function, SQLite and PostgreSQL): read, validate,
   store, dead-letter, 20,000 rows a transaction;
 - **HTTP**: ``POST /api/v1/events`` in batches of 1,000 to a real uvicorn server (two clients
   at once, PostgreSQL), each answer a 200 that accepted the whole batch;
-- **NATS**: the file published to a JetStream stream (not timed), then ``peakguard monitor
-  --bus``'s consumer (one worker, micro-batches of 1,000) from the first to the last message;
+- **NATS**: the file published to a JetStream stream of four partitions by parcel id (not
+  timed), then ``peakguard monitor --bus --workers N`` (1 and 2 worker processes,
+  micro-batches of 1,000) from the first batch's commit to the last;
 - **baseline**, per database, in a fresh database: the rows already decoded in memory, one
   ``COPY`` (PostgreSQL) or ``executemany`` (SQLite) into ``monitor_events`` and one
   ``INSERT .. ON CONFLICT DO UPDATE`` of the latest scan per parcel into ``parcel_state``: the
@@ -33,18 +35,20 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from peakguard.audit.service import Actor
@@ -54,6 +58,7 @@ from peakguard.db import Database, normalise_url
 from peakguard.incidents.models import Incident
 from peakguard.monitor import bus, service
 from peakguard.monitor.events import read_file
+from peakguard.monitor.models import MonitorEvent
 from peakguard.plan.service import load_plan
 from peakguard.sim.generator import generate
 
@@ -63,10 +68,15 @@ ADMIN = Actor(name="bench:admin", role="admin")
 console = Console()
 
 
+def day_start() -> datetime:
+    """The simulated day ends now (its start 24 h ago, on the hour): the consumers judge it by
+    the wall clock, and a day pinned to 10-11 November would be weeks old, every parcel not yet
+    delivered counted as lost and every area's counts changing with every batch."""
+    return (datetime.now(UTC) - timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+
+
 def make_day(path: Path, parcels: int, areas: int) -> int:
-    day = generate(
-        load_plan(), parcels=parcels, areas=areas, seed=11, start=datetime(2026, 11, 10, 16, tzinfo=UTC)
-    )
+    day = generate(load_plan(), parcels=parcels, areas=areas, seed=11, start=day_start())
     with path.open("w", encoding="utf-8") as fh:
         for event in day.events:
             fh.write(json.dumps(event, ensure_ascii=False) + "\n")
@@ -227,36 +237,54 @@ def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000) -> flo
         server.wait()
 
 
-def nats_ingest(url: str, path: Path) -> float:
+BUS_PARTITIONS = 4
+
+
+def nats_ingest(url: str, path: Path, workers: int = 1) -> float:
+    """``peakguard publish`` into a stream of :data:`BUS_PARTITIONS` partitions (not timed),
+    then ``peakguard monitor --bus --workers N --until-idle``; timed from the first batch's
+    commit to the last one's (``received_at``), so the workers' start-up (a process each,
+    imports, reading the checkpoint) is not counted for one worker and not for two."""
     tag = uuid.uuid4().hex[:8]
-    target = bus.Bus(NATS_URL, f"bench.{tag}", f"BENCH_{tag}", f"bench-{tag}", fetch_timeout=0.5)
+    target = bus.Bus(NATS_URL, f"bench.{tag}", f"BENCH_{tag}", f"bench-{tag}", partitions=BUS_PARTITIONS)
     total = asyncio.run(bus.publish(target, read_file(path)))
-    db = Database(url)
-    marks: list[float] = []
-
-    def seen(stats: bus.ConsumeStats) -> None:
-        if not marks:
-            marks.append(time.perf_counter())
-
+    env = {**os.environ, "PEAKGUARD_DATABASE_URL": url}
+    common = ["--bus", NATS_URL, "--subject", target.subject, "--stream", target.stream]
     try:
-        start = time.perf_counter()
-        stats = asyncio.run(
-            bus.consume(
-                db,
-                SystemClock(),
-                target,
-                batch=1000,
-                stop=lambda s: s.messages >= total or s.idle_polls > 5,
-                on_batch=seen,
-            )  # fmt: skip
-        )
-        elapsed = time.perf_counter() - start
-        if stats.accepted != total:
-            raise RuntimeError(f"the consumer stored {stats.accepted} of {total}")
-        return elapsed
+        subprocess.run(
+            [sys.executable, "-m", "peakguard.cli", "monitor", *common, "--partitions", str(BUS_PARTITIONS),
+             "--durable", target.durable, "--workers", str(workers), "--batch", "1000", "--until-idle"],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        db = Database(url)
+        try:
+            with db.transaction() as s:
+                stored, first, last = s.execute(
+                    select(
+                        func.count(), func.min(MonitorEvent.received_at), func.max(MonitorEvent.received_at)
+                    )
+                ).one()
+                batch_seconds = _one_batch_seconds(s)
+        finally:
+            db.dispose()
+        if stored != total:
+            raise RuntimeError(f"the workers stored {stored} of {total}")
+        return (last - first).total_seconds() + batch_seconds
     finally:
-        db.dispose()
         asyncio.run(_drop_stream(target.stream))
+
+
+def _one_batch_seconds(session: Any) -> float:
+    """The mean gap between batches: the last batch's own time, which ``received_at`` (taken
+    when a batch starts) leaves out."""
+    stamps = sorted({t for (t,) in session.execute(select(MonitorEvent.received_at).distinct())})
+    if len(stamps) < 2:
+        return 0.0
+    return (stamps[-1] - stamps[0]).total_seconds() / (len(stamps) - 1)
+
+
+def nats_two_workers(url: str, path: Path) -> float:
+    return nats_ingest(url, path, workers=2)
 
 
 async def _drop_stream(stream: str) -> None:
@@ -398,7 +426,8 @@ def main() -> None:
                 if backend == "postgresql":
                     runs += [
                         ("HTTP, batches of 1,000, 2 clients", http_ingest),
-                        ("NATS consumer, 1 worker", nats_ingest),
+                        (f"NATS consumer, 1 worker ({BUS_PARTITIONS} partitions)", nats_ingest),
+                        (f"NATS consumer, 2 workers ({BUS_PARTITIONS} partitions)", nats_two_workers),
                     ]
                 table.add_row(
                     "plain COPY/executemany + upsert (baseline)",

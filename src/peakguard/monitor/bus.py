@@ -280,10 +280,12 @@ class _Worker:
         self.free_since: dict[int, float] = {}
         self.reporter = False
         self.combiner = partitions.Combiner(bus.stream)
+        self.pacer = partitions.Pacer()
         self.reported_at = 0.0
         self.report_lock = asyncio.Lock()
         self.db_lock = asyncio.Lock() if db.dialect == "sqlite" else None
         self.done = asyncio.Event()
+        self.report_due = asyncio.Event()
         self.failure: BaseException | None = None
 
     async def _db(self, work: Callable[..., Any], *args: Any) -> Any:
@@ -433,8 +435,9 @@ class _Worker:
                     stats.duplicates += result.duplicates + result.dead_letters_known
                     stats.dead_lettered += len(result.rejected) - result.dead_letters_known
                 part.unwritten = True
-                if len(messages) < self.batch or time.monotonic() - part.written_at >= self.bus.detect_every:
-                    await self._count(part)
+                caught_up = not messages[-1].metadata.num_pending
+                if caught_up or time.monotonic() - part.written_at >= self.bus.detect_every:
+                    await self._count(part, report_now=caught_up)
                 if before_ack is not None:
                     before_ack(messages)
                 # only after the commit: a crash before this re-delivers
@@ -517,15 +520,20 @@ class _Worker:
 
     # --- counts and the reporter ---------------------------------------------------------
 
-    async def _count(self, part: _Partition) -> None:
-        """Store the partition's counts if they changed, then report at once if this worker is
-        the reporter (an event reaches its incident without waiting for the reporter's round)."""
+    async def _count(self, part: _Partition, report_now: bool = True) -> None:
+        """Store the partition's counts if they changed. A worker that has caught up reports at
+        once if it is the reporter (an event reaches its incident without waiting for a
+        round); one working through a backlog only wakes the reporter, which reports beside
+        the consuming instead of in its way."""
         try:
             await self._db(self._write_counts, part)
         except partitions.LostPartition:
             await self._drop(part)
             return
-        await self._report(force=False)
+        if report_now:
+            await self._report(force=False)
+        else:
+            self.report_due.set()
 
     def _write_counts(self, part: _Partition) -> None:
         counts = partitions.partition_counts(part.checkpoint, self.clock.now(), self.plan)
@@ -537,26 +545,29 @@ class _Worker:
 
     async def _report_loop(self) -> None:
         while not self.done.is_set():
-            await self._sleep(REPORT_EVERY)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.report_due.wait(), REPORT_EVERY)
+            self.report_due.clear()
             await self._report(force=time.monotonic() - self.reported_at >= self.bus.detect_every)
 
-    async def _report(self, force: bool) -> None:
+    async def _report(self, force: bool, final: bool = False) -> None:
         async with self.report_lock:
             if not self.reporter:
                 self.reporter = await run_in_threadpool(self.leases.acquire, partitions.REPORTER)
             if self.reporter:
-                self.stats.incidents_touched += await self._db(self._report_now, force)
+                self.stats.incidents_touched += await self._db(self._report_now, force, final)
 
-    def _report_now(self, force: bool) -> int:
+    def _report_now(self, force: bool, final: bool) -> int:
         """Sum the partitions' counts (re-reading those that moved) with the shop signals and
-        report what changed; the incidents touched."""
+        report what changed (a count at the same level at most every few seconds, all of it
+        at the ``final`` report); the incidents touched."""
         now = self.clock.now()
         with self.db.transaction() as session:
             if not self.combiner.refresh(session) and not force:
                 return 0
             self.reported_at = time.monotonic()
             signals = self.combiner.signals(self.plan) + service.shop_signals(session, now, self.plan)
-            return len(service.report(session, now, self.plan, signals))
+            return len(service.report(session, now, self.plan, self.pacer.due(signals, final)))
 
     async def finish(self) -> None:
         """At a clean stop: the last counts written and reported (by this worker if no other
@@ -564,7 +575,7 @@ class _Worker:
         for part in list(self.owned.values()):
             if part.unwritten:
                 await self._count(part)
-        await self._report(force=True)
+        await self._report(force=True, final=True)
         for number in list(self.owned):
             await run_in_threadpool(self.leases.release, number)
         self.owned.clear()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, case, delete, select, update
+from sqlalchemy import Connection, case, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from peakguard.db import Database
@@ -43,6 +44,11 @@ MAX_OLDEST = 100
 """Longest-silent parcels kept per partition and signal: the incident lists this many."""
 REPORTER = -1
 """The lease number of the reporter (partitions are 0 and up)."""
+COUNT_SETTLE = 5.0
+"""Seconds an incident's count may wait while it keeps changing at the same level: during a
+flood every batch moves some area's count, and updating the incident (its timeline, audit and
+notifications) for each one cost the consumer most of its time. A new incident and a change of
+level are reported at once."""
 
 
 class LostPartition(Exception):
@@ -266,17 +272,24 @@ def write_counts(
     if before is None:
         session.execute(delete(PartitionSignal).where(*mine))
         before = {}
-    for kind, scope in [key for key in before if counts.get(key) != before[key]]:
-        session.execute(
-            delete(PartitionSignal).where(*mine, PartitionSignal.kind == kind, PartitionSignal.scope == scope)
-        )
-    session.add_all(
-        PartitionSignal(
-            stream=stream, partition=partition, kind=kind, scope=scope, count=count, oldest=oldest
-        )
+    changed = [key for key in before if counts.get(key) != before[key]]
+    if changed:
+        keys = tuple_(PartitionSignal.kind, PartitionSignal.scope)
+        session.execute(delete(PartitionSignal).where(*mine, keys.in_(changed)))
+    rows = [
+        {
+            "stream": stream,
+            "partition": partition,
+            "kind": kind,
+            "scope": scope,
+            "count": count,
+            "oldest": oldest,
+        }
         for (kind, scope), (count, oldest) in counts.items()
         if before.get((kind, scope)) != (count, oldest)
-    )
+    ]
+    if rows:
+        session.execute(insert(PartitionSignal), rows)
 
 
 @dataclass
@@ -326,4 +339,27 @@ class Combiner:
             out.append(
                 Signal(kind=kind, scope=scope, count=count, level=level_for(plan, kind, count), ids=ids)
             )
+        return out
+
+
+class Pacer:
+    """Holds back count changes at the same level for :data:`COUNT_SETTLE` seconds since the
+    signal's last report; everything else (new signals, level changes, unchanged counts, which
+    the report compares with what it stored) passes."""
+
+    def __init__(self) -> None:
+        self.sent: dict[tuple[str, str], tuple[int, str, float]] = {}
+
+    def due(self, signals: Iterable[Signal], final: bool = False) -> list[Signal]:
+        now, out = time.monotonic(), []
+        for signal in signals:
+            key = (signal.kind, signal.scope)
+            prev = self.sent.get(key)
+            changed = prev is None or (signal.count, signal.level) != prev[:2]
+            settling = prev is not None and signal.level == prev[1] and now - prev[2] < COUNT_SETTLE
+            if changed and settling and not final:
+                continue
+            if changed:
+                self.sent[key] = (signal.count, signal.level, now)
+            out.append(signal)
         return out
