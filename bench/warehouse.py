@@ -48,7 +48,7 @@ from peakguard.auth import service as auth
 from peakguard.clock import SystemClock
 from peakguard.db import Database, normalise_url
 from peakguard.plan.service import load_plan
-from peakguard.warehouse import billing, clients_service, inbound, outbound, picking, skus
+from peakguard.warehouse import billing, clients, inbound, outbound, picking, skus
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_P99_MS = 50.0
@@ -75,9 +75,9 @@ def seed(url: str, scans: int) -> tuple[str, list[Task]]:
     n_sku = 64
     per_sku = scans // n_sku + QTY_PER_TASK * 2
     with db.transaction() as s:
-        client = clients_service.create_client(s, ADMIN, now, code="bench", name="Bench shop")
-        bay = clients_service.create_bay(s, ADMIN, now, code="B", area_m2="500")
-        locs = clients_service.create_locations(
+        client = clients.create_client(s, ADMIN, now, code="bench", name="Bench shop")
+        bay = clients.create_bay(s, ADMIN, now, code="B", area_m2="500")
+        locs = clients.create_locations(
             s, ADMIN, now, bay_id=bay.id, racks=[f"{r:02d}" for r in range(16)], levels=["1", "2", "3", "4"]
         )
         billing.set_price(s, ADMIN, now, code="outbound_order", amount="1")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 import peakguard.models  # noqa: F401  (every domain's tables on Base.metadata)
 from peakguard.db import Base, alembic_config, upgrade
-from peakguard.warehouse import clients_service, inbound, outbound, picking, skus
+from peakguard.warehouse import clients, inbound, outbound, picking, skus
 from peakguard.warehouse.models import PickTask
 from tests.conftest import ADMIN
 
@@ -24,10 +24,10 @@ def test_migrated_schema_matches_the_models(db):
 def test_walk_rank_migration_ranks_released_waves_by_location_code(db, clock, plan):
     now = clock.now()
     with db.transaction() as s:
-        shop = clients_service.create_client(s, ADMIN, now, code="shop", name="Shop")
-        bay = clients_service.create_bay(s, ADMIN, now, code="B", area_m2="50")
+        shop = clients.create_client(s, ADMIN, now, code="shop", name="Shop")
+        bay = clients.create_bay(s, ADMIN, now, code="B", area_m2="50")
         # made in the reverse of walking order, so location and task ids do not give the walk
-        clients_service.create_locations(s, ADMIN, now, bay_id=bay.id, racks=["02", "01"], levels=["1"])
+        clients.create_locations(s, ADMIN, now, bay_id=bay.id, racks=["02", "01"], levels=["1"])
         for code, location in (("FAR", "B-02-1"), ("NEAR", "B-01-1")):
             sku = skus.create_sku(s, ADMIN, now, client_id=shop.id, code=code, name=code)
             got = inbound.create_plan(s, ADMIN, now, client_id=shop.id, lines=[inbound.PlanLineIn(code, 5)])

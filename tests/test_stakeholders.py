@@ -20,13 +20,13 @@ from peakguard.monitor import service as monitor
 from peakguard.monitor.signals import Signal
 from peakguard.notify.models import Notification
 from peakguard.stakeholders import service as stakeholders
-from peakguard.warehouse import clients_service
+from peakguard.warehouse import clients
 from peakguard.warehouse.models import Order, Package
 from tests.conftest import ADMIN
 
 
 def shop_with_parcels(s, now, code, tracking: list[str], refs: list[str]) -> int:
-    client = clients_service.create_client(s, ADMIN, now, code=code, name=f"{code} 店")
+    client = clients.create_client(s, ADMIN, now, code=code, name=f"{code} 店")
     for ref in refs:
         s.add(Order(client_id=client.id, ref=ref, carrier="sf", status="new", created_at=now))
     s.flush()

@@ -17,7 +17,7 @@ from peakguard.plan.schemas import Plan
 from peakguard.warehouse import (
     billing,
     carriers,
-    clients_service,
+    clients,
     inbound,
     leases,
     outbound,
@@ -37,15 +37,11 @@ UPC = "036000291452"
 def setup_warehouse(db: Database, clock: FrozenClock, plan: Plan) -> tuple[int, Actor]:
     now = clock.now()
     with db.transaction() as s:
-        client = clients_service.create_client(
-            s, ADMIN, now, code="shop-a", name="店铺A", storage="dedicated"
-        )
-        own = clients_service.create_bay(
-            s, ADMIN, now, code="A", area_m2="40", kind="dedicated", client_id=client.id
-        )
-        shared = clients_service.create_bay(s, ADMIN, now, code="S", area_m2="100")
-        clients_service.create_locations(s, ADMIN, now, bay_id=own.id, racks=["01"], levels=["1", "2"])
-        clients_service.create_locations(s, ADMIN, now, bay_id=shared.id, racks=["01", "02"], levels=["1"])
+        client = clients.create_client(s, ADMIN, now, code="shop-a", name="店铺A", storage="dedicated")
+        own = clients.create_bay(s, ADMIN, now, code="A", area_m2="40", kind="dedicated", client_id=client.id)
+        shared = clients.create_bay(s, ADMIN, now, code="S", area_m2="100")
+        clients.create_locations(s, ADMIN, now, bay_id=own.id, racks=["01"], levels=["1", "2"])
+        clients.create_locations(s, ADMIN, now, bay_id=shared.id, racks=["01", "02"], levels=["1"])
         for code, amount in (("inbound_line", "3.00"), ("outbound_order", "5.00"), ("label", "0.50")):
             billing.set_price(s, ADMIN, now, code=code, amount=amount)
         return client.id, Actor(name="user:shop-a", role="client", client_id=client.id)

@@ -15,7 +15,7 @@ from peakguard.db import Database
 from peakguard.errors import Conflict, InvalidInput
 from peakguard.incidents.models import Incident
 from peakguard.plan.schemas import Plan
-from peakguard.warehouse import billing, clients_service, leases
+from peakguard.warehouse import billing, clients, leases
 from tests.test_warehouse_flow import ADMIN, setup_warehouse
 
 DEC_1 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -96,7 +96,7 @@ def test_overflow_opens_and_updates_an_incident(db: Database, clock: FrozenClock
     cid, _ = setup_warehouse(db, clock, plan)
     now = clock.now()
     with db.transaction() as s:
-        other = clients_service.create_client(s, ADMIN, now, code="shop-b", name="B")
+        other = clients.create_client(s, ADMIN, now, code="shop-b", name="B")
         leases.create_lease(
             s, ADMIN, now, plan, client_id=cid, area_m2="100", daily_rate="1", start=now.date()
         )

@@ -14,7 +14,7 @@ from peakguard.clock import FrozenClock
 from peakguard.db import Database
 from peakguard.errors import DomainError, Forbidden, InvalidInput
 from peakguard.plan.schemas import Plan
-from peakguard.warehouse import clients_service, inbound, skus
+from peakguard.warehouse import clients, inbound, skus
 from peakguard.warehouse.models import Pallet, StockBalance
 from tests.test_warehouse_flow import ADMIN, EAN, OPERATOR, UPC, setup_warehouse
 
@@ -66,7 +66,7 @@ def test_no_pallet_enters_another_clients_bay(db: Database, clock: FrozenClock, 
     _, _ = setup_warehouse(db, clock, plan)
     now = clock.now()
     with db.transaction() as s:
-        other = clients_service.create_client(s, ADMIN, now, code="shop-b", name="店铺B").id
+        other = clients.create_client(s, ADMIN, now, code="shop-b", name="店铺B").id
     pallet_id = _pallet(db, clock, other, ADMIN, "B", UPC)
     with db.transaction() as s:
         assert inbound.suggest_location(s, OPERATOR, pallet_id).code == "S-01-1"

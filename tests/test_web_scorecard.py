@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from peakguard.incidents import service as incidents
 from peakguard.stakeholders import service as stakeholders
-from peakguard.warehouse import clients_service
+from peakguard.warehouse import clients
 from tests.conftest import ADMIN
 from tests.test_web_pages import login, make_user
 
@@ -84,8 +84,8 @@ def test_a_client_sees_in_its_portal_only_the_incidents_touching_its_goods(
 ):
     t0 = clock.now()
     with db.transaction() as s:
-        a = clients_service.create_client(s, ADMIN, t0, code="shop-a", name="花花旗舰店").id
-        b = clients_service.create_client(s, ADMIN, t0, code="shop-b", name="小米粒家居").id
+        a = clients.create_client(s, ADMIN, t0, code="shop-a", name="花花旗舰店").id
+        b = clients.create_client(s, ADMIN, t0, code="shop-b", name="小米粒家居").id
         mine = incidents.report(s, ADMIN, t0, kind="robbery_theft", area="A-01-HUB", plan=plan).incident.id
         theirs = incidents.report(s, ADMIN, t0, kind="lost", area="A-03", count=6, plan=plan).incident.id
         stakeholders.link_client(s, ADMIN, t0, mine, "shop-a")

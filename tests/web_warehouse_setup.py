@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from peakguard.plan.schemas import Plan
-from peakguard.warehouse import billing, clients_service, inbound, outbound, skus
+from peakguard.warehouse import billing, clients, inbound, outbound, skus
 from tests.conftest import ADMIN
 
 EAN = "4006381333931"
@@ -27,14 +27,12 @@ class Warehouse:
 
 
 def build(session: Session, now: datetime, plan: Plan) -> Warehouse:
-    a = clients_service.create_client(session, ADMIN, now, code="shop-a", name="店铺A", storage="dedicated")
-    b = clients_service.create_client(session, ADMIN, now, code="shop-b", name="店铺B")
-    bay = clients_service.create_bay(
-        session, ADMIN, now, code="A", area_m2="40", kind="dedicated", client_id=a.id
-    )
-    shared = clients_service.create_bay(session, ADMIN, now, code="S", area_m2="60")
-    clients_service.create_locations(session, ADMIN, now, bay_id=bay.id, racks=["01"], levels=["1", "2"])
-    clients_service.create_locations(session, ADMIN, now, bay_id=shared.id, racks=["01"], levels=["1"])
+    a = clients.create_client(session, ADMIN, now, code="shop-a", name="店铺A", storage="dedicated")
+    b = clients.create_client(session, ADMIN, now, code="shop-b", name="店铺B")
+    bay = clients.create_bay(session, ADMIN, now, code="A", area_m2="40", kind="dedicated", client_id=a.id)
+    shared = clients.create_bay(session, ADMIN, now, code="S", area_m2="60")
+    clients.create_locations(session, ADMIN, now, bay_id=bay.id, racks=["01"], levels=["1", "2"])
+    clients.create_locations(session, ADMIN, now, bay_id=shared.id, racks=["01"], levels=["1"])
     for code, amount in (("inbound_line", "3.00"), ("outbound_order", "5.00"), ("label", "0.50")):
         billing.set_price(session, ADMIN, now, code=code, amount=amount)
     skus.create_sku(session, ADMIN, now, client_id=a.id, code="CUP", name="保温杯", barcode=EAN)

@@ -2,48 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Literal
-
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict
 
 from peakguard.compensation import service
 from peakguard.compensation.models import CompensationEntry
+from peakguard.compensation.schemas import EntryIn, EntryOut, TermsIn
 from peakguard.deps import CanReadIncidents, CanWriteIncidents, Now, SessionDep
 from peakguard.export_safety import for_excel
 from peakguard.idempotency import IdempotencyKeyDep, remember, replay
-from peakguard.limits import Id, Input, Line, Term, decimal
+from peakguard.limits import Id, Term
 
 router = APIRouter(prefix="/api/v1/compensation", tags=["compensation"])
-
-
-class EntryOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    order_id: str
-    shop: Term
-    order_amount: Decimal | None
-    method: str | None
-    amount: Decimal | None
-    status: Term
-    source: str
-    incident_id: Id | None
-    registered_at: datetime
-    paid_at: datetime | None
-
-
-class EntryIn(Input):
-    order_id: Annotated[str, Line(80, min_length=1)]
-    shop: Annotated[str, Line(64, min_length=1)]
-    order_amount: Annotated[Decimal, decimal(14, 2)] | None = None
-
-
-class TermsIn(Input):
-    method: Literal["cash_back", "price_cut"]
-    amount: Annotated[Decimal, decimal(14, 2)]
 
 
 @router.get("", response_model=list[EntryOut])

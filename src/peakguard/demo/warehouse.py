@@ -14,7 +14,7 @@ from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.demo.people import DEMO_PASSWORD, DemoLogin
 from peakguard.plan.schemas import Plan
-from peakguard.warehouse import billing, clients_service, inbound, leases, outbound, skus
+from peakguard.warehouse import billing, clients, inbound, leases, outbound, skus
 
 Item = tuple[str, str, str | None, int]
 """SKU code, name, barcode (None: the warehouse generates one, S2.6), quantity received."""
@@ -32,20 +32,20 @@ SHOPS: list[tuple[str, str, str, list[Item]]] = [
 def create_warehouse(session: Session, actor: Actor, now: datetime, plan: Plan) -> list[DemoLogin]:
     for code, amount in (("inbound_line", "3.00"), ("outbound_order", "5.00"), ("label", "0.50")):
         billing.set_price(session, actor, now, code=code, amount=amount)
-    shared = clients_service.create_bay(session, actor, now, code="S", area_m2="120")
-    clients_service.create_locations(
+    shared = clients.create_bay(session, actor, now, code="S", area_m2="120")
+    clients.create_locations(
         session, actor, now, bay_id=shared.id, racks=["01", "02"], levels=["1", "2"]
     )
     today = now.astimezone(ZoneInfo(plan.timezone)).date()
     carrier = next(iter(plan.warehouse.carriers))
     logins = [DemoLogin("cang", "warehouse", "仓库操作员")]
     for code, name, storage, items in SHOPS:
-        client = clients_service.create_client(session, actor, now, code=code, name=name, storage=storage)
+        client = clients.create_client(session, actor, now, code=code, name=name, storage=storage)
         if storage == "dedicated":
-            bay = clients_service.create_bay(
+            bay = clients.create_bay(
                 session, actor, now, code="A", area_m2="40", kind="dedicated", client_id=client.id
             )
-            clients_service.create_locations(
+            clients.create_locations(
                 session, actor, now, bay_id=bay.id, racks=["01"], levels=["1", "2"]
             )
         leases.create_lease(

@@ -5,27 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body
-from pydantic import BaseModel
 
 from peakguard.deps import CanReadIncidents, CanWriteEvents, Now, SessionDep
 from peakguard.errors import InvalidInput
 from peakguard.limits import Term
 from peakguard.monitor import service
+from peakguard.monitor.schemas import IngestOut, RejectedOut
 from peakguard.plan.service import current_plan
 
 router = APIRouter(prefix="/api/v1", tags=["monitor"])
 MAX_BATCH = 10_000
-
-
-class RejectedOut(BaseModel):
-    line: int
-    reason: str
-
-
-class IngestOut(BaseModel):
-    accepted: int
-    duplicates: int
-    rejected: list[RejectedOut]
 
 
 @router.post("/events", response_model=IngestOut)

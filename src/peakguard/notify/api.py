@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
 
 from peakguard.clock import parse_iso
 from peakguard.deps import CanReadRoster, Now, SessionDep
@@ -14,30 +11,11 @@ from peakguard.notify import service
 from peakguard.notify.channels import route
 from peakguard.notify.delivery import redact
 from peakguard.notify.models import Notification
+from peakguard.notify.schemas import ChannelOut, NotificationOut
 from peakguard.plan.service import current_plan, get_level
 from peakguard.roster.service import get_person
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
-
-
-class NotificationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    created_at: datetime
-    event: str
-    incident_id: Id | None
-    role: str
-    person_id: Id | None
-    language: str
-    level: Term | None = None
-    subject: str
-    body: str
-    status: Term
-    attempts: int
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-    last_error: str | None
 
 
 @router.get("", response_model=list[NotificationOut])
@@ -48,13 +26,6 @@ def list_notifications(
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[Notification]:
     return service.recent(session, status, limit)
-
-
-class ChannelOut(BaseModel):
-    channel: str
-    """Scheme and host only: channel URLs carry secrets."""
-    use: bool
-    why: str
 
 
 @router.get("/route", response_model=list[ChannelOut])

@@ -14,7 +14,7 @@ from peakguard.limits import Id, Input, Line, Text
 from peakguard.plan.service import current_plan
 from peakguard.stakeholders import service
 from peakguard.stakeholders.models import ClientUpdate
-from peakguard.warehouse.api_deps import OperatorOrClient
+from peakguard.warehouse.api.deps import OperatorOrClient
 
 router = APIRouter(prefix="/api/v1/stakeholders", tags=["stakeholders"])
 

@@ -19,9 +19,10 @@ from peakguard.errors import Conflict, InvalidInput, NotFound
 from peakguard.export_safety import csv_document, pdf_text
 from peakguard.i18n import gettext as _
 from peakguard.plan.schemas import Plan
-from peakguard.warehouse.clients_service import decimal_field, get_client
+from peakguard.warehouse.clients import get_client
 from peakguard.warehouse.models import Client, Fee, Invoice, InvoiceLine, Lease, Price
 from peakguard.warehouse.scope import client_filter, get_owned, local_day
+from peakguard.warehouse.validation import decimal_field
 
 FEE_CODES = ("inbound_line", "outbound_order", "label")
 FEE_NAMES = {

@@ -20,7 +20,7 @@ from peakguard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from peakguard.labels import barcodes, render, zpl
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, stock
-from peakguard.warehouse.clients_service import get_client
+from peakguard.warehouse.clients import get_client
 from peakguard.warehouse.models import (
     Bay,
     Client,

@@ -15,9 +15,10 @@ from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput
 from peakguard.incidents import service as incidents
 from peakguard.plan.schemas import Plan
-from peakguard.warehouse.clients_service import decimal_field, get_client
+from peakguard.warehouse.clients import get_client
 from peakguard.warehouse.models import Bay, Lease
 from peakguard.warehouse.scope import client_filter, get_owned, local_day
+from peakguard.warehouse.validation import decimal_field
 
 
 def create_lease(

@@ -14,7 +14,7 @@ from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import stock
-from peakguard.warehouse.clients_service import get_client
+from peakguard.warehouse.clients import get_client
 from peakguard.warehouse.models import Location, Order, OrderLine, PickTask, Sku, StockBalance, Wave
 from peakguard.warehouse.scope import client_filter, get_owned
 from peakguard.warehouse.skus import sku_by_code

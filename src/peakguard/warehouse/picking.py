@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
+from pydantic import Field
 from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
@@ -17,13 +18,16 @@ from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput, NotFound
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, carriers, stock
-from peakguard.warehouse.clients_service import decimal_field
 from peakguard.warehouse.models import Location, Order, Package, PickTask, Sku
 from peakguard.warehouse.outbound import get_order
+from peakguard.warehouse.validation import decimal_field
 
 
 @dataclass(frozen=True)
 class TaskView:
+    """A pick task as the picker sees it: the scanner page and the API's answers (which leave
+    out the page-only fields) both use this one type."""
+
     id: int
     order_id: int
     location: str
@@ -32,13 +36,16 @@ class TaskView:
     quantity: int
     picked: int
     status: str
-    name: str = ""
+    name: Annotated[str, Field(exclude=True)] = ""
     """The product's name, for the picker's screen."""
-    wave_id: int | None = None
+    wave_id: Annotated[int | None, Field(exclude=True)] = None
 
 
 @dataclass(frozen=True)
 class ScanResult:
+    """A confirmed scan: the task as it is now, the picker's next one, and whether the order is
+    fully picked. The API answers it as it is."""
+
     task: TaskView
     next_task: TaskView | None
     order_picked: bool

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from peakguard.limits import MAX_LIST, Id, Input, Line, Quantity, Text, decimal
+from peakguard.warehouse.picking import TaskView
 
 
 class Out(BaseModel):
@@ -223,18 +224,6 @@ class RelocateIn(Input):
     quantity: Quantity
 
 
-class StockOut(BaseModel):
-    client_id: int
-    sku: str
-    barcode: str
-    place: str
-    location: str | None
-    on_hand: int
-    reserved: int
-    available: int
-    held: bool
-
-
 class OrderIn(Input):
     client_id: Id
     ref: Annotated[str, Line(64)]
@@ -265,32 +254,15 @@ class WaveIn(Input):
     order_ids: Annotated[list[Id], Field(max_length=MAX_LIST)] | None = None
 
 
-class TaskOut(BaseModel):
-    id: int
-    order_id: int
-    location: str
-    sku: str
-    barcode: str
-    quantity: int
-    picked: int
-    status: str
-
-
 class WaveOut(BaseModel):
     id: int
-    tasks: list[TaskOut]
+    tasks: list[TaskView]
 
 
 class ScanIn(Input):
     location: Annotated[str, Line(40)]
     barcode: Annotated[str, Line(64)]
     quantity: Quantity = 1
-
-
-class ScanOut(BaseModel):
-    task: TaskOut
-    next_task: TaskOut | None
-    order_picked: bool
 
 
 class PackIn(Input):

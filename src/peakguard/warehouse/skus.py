@@ -13,7 +13,7 @@ from peakguard.errors import Conflict, InvalidInput
 from peakguard.labels import barcodes, render, zpl
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing
-from peakguard.warehouse.clients_service import get_client
+from peakguard.warehouse.clients import get_client
 from peakguard.warehouse.models import Sku
 from peakguard.warehouse.scope import client_filter, get_owned
 

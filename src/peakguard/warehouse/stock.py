@@ -144,6 +144,9 @@ def reserve(session: Session, balance_id: int, quantity: int) -> bool:
 
 @dataclass(frozen=True)
 class StockRow:
+    """One SKU's stock at one place (see :class:`StockMove` for the places), as the query, the
+    export and the API answer it."""
+
     client_id: int
     sku: str
     barcode: str

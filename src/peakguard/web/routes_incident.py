@@ -19,7 +19,7 @@ from peakguard.limits import FormText, Id, Line
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.readiness import replies
 from peakguard.roster.service import get_person
-from peakguard.warehouse import clients_service
+from peakguard.warehouse import clients
 from peakguard.web import routes_quiet
 from peakguard.web.actions import attempt
 from peakguard.web.routes_warroom import POLL_SECONDS, clock_speed
@@ -57,7 +57,7 @@ def incident_head(
         i=incident,
         now=now,
         speed=clock_speed(request),
-        shops=clients_service.names_by_code(session),
+        shops=clients.names_by_code(session),
     )
 
 
@@ -97,7 +97,7 @@ def incident_page(
         can_write=viewer.can(Perm.INCIDENTS_WRITE),
         can_review=viewer.can(Perm.INCIDENTS_REVIEW),
         replies=replies.for_kind(plan, incident.kind, viewer.lang),
-        shops=clients_service.names_by_code(session),
+        shops=clients.names_by_code(session),
         x=routes_quiet.extras(session, plan, incident, now),
     )
 

@@ -15,7 +15,7 @@ from peakguard.deps import SessionDep
 from peakguard.limits import Id
 from peakguard.plan.service import current_plan
 from peakguard.stakeholders import service as stakeholders
-from peakguard.warehouse import billing, clients_service, outbound, skus, stock
+from peakguard.warehouse import billing, clients, outbound, skus, stock
 from peakguard.web.errors import error_page
 from peakguard.web.security import PageWarehouseClient, Viewer
 from peakguard.web.templating import render
@@ -31,12 +31,12 @@ def portal(request: Request, viewer: PageWarehouseClient, session: SessionDep) -
     if viewer.user.client_id is not None:
         return RedirectResponse(f"/portal/{viewer.user.client_id}/stock", status_code=303)
     return render(
-        request, "portal_clients.html", viewer, clients=clients_service.list_clients(session, viewer.actor)
+        request, "portal_clients.html", viewer, clients=clients.list_clients(session, viewer.actor)
     )
 
 
 def _tab(session: Session, viewer: Viewer, client_id: Id, tab: str) -> dict[str, Any]:
-    client = clients_service.get_client(session, viewer.actor, client_id)
+    client = clients.get_client(session, viewer.actor, client_id)
     context: dict[str, Any] = {"client": client, "tab": tab, "poll": POLL_SECONDS}
     if tab == "stock":
         context["rows"] = stock.query(session, viewer.actor, client_id)

@@ -16,7 +16,7 @@ from peakguard.deps import Now, SessionDep
 from peakguard.incidents import presenters, service
 from peakguard.incidents.models import ACTIVE
 from peakguard.plan.service import current_plan, levels_by_rank
-from peakguard.warehouse import clients_service
+from peakguard.warehouse import clients
 from peakguard.web import widgets
 from peakguard.web.security import PageCanReadIncidents, Viewer
 from peakguard.web.templating import render
@@ -36,7 +36,7 @@ def live_context(session: Session, viewer: Viewer, now: datetime, speed: float) 
         "speed": speed,
         "poll": POLL_SECONDS,
         "charts": widgets.charts(session, viewer, now),
-        "shops": clients_service.names_by_code(session),
+        "shops": clients.names_by_code(session),
     }
 
 

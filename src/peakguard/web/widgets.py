@@ -32,7 +32,7 @@ from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
 from peakguard.readiness import checklist, timeline
 from peakguard.readiness.drills import is_drill
-from peakguard.warehouse import clients_service, leases, stock
+from peakguard.warehouse import clients, leases, stock
 from peakguard.web.charts import Chart, Series
 from peakguard.web.security import Viewer
 
@@ -113,13 +113,13 @@ def readiness_per_risk(session: Session, plan: Plan, lang: str, now: datetime) -
 
 
 def warehouse_use(session: Session, plan: Plan, viewer: Viewer, now: datetime) -> Chart | None:
-    bays = clients_service.list_bays(session)
+    bays = clients.list_bays(session)
     if not bays:
         return None
     held = {row.location for row in stock.query(session, Actor.system("war-room")) if row.location}
     labels, used, hints = [], [], []
     for bay in bays:
-        codes = [loc.code for loc in clients_service.list_locations(session, bay.id)]
+        codes = [loc.code for loc in clients.list_locations(session, bay.id)]
         busy = sum(1 for code in codes if code in held)
         labels.append(bay.code)
         used.append(round(100 * busy / len(codes), 1) if codes else 0.0)

@@ -12,7 +12,7 @@ from peakguard.idempotency import IdempotencyKeyDep, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import inbound, skus, stock
-from peakguard.warehouse.api_deps import OperatorOrClient
+from peakguard.warehouse.api.deps import OperatorOrClient
 from peakguard.warehouse.models import InboundPlan
 from peakguard.warehouse.schemas import (
     DiscrepancyOut,
@@ -28,7 +28,6 @@ from peakguard.warehouse.schemas import (
     RelocateIn,
     SkuIn,
     SkuOut,
-    StockOut,
 )
 
 router = APIRouter(prefix="/api/v1/warehouse", tags=["warehouse"])
@@ -172,7 +171,7 @@ def relocate(body: RelocateIn, actor: CanOperateWarehouse, session: SessionDep, 
     inbound.relocate(session, actor, now, **body.model_dump())
 
 
-@router.get("/stock", response_model=list[StockOut])
+@router.get("/stock", response_model=list[stock.StockRow])
 def stock_query(
     actor: OperatorOrClient, session: SessionDep, client_id: Id | None = None, sku: Term | None = None
 ) -> object:

@@ -13,8 +13,8 @@ from peakguard.idempotency import IdempotencyKeyDep, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
 from peakguard.warehouse import carriers, outbound, picking
-from peakguard.warehouse.api_deps import OperatorOrClient
-from peakguard.warehouse.api_goods import LABEL_FORMAT, label_response
+from peakguard.warehouse.api.deps import OperatorOrClient
+from peakguard.warehouse.api.goods import LABEL_FORMAT, label_response
 from peakguard.warehouse.models import Order, Package
 from peakguard.warehouse.schemas import (
     ManifestOut,
@@ -24,8 +24,6 @@ from peakguard.warehouse.schemas import (
     PackageOut,
     PackIn,
     ScanIn,
-    ScanOut,
-    TaskOut,
     WaveIn,
     WaveOut,
 )
@@ -80,7 +78,7 @@ def get_order(order_id: Id, actor: OperatorOrClient, session: SessionDep) -> obj
     return _order_out(session, outbound.get_order(session, actor, order_id))
 
 
-@router.post("/orders/{order_id}/allocate", response_model=list[TaskOut])
+@router.post("/orders/{order_id}/allocate", response_model=list[picking.TaskView])
 def allocate(order_id: Id, actor: CanOperateWarehouse, session: SessionDep, now: Now) -> object:
     """Reserve the order's stock and make its pick tasks; a short order names its lines (409)."""
     tasks = outbound.allocate(session, actor, now, order_id)
@@ -91,26 +89,22 @@ def allocate(order_id: Id, actor: CanOperateWarehouse, session: SessionDep, now:
 def create_wave(body: WaveIn, actor: CanOperateWarehouse, session: SessionDep, now: Now) -> object:
     wave = outbound.create_wave(session, actor, now, body.order_ids)
     return WaveOut(
-        id=wave.id,
-        tasks=[
-            TaskOut(**vars(picking.get_task(session, t.id)))
-            for t, _, _ in outbound.wave_tasks(session, wave.id)
-        ],
+        id=wave.id, tasks=[picking.get_task(session, t.id) for t, _, _ in outbound.wave_tasks(session, wave.id)]
     )
 
 
-@router.get("/waves/{wave_id}/next", response_model=TaskOut | None)
+@router.get("/waves/{wave_id}/next", response_model=picking.TaskView | None)
 def next_task(wave_id: Id, _: CanOperateWarehouse, session: SessionDep) -> object:
     """The wave's next open task in walking order, or null when the wave is picked."""
     return picking.next_task(session, wave_id)
 
 
-@router.get("/tasks/{task_id}", response_model=TaskOut)
+@router.get("/tasks/{task_id}", response_model=picking.TaskView)
 def get_task(task_id: Id, _: CanOperateWarehouse, session: SessionDep) -> object:
     return picking.get_task(session, task_id)
 
 
-@router.post("/tasks/{task_id}/scan", response_model=ScanOut)
+@router.post("/tasks/{task_id}/scan", response_model=picking.ScanResult)
 async def scan(
     task_id: Id, body: ScanIn, actor: CanOperateWarehouse, session: SessionDep, now: Now
 ) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,19 +12,9 @@ from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput, NotFound
 from peakguard.warehouse.models import Bay, BayAccess, BayGrant, Client, Location
 from peakguard.warehouse.scope import client_filter, is_client
+from peakguard.warehouse.validation import decimal_field
 
 STORAGE = ("dedicated", "shared")
-
-
-def decimal_field(value: object, field: str, minimum: Decimal) -> Decimal:
-    """A Decimal from user input (never via float), at least ``minimum``."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(field, "must be a number") from exc
-    if not number.is_finite() or number < minimum:
-        raise InvalidInput(field, f"must be {minimum} or more")
-    return number
 
 
 def _code(value: str, field: str) -> str:

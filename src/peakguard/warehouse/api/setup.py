@@ -11,8 +11,8 @@ from peakguard.i18n import normalise
 from peakguard.idempotency import IdempotencyKeyDep, remember, replay
 from peakguard.limits import Id, Term
 from peakguard.plan.service import current_plan
-from peakguard.warehouse import billing, clients_service, leases
-from peakguard.warehouse.api_deps import OperatorOrClient
+from peakguard.warehouse import billing, clients, leases
+from peakguard.warehouse.api.deps import OperatorOrClient
 from peakguard.warehouse.models import Invoice
 from peakguard.warehouse.schemas import (
     AccessOut,
@@ -46,59 +46,59 @@ def create_client(
 ) -> object:
     if (answer := replay(session, actor, key)) is not None:
         return answer
-    made = clients_service.create_client(session, actor, now, **body.model_dump())
+    made = clients.create_client(session, actor, now, **body.model_dump())
     return remember(session, actor, now, key, ClientOut.model_validate(made), 201)
 
 
 @router.get("/clients", response_model=list[ClientOut])
 def list_clients(actor: OperatorOrClient, session: SessionDep) -> object:
-    return clients_service.list_clients(session, actor)
+    return clients.list_clients(session, actor)
 
 
 @router.get("/clients/{client_id}", response_model=ClientOut)
 def get_client(client_id: Id, actor: OperatorOrClient, session: SessionDep) -> object:
-    return clients_service.get_client(session, actor, client_id)
+    return clients.get_client(session, actor, client_id)
 
 
 @router.post("/bays", response_model=BayOut, status_code=201)
 def create_bay(body: BayIn, actor: CanManageWarehouse, session: SessionDep, now: Now) -> object:
-    return clients_service.create_bay(session, actor, now, **body.model_dump())
+    return clients.create_bay(session, actor, now, **body.model_dump())
 
 
 @router.get("/bays", response_model=list[BayOut])
 def list_bays(_: CanOperateWarehouse, session: SessionDep) -> object:
-    return clients_service.list_bays(session)
+    return clients.list_bays(session)
 
 
 @router.post("/bays/{bay_id}/locations", response_model=list[LocationOut], status_code=201)
 def create_locations(
     bay_id: Id, body: LocationsIn, actor: CanManageWarehouse, session: SessionDep, now: Now
 ) -> object:
-    return clients_service.create_locations(session, actor, now, bay_id=bay_id, **body.model_dump())
+    return clients.create_locations(session, actor, now, bay_id=bay_id, **body.model_dump())
 
 
 @router.get("/locations", response_model=list[LocationOut])
 def list_locations(_: CanOperateWarehouse, session: SessionDep, bay_id: Id | None = None) -> object:
-    return clients_service.list_locations(session, bay_id)
+    return clients.list_locations(session, bay_id)
 
 
 @router.post("/bays/{bay_id}/grants", status_code=201)
 def grant(
     bay_id: Id, body: GrantIn, actor: CanManageWarehouse, session: SessionDep, now: Now
 ) -> dict[str, int]:
-    row = clients_service.grant(session, actor, now, bay_id=bay_id, client_id=body.client_id)
+    row = clients.grant(session, actor, now, bay_id=bay_id, client_id=body.client_id)
     return {"bay_id": row.bay_id, "client_id": row.client_id}
 
 
 @router.post("/bays/{bay_id}/open", response_model=AccessOut, status_code=201)
 def open_bay(bay_id: Id, actor: OperatorOrClient, session: SessionDep, now: Now) -> object:
     """Log an opening of the bay (S2.3); a client opens only bays granted to it."""
-    return clients_service.open_bay(session, actor, now, bay_id)
+    return clients.open_bay(session, actor, now, bay_id)
 
 
 @router.get("/access-log", response_model=list[AccessOut])
 def access_log(actor: OperatorOrClient, session: SessionDep, bay_id: Id | None = None) -> object:
-    return clients_service.access_log(session, actor, bay_id)
+    return clients.access_log(session, actor, bay_id)
 
 
 @router.post("/leases", response_model=LeaseOut, status_code=201)

@@ -1,5 +1,5 @@
 """`peakguard warehouse ...`: set up clients, bays, leases and prices, and bill (S2.1, S2.3,
-S2.7). The floor's commands (goods in, stock, orders out) are in :mod:`cli_floor`."""
+S2.7). The floor's commands (goods in, stock, orders out) are in :mod:`peakguard.warehouse.cli.floor`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.export_safety import for_excel
 from peakguard.plan.service import current_plan
-from peakguard.warehouse import billing, clients_service, leases
-from peakguard.warehouse.cli_floor import register_floor
+from peakguard.warehouse import billing, clients, leases
+from peakguard.warehouse.cli.floor import register_floor
 
 app = typer.Typer(help="The overflow warehouse as a 3PL service (S2.1-S2.11).", no_args_is_help=True)
 
@@ -37,9 +37,7 @@ def client_add(
 ) -> None:
     """Add a client shop."""
     with open_db().transaction() as s:
-        client = clients_service.create_client(
-            s, cli_actor(), now_at(None), code=code, name=name, storage=storage
-        )
+        client = clients.create_client(s, cli_actor(), now_at(None), code=code, name=name, storage=storage)
         console.print(f"client [bold]{client.id}[/bold] {client.code} ({client.storage})")
 
 
@@ -55,10 +53,8 @@ def bay_add(
     """Add a bay and its locations <bay>-<rack>-<level>."""
     with open_db().transaction() as s:
         now = now_at(None)
-        bay = clients_service.create_bay(
-            s, cli_actor(), now, code=code, area_m2=area, kind=kind, client_id=client
-        )
-        locs = clients_service.create_locations(
+        bay = clients.create_bay(s, cli_actor(), now, code=code, area_m2=area, kind=kind, client_id=client)
+        locs = clients.create_locations(
             s, cli_actor(), now, bay_id=bay.id, racks=racks.split(","), levels=levels.split(",")
         )
         console.print(f"bay [bold]{bay.id}[/bold] {bay.code}: {bay.area_m2} m2, {len(locs)} locations")
