@@ -30,9 +30,7 @@ def portal(request: Request, viewer: PageWarehouseClient, session: SessionDep) -
     """A client lands on its own stock; staff who may see every client choose one."""
     if viewer.user.client_id is not None:
         return RedirectResponse(f"/portal/{viewer.user.client_id}/stock", status_code=303)
-    return render(
-        request, "portal_clients.html", viewer, clients=clients.list_clients(session, viewer.actor)
-    )
+    return render(request, "portal_clients.html", viewer, clients=clients.list_clients(session, viewer.actor))
 
 
 def _tab(session: Session, viewer: Viewer, client_id: Id, tab: str) -> dict[str, Any]:
