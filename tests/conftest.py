@@ -22,12 +22,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from peakguard.app import create_app
-from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.clock import FrozenClock
 from peakguard.db import Base, Database, normalise_url
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import load_plan
+from tests.factories import ADMIN
 
 # Property tests check behaviour, not speed (speed lives in bench/): no per-example time limit,
 # which on a loaded 2-core CI machine only produces false failures.
@@ -36,7 +36,6 @@ settings.load_profile("peakguard")
 
 PG_URL = os.environ.get("PEAKGUARD_TEST_DATABASE_URL")
 START = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)  # 2026-11-11 00:00 in Shanghai
-ADMIN = Actor(name="test:admin", role="admin")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

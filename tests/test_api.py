@@ -181,7 +181,7 @@ def test_an_unexpected_error_is_json_and_rolls_everything_back(app, headers_for,
 
     from peakguard.deps import get_session
     from peakguard.incidents import service
-    from tests.conftest import ADMIN
+    from tests.factories import ADMIN
 
     def half_write(session=Depends(get_session)):  # noqa: ANN001, ANN202
         service.report(session, ADMIN, clock.now(), kind="delay", area="A")

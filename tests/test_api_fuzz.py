@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from peakguard.incidents import service as incidents
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extras")
 

@@ -27,8 +27,7 @@ from peakguard.auth.login import WAITING_PER_SLOT, LoginGuard, TooManyAttempts
 from peakguard.auth.models import ApiToken, User
 from peakguard.config import Settings
 from peakguard.secret_key import KEY_FILE, SecretKeyError, secret_key
-from tests.conftest import ADMIN
-from tests.test_web_pages import PASSWORD, csrf_of, login, make_user
+from tests.factories import ADMIN, PASSWORD, csrf_of, login, make_user
 
 OLD_DEFAULT = "change-me-in-production"
 

@@ -32,7 +32,7 @@ from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident, PlaybookStep, TimelineEntry
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 DING_SECRET = "SECtest-dingtalk-app-secret-0123456789"
 LARK_KEY = "lark-encrypt-key-for-tests"
@@ -456,7 +456,7 @@ def test_a_failed_command_rolls_back_and_says_why(chat, db, clock, plan, wang):
 
 
 def test_the_roster_page_shows_chat_ids_and_quiet_hours(client, db, clock, plan, wang):
-    from tests.test_web_pages import login, make_user
+    from tests.factories import login, make_user
 
     with db.transaction() as s:
         roster.set_contact(s, ADMIN, clock.now(), wang, chat_ids={}, quiet_hours="22:00-07:00")

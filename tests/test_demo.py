@@ -13,7 +13,8 @@ import httpx
 
 from peakguard.auth import service as auth
 from peakguard.db import Database
-from tests.conftest import ADMIN, START
+from tests.conftest import START
+from tests.factories import ADMIN
 from tests.test_printing import cups_missing
 from tests.test_restart import _answers, free_port, wait_for
 

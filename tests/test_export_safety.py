@@ -24,7 +24,7 @@ from peakguard.incidents import service as incidents
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, carriers, inbound, leases, outbound, picking
 from peakguard.warehouse.models import Client
-from tests.test_warehouse_flow import ADMIN, EAN, OPERATOR, setup_warehouse
+from tests.factories import ADMIN, EAN, OPERATOR, setup_warehouse
 
 API = "/api/v1/warehouse"
 SKU = "=cmd|' /C calc'!A0"

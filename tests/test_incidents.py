@@ -16,7 +16,7 @@ from peakguard.incidents import export, service
 from peakguard.incidents.models import Deadline, Incident
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 
 def open_(db, clock, plan, **kw):

@@ -7,10 +7,10 @@ user text."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
 from peakguard.incidents.models import Incident
 from peakguard.warehouse.models import Client, Sku
+from tests.factories import count
 
 BEYOND_POSTGRESQL = 2**31
 BEYOND_SQLITE = 2**63
@@ -21,11 +21,6 @@ def refused(r, field: str) -> None:  # type: ignore[no-untyped-def]
     error = r.json()["error"]
     assert error["code"] == "invalid"
     assert error["field"] == field, error
-
-
-def count(db, model) -> int:  # type: ignore[no-untyped-def]
-    with db.transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model)))
 
 
 @pytest.fixture
@@ -151,7 +146,7 @@ def test_page_forms_refuse_what_their_columns_cannot_hold_with_an_error_page(app
     PostgreSQL before) or a NUL in a login or a note is a 422 error page naming the field."""
     from fastapi.testclient import TestClient
 
-    from tests.test_web_pages import csrf_of, login, make_user
+    from tests.factories import csrf_of, login, make_user
 
     with TestClient(app) as web:
         token = csrf_of(web.get("/login").text)
@@ -164,7 +159,7 @@ def test_page_forms_refuse_what_their_columns_cannot_hold_with_an_error_page(app
         assert r.headers["content-type"].startswith("text/html") and "username" in r.text
         incident = web.app.state.db  # the app's database: report one to note on
         from peakguard.incidents import service as incidents
-        from tests.conftest import ADMIN
+        from tests.factories import ADMIN
 
         with incident.transaction() as s:
             incident_id = incidents.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01").incident.id

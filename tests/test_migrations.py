@@ -13,7 +13,7 @@ import peakguard.models  # noqa: F401  (every domain's tables on Base.metadata)
 from peakguard.db import Base, alembic_config, upgrade
 from peakguard.warehouse import clients, inbound, outbound, picking, skus
 from peakguard.warehouse.models import PickTask
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 
 def test_migrated_schema_matches_the_models(db):

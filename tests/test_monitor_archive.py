@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from peakguard.monitor import service
 from peakguard.monitor.archive import archive
 from peakguard.monitor.models import MonitorEvent, ParcelState
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_monitor_ingest import scan
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from peakguard.monitor import bulk, service
 from peakguard.monitor.events import parse_rows
 from peakguard.monitor.models import OrderState, ParcelState
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_monitor_ingest import scan
 
 TRICKY_TIMES = [

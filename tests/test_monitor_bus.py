@@ -16,13 +16,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from peakguard.incidents.models import Incident, TimelineEntry
 from peakguard.monitor import bus
 from peakguard.monitor.models import DeadLetter, MonitorEvent
 from peakguard.monitor.service import ingest
-from tests.conftest import ADMIN
+from tests.factories import ADMIN, count
 
 NATS_URL = os.environ.get("PEAKGUARD_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
@@ -77,11 +77,6 @@ def backlog_scans(clock, n: int) -> list[dict]:
 
 def consume_until_idle(db, clock, target) -> bus.ConsumeStats:
     return asyncio.run(bus.consume(db, clock, target, batch=7, stop=lambda s: s.idle_polls > 0))
-
-
-def count(db, model, *where) -> int:
-    with db.transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def test_events_from_the_bus_open_incidents_and_bad_ones_are_dead_lettered(db, clock, target):

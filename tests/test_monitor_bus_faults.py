@@ -18,18 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from peakguard.monitor import bus, service
 from peakguard.monitor.models import DeadLetter, MonitorEvent
+from tests.factories import count
 from tests.test_monitor_bus import NATS_URL, _nats_answers, backlog_scans
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
-
-
-def count(db, model) -> int:
-    with db.transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def free_port() -> int:

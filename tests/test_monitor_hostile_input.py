@@ -10,19 +10,14 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from peakguard.db import alembic_config, upgrade
 from peakguard.monitor import service
 from peakguard.monitor.events import read_file
 from peakguard.monitor.models import DeadLetter, MonitorEvent
-from tests.conftest import ADMIN
+from tests.factories import ADMIN, count
 from tests.test_monitor_ingest import scan
-
-
-def count(db, model) -> int:
-    with db.transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_a_nul_or_control_character_refuses_that_event_and_keeps_the_rest(client, headers_for, clock, db):

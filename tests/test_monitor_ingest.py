@@ -18,7 +18,7 @@ from peakguard.incidents.models import Incident, TimelineEntry
 from peakguard.monitor import live, service
 from peakguard.monitor.events import read_file
 from peakguard.monitor.models import DeadLetter, MonitorEvent
-from tests.conftest import ADMIN
+from tests.factories import ADMIN, count
 
 
 def scan(i, pid, ts, **kw):
@@ -38,11 +38,6 @@ def scan(i, pid, ts, **kw):
 def ingest_rows(db, clock, rows, source="test"):
     with db.transaction() as s:
         return service.ingest(s, ADMIN, clock.now(), enumerate(rows, start=1), source)
-
-
-def count(db, model):
-    with db.transaction() as s:
-        return s.scalar(select(func.count()).select_from(model))
 
 
 def test_bad_rows_go_to_dead_letters_and_good_rows_stay(db, clock, tmp_path):

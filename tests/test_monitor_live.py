@@ -14,7 +14,7 @@ from sqlalchemy import select
 from peakguard.db import Database
 from peakguard.monitor import live, service
 from peakguard.monitor.models import ParcelState
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_monitor_ingest import scan
 
 

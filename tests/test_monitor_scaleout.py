@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from peakguard.incidents.models import Incident
 from peakguard.monitor import bus, partitions
 from peakguard.monitor.models import BusPartition, MonitorEvent, PartitionSignal
+from tests.factories import count
 from tests.test_monitor_bus import NATS_URL, _nats_answers
 
 pytestmark = pytest.mark.skipif(not _nats_answers(), reason=f"no NATS server answers at {NATS_URL}")
@@ -147,11 +148,6 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(db_url
         if "monitor" in locals() and monitor.poll() is None:
             monitor.kill()
         asyncio.run(_drop(target.stream))
-
-
-def count(db, model) -> int:
-    with db.transaction() as s:
-        return int(s.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def partition_owners(db, stream: str) -> dict[int, str]:

@@ -18,7 +18,8 @@ from peakguard.incidents import service as incidents
 from peakguard.notify.delivery import deliver_due
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN, START
+from tests.conftest import START
+from tests.factories import ADMIN
 from tests.test_restart import free_port
 
 
@@ -152,7 +153,7 @@ def test_a_test_message_from_the_cli_reaches_the_webhook_and_shows_in_the_log(db
     from peakguard.app import create_app
     from peakguard.db import Database
     from peakguard.plan.service import load_plan
-    from tests.test_web_pages import login, make_user
+    from tests.factories import login, make_user
 
     hooks, port = webhook
     db = Database(db_url)

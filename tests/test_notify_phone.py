@@ -26,7 +26,7 @@ from peakguard.notify.channels import PHONE_SMS
 from peakguard.notify.delivery import deliver_due
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 SMS = "twilio://AC0123456789abcdef0123456789abcdef:0123456789abcdef0123456789abcdef@15551234567/15557654321"
 CALL = SMS + "?method=call"

@@ -17,7 +17,7 @@ from peakguard.incidents import service as incidents
 from peakguard.oncall import mutes, snooze
 from peakguard.oncall.jobs import oncall_job
 from peakguard.oncall.models import Page
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_oncall_paging import pages
 from tests.test_oncall_schedule import people
 

@@ -15,7 +15,7 @@ from peakguard.incidents.models import Incident
 from peakguard.monitor import service as monitor
 from peakguard.monitor.signals import Signal
 from peakguard.oncall import noise
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_monitor_ingest import scan
 
 

@@ -19,7 +19,7 @@ from peakguard.oncall import paging
 from peakguard.oncall.jobs import oncall_job
 from peakguard.oncall.models import Page
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_oncall_schedule import day_night, local, people
 
 ACK = 10  # the default plan's L3 rule: acknowledge within 10 minutes, 2 rounds, then the deputy

@@ -19,7 +19,7 @@ from peakguard.oncall.duty import on_duty
 from peakguard.readiness import checklist
 from peakguard.readiness.models import ChecklistItem
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 11)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from peakguard.oncall import noise, service
+from tests.factories import login, make_user
 from tests.test_oncall_schedule import DAY, day_night, people
-from tests.test_web_pages import login, make_user
 
 
 def test_the_week_grid_shows_shifts_now_and_gaps(client, db, clock, plan):

@@ -18,7 +18,7 @@ from peakguard.incidents import service as incidents
 from peakguard.monitor.service import ingest
 from peakguard.ops import backup as ops
 from peakguard.plan.schemas import Plan
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_cli import run
 
 

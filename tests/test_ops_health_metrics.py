@@ -23,7 +23,7 @@ from peakguard.monitor.service import ingest
 from peakguard.notify.models import Notification
 from peakguard.plan.schemas import Plan
 from peakguard.printing import service as printing
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 NATS_URL = "nats://127.0.0.1:4222"
 SCRAPE_TOKEN = "scrape-token-for-tests-0123456789"

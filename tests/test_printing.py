@@ -21,7 +21,7 @@ from peakguard.labels import render
 from peakguard.printing import ipp, service
 from peakguard.printing.dispatch import dispatch
 from peakguard.printing.models import PrintAttempt, PrintJob
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
 CONF_DIR = Path("/etc/cups")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from peakguard.printing.models import Printer, PrintJob
+from tests.factories import login, make_user
 from tests.test_printing import cups_queue  # noqa: F401  (fixture)
-from tests.test_web_pages import login, make_user
 from tests.test_web_warehouse import HX, answer, wh  # noqa: F401  (fixture)
 from tests.web_warehouse_setup import EAN
 

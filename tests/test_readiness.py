@@ -17,7 +17,7 @@ from peakguard.notify.models import Notification
 from peakguard.readiness import checklist, drills, replies, timeline
 from peakguard.readiness.jobs import readiness_job
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 
 def _people(db, clock, plan):

@@ -20,7 +20,7 @@ from peakguard.auth import service as auth
 from peakguard.auth.models import UserSession
 from peakguard.config import Settings
 from peakguard.readiness import checklist
-from tests.test_web_pages import csrf_of, login, make_user
+from tests.factories import csrf_of, login, make_user
 
 MB = 1024 * 1024
 

@@ -11,7 +11,7 @@ import pytest
 from peakguard.errors import InvalidInput
 from peakguard.incidents import service as incidents
 from peakguard.scorecard import numbers
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.test_oncall_schedule import people
 
 

@@ -16,7 +16,8 @@ from peakguard.monitor import live
 from peakguard.monitor import service as monitor
 from peakguard.sim.generator import generate
 from peakguard.sim.score import score
-from tests.conftest import ADMIN, START
+from tests.conftest import START
+from tests.factories import ADMIN
 
 
 def test_every_injected_fault_is_found_and_no_false_level_2(db, plan):

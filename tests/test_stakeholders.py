@@ -22,7 +22,7 @@ from peakguard.notify.models import Notification
 from peakguard.stakeholders import service as stakeholders
 from peakguard.warehouse import clients
 from peakguard.warehouse.models import Order, Package
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 
 def shop_with_parcels(s, now, code, tracking: list[str], refs: list[str]) -> int:

@@ -13,7 +13,7 @@ from peakguard.clock import FrozenClock
 from peakguard.db import Database
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, carriers, inbound, leases, outbound, picking, skus
-from tests.test_warehouse_flow import ADMIN, EAN, OPERATOR, UPC, setup_warehouse
+from tests.factories import ADMIN, EAN, OPERATOR, UPC, setup_warehouse
 
 API = "/api/v1/warehouse"
 

@@ -14,7 +14,7 @@ from peakguard.errors import Conflict
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import inbound, outbound, picking, skus, stock
 from peakguard.warehouse.models import Order, PickTask, StockBalance
-from tests.test_warehouse_flow import ADMIN, EAN, OPERATOR, setup_warehouse
+from tests.factories import ADMIN, EAN, OPERATOR, setup_warehouse
 
 ORDERS = 100
 UNITS = 50

@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from peakguard.audit.models import AuditEntry
-from peakguard.audit.service import Actor
 from peakguard.clock import FrozenClock
 from peakguard.db import Database
 from peakguard.errors import InvalidInput
@@ -17,7 +16,6 @@ from peakguard.plan.schemas import Plan
 from peakguard.warehouse import (
     billing,
     carriers,
-    clients,
     inbound,
     leases,
     outbound,
@@ -26,25 +24,7 @@ from peakguard.warehouse import (
     stock,
 )
 from peakguard.warehouse.models import Order, StockBalance, StockMove
-
-ADMIN = Actor(name="test:admin", role="admin")
-OPERATOR = Actor(name="test:operator", role="warehouse")
-
-EAN = "4006381333931"
-UPC = "036000291452"
-
-
-def setup_warehouse(db: Database, clock: FrozenClock, plan: Plan) -> tuple[int, Actor]:
-    now = clock.now()
-    with db.transaction() as s:
-        client = clients.create_client(s, ADMIN, now, code="shop-a", name="店铺A", storage="dedicated")
-        own = clients.create_bay(s, ADMIN, now, code="A", area_m2="40", kind="dedicated", client_id=client.id)
-        shared = clients.create_bay(s, ADMIN, now, code="S", area_m2="100")
-        clients.create_locations(s, ADMIN, now, bay_id=own.id, racks=["01"], levels=["1", "2"])
-        clients.create_locations(s, ADMIN, now, bay_id=shared.id, racks=["01", "02"], levels=["1"])
-        for code, amount in (("inbound_line", "3.00"), ("outbound_order", "5.00"), ("label", "0.50")):
-            billing.set_price(s, ADMIN, now, code=code, amount=amount)
-        return client.id, Actor(name="user:shop-a", role="client", client_id=client.id)
+from tests.factories import ADMIN, EAN, OPERATOR, UPC, setup_warehouse
 
 
 def test_one_client_from_lease_to_invoice(db: Database, clock: FrozenClock, plan: Plan) -> None:

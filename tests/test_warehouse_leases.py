@@ -16,7 +16,7 @@ from peakguard.errors import Conflict, InvalidInput
 from peakguard.incidents.models import Incident
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, clients, leases
-from tests.test_warehouse_flow import ADMIN, setup_warehouse
+from tests.factories import ADMIN, setup_warehouse
 
 DEC_1 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 

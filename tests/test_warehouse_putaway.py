@@ -16,7 +16,7 @@ from peakguard.errors import DomainError, Forbidden, InvalidInput
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import clients, inbound, skus
 from peakguard.warehouse.models import Pallet, StockBalance
-from tests.test_warehouse_flow import ADMIN, EAN, OPERATOR, UPC, setup_warehouse
+from tests.factories import ADMIN, EAN, OPERATOR, UPC, setup_warehouse
 
 
 def _pallet(db: Database, clock: FrozenClock, client_id: int, actor: Actor, sku: str, barcode: str) -> int:

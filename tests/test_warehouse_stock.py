@@ -13,7 +13,7 @@ from peakguard.errors import InvalidInput
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import carriers, inbound, outbound, picking, skus, stock
 from peakguard.warehouse.models import Manifest, StockBalance
-from tests.test_warehouse_flow import EAN, OPERATOR, setup_warehouse
+from tests.factories import EAN, OPERATOR, setup_warehouse
 
 
 def _stock(db: Database, clock: FrozenClock, plan: Plan) -> tuple[int, object]:

@@ -7,7 +7,7 @@ import re
 
 from peakguard.auth import service as auth
 from peakguard.roster import service as roster
-from tests.test_web_pages import login, make_user
+from tests.factories import login, make_user
 
 
 def test_the_plan_page_shows_levels_deadlines_chains_and_playbooks(client, db, clock, plan):
@@ -99,7 +99,7 @@ def test_api_errors_follow_accept_language_and_keep_code_and_field(client, heade
 
 def test_api_errors_follow_the_sessions_language(client, db, clock):
     """A page's own fetches to the API (session cookie) read errors in the page language."""
-    from tests.test_web_pages import report
+    from tests.factories import report
 
     incident_id = report(db, clock)
     csrf = login(client, make_user(db, clock, "leader"))

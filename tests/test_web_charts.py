@@ -50,7 +50,7 @@ def test_paid_orders_per_hour_sum_the_shops_minutes_beside_the_plan(db, clock, p
 
     from peakguard.monitor import service as monitor
     from peakguard.web.widgets import orders_per_hour
-    from tests.conftest import ADMIN
+    from tests.factories import ADMIN
 
     def minute(i: int, shop: str, at_minutes: int, paid: int) -> dict:
         return {
@@ -82,7 +82,7 @@ def test_paid_orders_per_hour_sum_the_shops_minutes_beside_the_plan(db, clock, p
 def test_the_readiness_chart_shows_each_risk_done_share(db, clock, plan):
     from peakguard.readiness import checklist
     from peakguard.web.widgets import readiness_per_risk
-    from tests.conftest import ADMIN
+    from tests.factories import ADMIN
 
     with db.transaction() as s:
         assert readiness_per_risk(s, plan, "en", clock.now()).labels == []  # empty: says so

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from peakguard.compensation import service
 from peakguard.incidents import service as incidents
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user
+from tests.factories import ADMIN, login, make_user
 
 
 def detected(db, clock) -> list[int]:  # type: ignore[no-untyped-def]

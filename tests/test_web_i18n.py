@@ -24,7 +24,7 @@ from peakguard.web.routes_compensation import STATUSES as COMPENSATION_STATUSES
 from peakguard.web.routes_printers import STATUSES as PRINT_STATUSES
 from peakguard.web.templating import NAV, NOTIFY_LABELS, STATUS_LABELS, TEMPLATES
 from peakguard.web.titles import TITLES
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 WEB = Path(web.__file__).parent
 STATUSES = ["open", "acknowledged", "resolved", "closed", "pending", "done", "skipped"]
@@ -150,7 +150,7 @@ def test_no_page_shows_an_english_message_in_zh_cn(client, db, clock, plan):
     """Render every page in zh_CN (with an incident and a warehouse behind it) and look for any
     visible text that is exactly an English msgid with a different Chinese translation."""
     from peakguard.readiness import checklist, drills
-    from tests.test_web_pages import login, make_user, report
+    from tests.factories import login, make_user, report
     from tests.web_warehouse_setup import build
 
     with db.transaction() as s:

@@ -16,8 +16,7 @@ from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident
 from peakguard.plan.service import current_plan
 from peakguard.web import widgets
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user, report
+from tests.factories import ADMIN, login, make_user, report
 
 
 def _closed(db, clock) -> int:  # type: ignore[no-untyped-def]

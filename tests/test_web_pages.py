@@ -5,7 +5,6 @@ with every action and the after-action review (S3.5-S3.7)."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,49 +12,7 @@ from fastapi.testclient import TestClient
 from peakguard.auth import service as auth
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident
-from tests.conftest import ADMIN
-
-PASSWORD = "secret-pass"
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def make_user(db, clock, role: str, language: str = "zh_CN", client_id: int | None = None) -> str:
-    name = f"{role}-{uuid.uuid4().hex[:6]}"
-    with db.transaction() as s:
-        auth.create_user(
-            s,
-            ADMIN,
-            clock.now(),
-            username=name,
-            password=PASSWORD,
-            role=role,
-            language=language,
-            client_id=client_id,
-        )
-    return name
-
-
-def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
-    """Log in through the form; returns the session's CSRF token for later posts."""
-    token = csrf_of(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return csrf_of(client.get("/account").text)
-
-
-def report(db, clock, kind: str = "lost", area: str = "XM-03", count: int = 1) -> int:
-    with db.transaction() as s:
-        return incidents.report(s, ADMIN, clock.now(), kind=kind, area=area, count=count).incident.id
-
+from tests.factories import ADMIN, PASSWORD, csrf_of, login, make_user, report
 
 PAGES = [
     "/",

@@ -8,8 +8,7 @@ import re
 
 from peakguard.monitor.live import detection_job
 from peakguard.roster import service as roster
-from tests.conftest import ADMIN
-from tests.test_web_pages import csrf_of, login, make_user, report
+from tests.factories import ADMIN, csrf_of, login, make_user, report
 
 
 def test_a_member_prepares_and_drills_from_the_page(client, db, clock, plan):

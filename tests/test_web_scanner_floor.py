@@ -12,8 +12,7 @@ import re
 import pytest
 
 from peakguard.warehouse import inbound
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user
+from tests.factories import ADMIN, login, make_user
 from tests.test_web_warehouse import HX, answer, at_location
 from tests.web_warehouse_setup import EAN, OTHER_EAN, build
 

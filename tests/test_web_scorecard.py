@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from peakguard.incidents import service as incidents
 from peakguard.stakeholders import service as stakeholders
 from peakguard.warehouse import clients
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user
+from tests.factories import ADMIN, login, make_user
 
 
 def test_the_scorecard_page_and_api(client, db, clock, plan, headers_for):

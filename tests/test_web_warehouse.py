@@ -9,8 +9,7 @@ import re
 import pytest
 
 from peakguard.warehouse import billing, inbound, stock
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user
+from tests.factories import ADMIN, login, make_user
 from tests.web_warehouse_setup import EAN, OTHER_EAN, build
 
 HX = {"HX-Request": "true"}

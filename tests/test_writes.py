@@ -23,8 +23,7 @@ from peakguard.auth import service as auth
 from peakguard.db import Database
 from peakguard.incidents.models import Incident
 from peakguard.monitor.models import MonitorEvent
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user
+from tests.factories import ADMIN, login, make_user
 
 
 def test_a_write_is_committed_before_its_answer_starts(app, db_url, headers_for):

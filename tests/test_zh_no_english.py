@@ -12,8 +12,7 @@ from peakguard.incidents import export
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import Incident
 from peakguard.warehouse import billing, inbound
-from tests.conftest import ADMIN
-from tests.test_web_pages import login, make_user, report
+from tests.factories import ADMIN, login, make_user, report
 from tests.test_web_warehouse import HX
 from tests.web_warehouse_setup import OTHER_EAN, build
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, clients, inbound, outbound, skus
-from tests.conftest import ADMIN
+from tests.factories import ADMIN, EAN, UPC
 
-EAN = "4006381333931"
-OTHER_EAN = "036000291452"
+OTHER_EAN = UPC
+"""A second product's code (a UPC-A), for scanning the wrong item."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from peakguard.app import create_app
 from peakguard.auth import service as auth
 from peakguard.clock import SystemClock
 from peakguard.db import Database
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

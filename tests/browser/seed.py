@@ -14,7 +14,7 @@ from peakguard.incidents import service as incidents
 from peakguard.monitor import service as monitor
 from peakguard.plan.service import current_plan
 from tests.browser.conftest import Server
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.web_warehouse_setup import build
 
 REPORTS = [

@@ -15,7 +15,7 @@ from peakguard.plan.service import current_plan
 from peakguard.warehouse import inbound
 from tests.browser.conftest import Server
 from tests.browser.test_war_room import PHONE, log_in
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 from tests.web_warehouse_setup import EAN, OTHER_EAN, Warehouse, build
 
 # A function, not a bare expression: Playwright would eval() an expression in the page, which

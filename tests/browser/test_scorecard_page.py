@@ -13,7 +13,7 @@ import httpx
 from peakguard.incidents import service as incidents
 from peakguard.plan.service import current_plan
 from tests.browser.test_war_room import DESKTOP, PHONE, log_in, overflow
-from tests.conftest import ADMIN
+from tests.factories import ADMIN
 
 
 def test_the_schedule_grid_and_the_scorecard(browser, server):

@@ -151,7 +151,7 @@ def test_readiness_screenshot(browser, server):
     from peakguard.plan.service import current_plan
     from peakguard.readiness import drills
     from tests.browser.seed import seed_war_room
-    from tests.conftest import ADMIN
+    from tests.factories import ADMIN
 
     seed_war_room(server)
     with server.db.transaction() as s:
