@@ -105,3 +105,15 @@ def test_a_client_sees_in_its_portal_only_the_incidents_touching_its_goods(
         i["id"] for i in client.get(f"/api/v1/stakeholders/clients/{a}/incidents", headers=api).json()
     ] == [mine]
     assert client.get(f"/api/v1/stakeholders/clients/{b}/incidents", headers=api).status_code == 404
+
+
+def test_the_war_room_marks_muted_incidents_and_what_mutes_them(client, db, clock, plan):
+    t0 = clock.now()
+    with db.transaction() as s:
+        hub = incidents.report(s, ADMIN, t0, kind="transit_interrupted", area="A-02", count=120, plan=plan).incident.id
+        behind = incidents.report(s, ADMIN, t0, kind="backlog", area="A-03", count=25, plan=plan).incident.id
+    login(client, make_user(db, clock, "viewer"))
+    live = client.get("/war-room/live").text
+    source = live.split(f'data-id="{hub}"')[1].split("</li>")[0]
+    muted = live.split(f'data-id="{behind}"')[1].split("</li>")[0]
+    assert f"静默 #{behind}" in source and f"已静默 #{hub}" in muted

@@ -95,6 +95,12 @@ def running(session: Session, incident_id: int) -> list[Mute]:
     return list(session.scalars(select(Mute).where(Mute.incident_id == incident_id, Mute.ended_at.is_(None))))
 
 
+def all_running(session: Session) -> list[Mute]:
+    """Every running mute (the war room marks the quiet incidents and lists them under their
+    source in one query)."""
+    return list(session.scalars(select(Mute).where(Mute.ended_at.is_(None)).order_by(Mute.id)))
+
+
 def history(session: Session, incident_id: int) -> list[Mute]:
     return list(session.scalars(select(Mute).where(Mute.incident_id == incident_id).order_by(Mute.id)))
 

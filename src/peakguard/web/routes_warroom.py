@@ -1,5 +1,6 @@
 """The war room dashboard (S3.3, S3.4): active incidents with their level's colour and a live
-countdown to each deadline, breached ones on top, counts per level, and the charts of the other
+countdown to each deadline, breached ones on top, counts per level, which are muted (issue 17:
+by the incident upstream, or snoozed) and which mute others, and the charts of the other
 domains. The live part is one fragment that HTMX polls every few seconds, so a change shows on
 every screen without a reload."""
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from peakguard.deps import Now, SessionDep
 from peakguard.incidents import presenters, service
 from peakguard.incidents.models import ACTIVE
+from peakguard.oncall import mutes
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.warehouse import clients
 from peakguard.web import widgets
@@ -37,7 +39,19 @@ def live_context(session: Session, viewer: Viewer, now: datetime, speed: float) 
         "poll": POLL_SECONDS,
         "charts": widgets.charts(session, viewer, now),
         "shops": clients.names_by_code(session),
+        **quiet_marks(session),
     }
+
+
+def quiet_marks(session: Session) -> dict[str, Any]:
+    """``muted``: incident id -> its running mutes; ``under``: source id -> "#a #b" it mutes."""
+    muted: dict[int, list[mutes.Mute]] = {}
+    under: dict[int, list[str]] = {}
+    for mute in mutes.all_running(session):
+        muted.setdefault(mute.incident_id, []).append(mute)
+        if mute.source_id is not None:
+            under.setdefault(mute.source_id, []).append(f"#{mute.incident_id}")
+    return {"muted": muted, "under": {source: " ".join(ids) for source, ids in under.items()}}
 
 
 def clock_speed(request: Request) -> float:
