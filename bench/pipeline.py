@@ -2,7 +2,8 @@
 gets into the database, beside the database's own limit for the same rows, measured in the same
 run; and how long an event takes to become an incident under a steady stream.
 
-    ./dev bench pipeline                         # 200,000 parcels (about 750,000 events), 50 areas
+    ./dev bench pipeline                         # 50,000 parcels (about 200,000 events), 50 areas
+    ./dev bench pipeline --parcels 200000        # about 750,000 events: the size
     ./dev bench pipeline --parcels 20000         # a quick run
     ./dev bench pipeline --only sqlite           # or postgresql; NATS and HTTP need PostgreSQL
 
@@ -197,7 +198,7 @@ def make_token(url: str) -> str:
         with db.transaction() as s:
             now = SystemClock().now()
             auth.create_user(
-                s, ADMIN, now, username="bench-feed", password="bench-feed-pass-1", role="member"
+                s, ADMIN, now, username="bench-feed", password="Peak-feeder-pass-2026", role="member"
             )
             return auth.create_token(s, ADMIN, now, username="bench-feed", name="bench")
     finally:
@@ -400,10 +401,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--parcels", type=int, default=200_000)
+    parser.add_argument("--parcels", type=int, default=50_000)
     parser.add_argument("--areas", type=int, default=50)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--rate", type=int, default=5000, help="events/s for the latency run")
+    parser.add_argument("--rate", type=int, default=2000, help="events/s for the latency run")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
     parser.add_argument("--latency-only", action="store_true", help="only the event-to-incident run")
     args = parser.parse_args()

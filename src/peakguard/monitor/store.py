@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, or_, update
@@ -126,6 +127,7 @@ def _executemany(dbapi: Any, records: Sequence[Record]) -> None:
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def _sqlite_time(ts: datetime) -> str:
     """UTC as SQLAlchemy stores a DateTime on SQLite, so stored times compare as text."""
     return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
