@@ -36,13 +36,13 @@ def test_the_pack_page_prints_the_waybill_once(client, db, clock, wh):  # noqa: 
     pack(client, token, wh)
     first = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
     # issue 16: with no printer set up the page says so plainly, never "sent"
-    assert answer(first) == ("wrong", "没有设置打印机：面单在队列中等待(任务 1)。")
+    assert answer(first) == ("wrong", "没有设置打印机：面单在队列中等待（任务 1）。")
     again = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
-    assert answer(again) == ("wrong", "没有设置打印机：面单在队列中等待(任务 1)。")
+    assert answer(again) == ("wrong", "没有设置打印机：面单在队列中等待（任务 1）。")
     with db.transaction() as s:
         s.add(Printer(queue="pack-1", name="打包线 1", enabled=True, healthy=False))
     again = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text
-    assert answer(again) == ("wrong", "现在没有可用的打印机：面单在队列中等待(任务 1)。")
+    assert answer(again) == ("wrong", "现在没有可用的打印机：面单在队列中等待（任务 1）。")
     with db.transaction() as s:
         s.scalars(select(Printer)).one().healthy = True
     again = client.post(f"/scan/pack/{wh.order}/print", data={"csrf_token": token}, headers=HX).text

@@ -82,7 +82,9 @@ def test_api_errors_follow_accept_language_and_keep_code_and_field(client, heade
     assert zh.json()["error"] == {
         "code": "invalid",
         "field": "area",
-        "message": "area: 请填写派送区域、网点、场所或店铺",
+        "message": "区域：请填写派送区域、网点、场所或店铺",
+        "message_id": "name the delivery area, outlet, site or shop",
+        "params": {},
     }
     assert (
         en.json()["error"]["message"]
@@ -94,6 +96,8 @@ def test_api_errors_follow_accept_language_and_keep_code_and_field(client, heade
         "code": "unauthorized",
         "field": None,
         "message": "需要访问令牌或已登录的会话",
+        "message_id": "a bearer token or a logged-in session is required",
+        "params": {},
     }
 
 
@@ -106,4 +110,10 @@ def test_api_errors_follow_the_sessions_language(client, db, clock):
     r = client.post(
         f"/api/v1/incidents/{incident_id}/notes", json={"text": " "}, headers={"X-CSRF-Token": csrf}
     )
-    assert r.json()["error"] == {"code": "invalid", "field": "text", "message": "text: 备注不能为空"}
+    assert r.json()["error"] == {
+        "code": "invalid",
+        "field": "text",
+        "message": "内容：备注不能为空",
+        "message_id": "a note must not be empty",
+        "params": {},
+    }

@@ -171,7 +171,7 @@ def test_the_parcels_chart_counts_per_area_against_the_plan(client, db, clock):
     report(db, clock, kind="lost", area="XM-02", count=3)
     report(db, clock, kind="complaint", area="HZ-09")
     chart = client.get("/war-room/live").text.split('id="chart-parcels"')[1].split("</figure>")[0]
-    assert "<title>FZ-01 快件积压: 25</title>" in chart and "<title>XM-02 快件丢失: 3</title>" in chart
+    assert "<title>FZ-01 快件积压：25</title>" in chart and "<title>XM-02 快件丢失：3</title>" in chart
     assert "HZ-09" not in chart  # a complaint is not counted in parcels
     assert "快件积压 ≥ 20" in chart and "快件丢失 ≥ 5" in chart and "转运中断 ≥ 100" in chart
     assert chart.index(">FZ-01<") < chart.index(">XM-02<")  # the biggest area first
@@ -247,10 +247,10 @@ def test_the_incident_head_follows_changes_made_elsewhere(client, db, clock):
     incident_id = report(db, clock, kind="lost", area="XM-05", count=1)
     login(client, make_user(db, clock, "viewer"))
     assert f'hx-get="/incidents/{incident_id}/head"' in client.get(f"/incidents/{incident_id}").text
-    assert "三级(一般)" in client.get(f"/incidents/{incident_id}/head").text
+    assert "三级（一般）" in client.get(f"/incidents/{incident_id}/head").text
     report(db, clock, kind="lost", area="XM-05", count=4)
     head = client.get(f"/incidents/{incident_id}/head").text
-    assert "二级(较严重)" in head and "<html" not in head
+    assert "二级（较严重）" in head and "<html" not in head
 
 
 def test_the_incident_page_names_what_the_detector_found(client, db, clock):

@@ -93,7 +93,7 @@ def test_receive_counts_each_scan_and_refuses_a_stranger(client, db, clock, wh):
     r = client.post(
         url, data={"csrf_token": token, "code": OTHER_EAN, "qc": "fail", "reason": "外箱破损"}, headers=HX
     )
-    assert answer(r.text) == ("right", "✓ MUG：质检不合格，已隔离(外箱破损)")
+    assert answer(r.text) == ("right", "✓ MUG：质检不合格，已隔离（外箱破损）")
     assert on_hand(db, wh.shop_a)["MUG"] == {"on_hand": 2, "reserved": 0, "available": 0, "held": 1}
 
 
@@ -189,9 +189,9 @@ def test_the_war_room_shows_locations_in_use_per_bay(client, db, clock, wh):
     the leased share against the overflow threshold."""
     login(client, make_user(db, clock, "viewer"))
     chart = client.get("/war-room/live").text.split('id="chart-bays"')[1].split("</figure>")[0]
-    assert "<title>A 有货库位: 1/2 · 40.00 m²</title>" in chart
-    assert "<title>S 有货库位: 0/1 · 60.00 m²</title>" in chart
-    assert "已出租全部库区面积的 0%;达到 90% 报爆仓" in chart
+    assert "<title>A 有货库位：1/2 · 40.00 m²</title>" in chart
+    assert "<title>S 有货库位：0/1 · 60.00 m²</title>" in chart
+    assert "已出租全部库区面积的 0%；达到 90% 报爆仓" in chart
 
 
 def test_no_bays_no_warehouse_chart(client, db, clock):
@@ -221,7 +221,7 @@ def test_invoice_lines_read_in_the_readers_language():
     )
     assert billing.described("zh_CN", lease) == (
         "仓储费",
-        "租约 1：30.00 平方米 × 20 天(2026-11-11 至 2026-11-30)",
+        "租约 1：30.00 平方米 × 20 天（2026-11-11 至 2026-11-30）",
     )
-    assert billing.described("zh_CN", fee) == ("出库操作费(按单)", "出库操作费(按单)")
+    assert billing.described("zh_CN", fee) == ("出库操作费（按单）", "出库操作费（按单）")
     assert billing.described("en", fee) == ("Outbound handling (per order)", "Outbound handling (per order)")

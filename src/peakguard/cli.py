@@ -1,6 +1,7 @@
 """The ``peakguard`` command: one Typer root that mounts each domain's commands, importing a
 domain only when one of its commands runs (:class:`LazyRoot`). A domain error prints its field
-and reason and exits 2, having changed nothing (the transaction rolls back).
+and reason (in ``--lang`` / ``PEAKGUARD_LANG``, English by default) and exits 2, having changed
+nothing (the transaction rolls back).
 
 A new command goes into the domain's ``register`` (or ``app``) as before, and into
 :data:`COMMANDS` here; ``tests/test_cli_startup.py`` fails until both agree."""
@@ -135,6 +136,20 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
 
+chosen_language: dict[str, str | None] = {"lang": None}
+"""The ``--lang`` the root was given (or ``PEAKGUARD_LANG``): the language :func:`main` says a
+domain error in; None keeps the English the rest of the CLI prints."""
+
+
+@app.callback()
+def root(
+    lang: str | None = typer.Option(
+        None, "--lang", envvar="PEAKGUARD_LANG", help="Language of error messages: zh_CN or en (default: en)."
+    ),
+) -> None:
+    """PeakGuard: keep a Double 11 peak day under control."""
+    chosen_language["lang"] = lang
+
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
@@ -154,8 +169,9 @@ def main() -> None:
         if not isinstance(exc, DomainError):
             raise
         from peakguard.cli_support import err_console
+        from peakguard.i18n import error_text
 
-        err_console.print(f"[red]error[/red] ({exc.code}) {exc.message}")
+        err_console.print(f"[red]error[/red] ({exc.code}) {error_text(chosen_language['lang'], exc)}")
         sys.exit(2)
 
 

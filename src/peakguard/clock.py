@@ -76,4 +76,4 @@ def parse_iso(text: str, field: str = "at") -> datetime:
     try:
         return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except ValueError as exc:
-        raise InvalidInput(field, f"not an ISO 8601 time: {text!r}") from exc
+        raise InvalidInput(field, "not an ISO 8601 time: {text!r}", text=text) from exc

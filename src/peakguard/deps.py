@@ -30,7 +30,7 @@ from peakguard.auth.request_auth import api_user, found_by_gate
 from peakguard.auth.roles import Perm, allows
 from peakguard.clock import Clock
 from peakguard.db import Database
-from peakguard.errors import Forbidden, Unavailable
+from peakguard.errors import Forbidden, Unavailable, Word
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -115,7 +115,9 @@ def require(perm: Perm) -> Callable[..., Awaitable[Actor]]:
 
     async def check(user: User = Depends(current_user)) -> Actor:
         if not allows(user.role, perm):
-            raise Forbidden(f"role {user.role!r} may not do {perm.value}")
+            raise Forbidden(
+                "role {role!r} may not do {permission}", role=Word(user.role), permission=perm.value
+            )
         return auth.actor_for(user)
 
     return check

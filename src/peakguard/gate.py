@@ -58,8 +58,7 @@ class PayloadTooLarge(DomainError):
     code = "too_large"
 
     def __init__(self, limit: int) -> None:
-        self.template, self.values = "the request body is larger than {limit} bytes", {"limit": limit}
-        super().__init__(self.template.format(limit=limit), field="body")
+        super().__init__("the request body is larger than {limit} bytes", field="body", limit=limit)
 
 
 def body_limit(path: str, settings: Settings) -> int:

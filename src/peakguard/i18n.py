@@ -9,10 +9,13 @@ msgid, and ``tests/test_i18n.py`` fails if any msgid used in the code has no zh_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+
+from peakguard.errors import DomainError, InvalidInput
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("zh_CN", "en")
@@ -44,6 +47,32 @@ def gettext(language: str | None, message: str, **values: object) -> str:
     """Translate ``message`` and fill ``{name}`` placeholders."""
     text = catalog(normalise(language)).get(message, message)
     return text.format(**values) if values else text
+
+
+def translator(language: str | None) -> Callable[[str], str]:
+    """A msgid lookup in ``language``'s catalog (the msgid itself where there is none)."""
+    table = catalog(normalise(language))
+    return lambda message: table.get(message, message)
+
+
+def error_text(language: str | None, error: DomainError) -> str:
+    """A domain error said in ``language`` (its English message when ``language`` is None):
+    the message id translated and its parameters filled; for bad input the field's label too,
+    as ``field: reason`` with the language's own colon."""
+    if language is None:
+        return error.message
+    translate = translator(language)
+    if isinstance(error, InvalidInput) and error.field:
+        return translate("{field}: {reason}").format(
+            field=translate(error.field), reason=error.reason_in(translate)
+        )
+    return error.render(translate)
+
+
+def has_text(language: str, error: DomainError) -> bool:
+    """Whether ``language``'s catalog has the error's message id (a reason a library gave, such
+    as a validation message, may have none)."""
+    return error.msgid in catalog(normalise(language))
 
 
 _ = gettext

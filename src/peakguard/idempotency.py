@@ -113,5 +113,7 @@ def remember(
     try:
         session.flush()
     except IntegrityError as exc:  # the same key in flight in another request (PostgreSQL)
-        raise Conflict(f"a request with this {HEADER} is in progress; retry it", field=HEADER) from exc
+        raise Conflict(
+            "a request with this {header} is in progress; retry it", field=HEADER, header=HEADER
+        ) from exc
     return answer

@@ -54,7 +54,7 @@ def test_an_incident_appears_is_acknowledged_and_resolved(browser, server):
     assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
     row = page.locator("li.incident", has_text="福州-仓山网点")
     row.wait_for(timeout=15_000)  # the detector runs each second, the page polls every 3 s
-    assert "快件被抢被盗" in row.inner_text() and "一级(严重)" in row.inner_text()
+    assert "快件被抢被盗" in row.inner_text() and "一级（严重）" in row.inner_text()
     incident_id = row.get_attribute("data-id")
     page.wait_for_function(
         f"""() => /^1[12]:[0-5][0-9]:[0-5][0-9]$/.test(

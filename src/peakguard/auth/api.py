@@ -123,7 +123,7 @@ def revoke_token(
     """Revoke a token: an admin any, anyone else only their own."""
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and not allows(user.role, Perm.USERS_MANAGE)):
-        raise NotFound(f"no active token {token_id}")
+        raise NotFound("no active token {token_id}", token_id=token_id)
     service.revoke_token(session, service.actor_for(user), now, token_id)
     return Response(status_code=204)
 

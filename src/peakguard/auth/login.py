@@ -43,15 +43,14 @@ WAITING_PER_SLOT = 8
 
 
 class TooManyAttempts(DomainError):
-    """429 with ``Retry-After``; the message is a catalog template filled with the wait."""
+    """429 with ``Retry-After``; the message id has a ``{wait}`` placeholder for the seconds."""
 
     status = 429
     code = "too_many_attempts"
 
-    def __init__(self, template: str, retry_after: int) -> None:
+    def __init__(self, msgid: str, retry_after: int) -> None:
         wait = max(1, retry_after)
-        self.template, self.values = template, {"wait": wait}
-        super().__init__(template.format(wait=wait), field="username")
+        super().__init__(msgid, field="username", wait=wait)
         self.headers = {"Retry-After": str(wait)}
 
 

@@ -26,9 +26,9 @@ def common_passwords() -> frozenset[str]:
 def check_policy(password: str, username: str) -> None:
     """Raise ``InvalidInput`` on field ``password`` naming the rule that is broken."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput("password", f"at least {MIN_LENGTH} characters")
+        raise InvalidInput("password", "at least {min_length} characters", min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise InvalidInput("password", f"at most {MAX_LENGTH} characters")
+        raise InvalidInput("password", "at most {max_length} characters", max_length=MAX_LENGTH)
     lowered = password.lower()
     if username and username.lower() in lowered:
         raise InvalidInput("password", "must not contain the username")

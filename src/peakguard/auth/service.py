@@ -56,9 +56,9 @@ def create_user(
     check_policy(password, username)
     _check_role(role, client_id)
     if language not in LANGUAGES:
-        raise InvalidInput("language", f"one of {', '.join(LANGUAGES)}")
+        raise InvalidInput("language", "one of {choices}", choices=", ".join(LANGUAGES))
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"username {username!r} is taken", field="username")
+        raise Conflict("username {username!r} is taken", field="username", username=username)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -140,7 +140,12 @@ def end_sessions(session: Session, user_id: int) -> None:
 
 def _check_role(role: str, client_id: int | None) -> None:
     if role not in {r.value for r in Role}:
-        raise InvalidInput("role", f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}")
+        raise InvalidInput(
+            "role",
+            "unknown role {role!r}; one of {choices}",
+            role=role,
+            choices=", ".join(r.value for r in Role),
+        )
     if role == Role.CLIENT and client_id is None:
         raise InvalidInput("client_id", "a user with role client belongs to one warehouse client")
 
@@ -162,10 +167,10 @@ def create_token(
     """Issue a token and return it in clear text; this is the only time it is shown. It works
     for ``days`` days (1-365) from now on the wall clock."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
-        raise InvalidInput("days", f"1 to {MAX_TOKEN_DAYS} days")
+        raise InvalidInput("days", "1 to {max_token_days} days", max_token_days=MAX_TOKEN_DAYS)
     user = get_user(session, username)
     if not user.active:
-        raise Conflict(f"user {username!r} is deactivated", field="username")
+        raise Conflict("user {username!r} is deactivated", field="username", username=username)
     token = "pg_" + secrets.token_urlsafe(32)
     expires = wall_now() + timedelta(days=days)
     session.add(
@@ -191,7 +196,7 @@ def list_tokens(session: Session, username: str | None = None) -> list[ApiToken]
 def revoke_token(session: Session, actor: Actor, now: datetime, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or token.revoked_at is not None:
-        raise NotFound(f"no active token {token_id}")
+        raise NotFound("no active token {token_id}", token_id=token_id)
     token.revoked_at = now
     record(session, actor, "token.revoke", "user", token.user_id, now, token_id=token_id)
 
@@ -209,7 +214,7 @@ def user_for_token(session: Session, token: str) -> User:
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}", field="username")
+        raise NotFound("no user {username!r}", field="username", username=username)
     return user
 
 

@@ -84,7 +84,7 @@ def add(
     if order_amount is not None and order_amount < 0:
         raise InvalidInput("order_amount", "must not be negative")
     if session.scalar(select(CompensationEntry.id).where(CompensationEntry.order_id == order_id)):
-        raise Conflict(f"order {order_id} is already on the register", field="order_id")
+        raise Conflict("order {order_id} is already on the register", field="order_id", order_id=order_id)
     entry = CompensationEntry(
         order_id=order_id, shop=shop, order_amount=order_amount, source="manual", registered_at=now
     )
@@ -99,12 +99,12 @@ def set_terms(
 ) -> CompensationEntry:
     entry = get(session, entry_id)
     if entry.status == "paid":
-        raise Conflict(f"compensation {entry_id} is already paid")
+        raise Conflict("compensation {entry_id} is already paid", entry_id=entry_id)
     if method not in METHODS:
-        raise InvalidInput("method", f"one of {', '.join(METHODS)}")
+        raise InvalidInput("method", "one of {choices}", choices=", ".join(METHODS))
     value = parse_money("amount", amount)
     if entry.order_amount is not None and value > entry.order_amount:
-        raise InvalidInput("amount", f"more than the order's {entry.order_amount}")
+        raise InvalidInput("amount", "more than the order's {order_amount}", order_amount=entry.order_amount)
     entry.method, entry.amount = method, value
     record(
         session, actor, "compensation.terms", "compensation", entry.id, now, method=method, amount=str(value)
@@ -115,9 +115,11 @@ def set_terms(
 def mark_paid(session: Session, actor: Actor, now: datetime, entry_id: int) -> CompensationEntry:
     entry = get(session, entry_id)
     if entry.status == "paid":
-        raise Conflict(f"compensation {entry_id} is already paid")
+        raise Conflict("compensation {entry_id} is already paid", entry_id=entry_id)
     if entry.method is None or entry.amount is None:
-        raise Conflict(f"compensation {entry_id} has no method and amount yet", field="method")
+        raise Conflict(
+            "compensation {entry_id} has no method and amount yet", field="method", entry_id=entry_id
+        )
     entry.status, entry.paid_at = "paid", now
     record(session, actor, "compensation.paid", "compensation", entry.id, now)
     return entry
@@ -126,7 +128,7 @@ def mark_paid(session: Session, actor: Actor, now: datetime, entry_id: int) -> C
 def get(session: Session, entry_id: int) -> CompensationEntry:
     entry = session.get(CompensationEntry, entry_id)
     if entry is None:
-        raise NotFound(f"no compensation entry {entry_id}")
+        raise NotFound("no compensation entry {entry_id}", entry_id=entry_id)
     return entry
 
 
@@ -173,7 +175,7 @@ def parse_money(field: str, value: str | Decimal) -> Decimal:
     try:
         amount = Decimal(str(value).strip()).quantize(Decimal("0.01"))
     except InvalidOperation as exc:
-        raise InvalidInput(field, f"not an amount of money: {value!r}") from exc
+        raise InvalidInput(field, "not an amount of money: {value!r}", value=value) from exc
     if not amount.is_finite() or amount <= 0:
         raise InvalidInput(field, "must be more than 0")
     return amount

@@ -192,7 +192,7 @@ def measure(
     try:
         due_date = date.fromisoformat(due)
     except ValueError as exc:
-        raise InvalidInput("due", f"not a date YYYY-MM-DD: {due!r}") from exc
+        raise InvalidInput("due", "not a date YYYY-MM-DD: {due!r}", due=due) from exc
     with open_db().transaction() as session:
         m = service.add_measure(
             session,

@@ -45,7 +45,10 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
             (_(lang, "Count"), str(incident.count)),
             (_(lang, "Level"), level),
             (_(lang, "Status"), _(lang, incident.status)),
-            (_(lang, "Handler"), f"{_(lang, incident.handler_role)} ({person.name if person else '-'})"),
+            (
+                _(lang, "Handler"),
+                _(lang, "{role} ({name})", role=_(lang, incident.handler_role), name=person.name if person else "-"),
+            ),
             (_(lang, "Report to"), _(lang, incident.report_to_role)),
             (_(lang, "Opened"), when(incident.opened_at)),
             (_(lang, "Deadline"), when(incident.deadline_at)),
@@ -70,7 +73,7 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
             (_(lang, "Root cause"), review.root_cause if review else "-"),
             (
                 _(lang, "Accountable"),
-                f"{_(lang, review.accountable_type)}: {review.accountable_name}"
+                _(lang, "{kind}: {name}", kind=_(lang, review.accountable_type), name=review.accountable_name)
                 if review and review.accountable_type
                 else "-",
             ),

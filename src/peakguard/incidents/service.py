@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.db import Database
-from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.errors import Conflict, InvalidInput, NotFound, Word
 from peakguard.i18n import gettext
 from peakguard.incidents.models import (
     ACTIVE,
@@ -270,7 +270,9 @@ def set_level(
     if not reason or not reason.strip():
         raise InvalidInput("reason", "a manual level change needs a reason")
     if level == incident.level:
-        raise Conflict(f"incident {incident_id} is already {level}", field="level")
+        raise Conflict(
+            "incident {incident_id} is already {level}", field="level", incident_id=incident_id, level=level
+        )
     _change_level(session, plan, incident, actor, now, level, event="level_changed", reason=reason.strip())
     record(session, actor, "incident.level", "incident", incident.id, now, level=level, reason=reason)
     return incident
@@ -282,7 +284,11 @@ def set_level(
 def acknowledge(session: Session, actor: Actor, now: datetime, incident_id: int) -> Incident:
     incident = get(session, incident_id)
     if incident.status != "open":
-        raise Conflict(f"incident {incident_id} is {incident.status}, only an open one can be acknowledged")
+        raise Conflict(
+            "incident {incident_id} is {status}, only an open one can be acknowledged",
+            incident_id=incident_id,
+            status=Word(incident.status),
+        )
     incident.status = "acknowledged"
     incident.acknowledged_at = now
     paging.answered(session, incident.id, actor, now)  # an acknowledgement stops paging
@@ -296,7 +302,7 @@ def add_note(session: Session, actor: Actor, now: datetime, incident_id: int, te
     if not text.strip():
         raise InvalidInput("text", "a note must not be empty")
     if len(text) > MAX_TEXT:  # the CLI and the pages too: 20 MB of note was stored and served
-        raise InvalidInput("text", f"at most {MAX_TEXT} characters")
+        raise InvalidInput("text", "at most {max_text} characters", max_text=MAX_TEXT)
     entry = _timeline(session, incident, actor, now, "note", text.strip())
     session.flush()
     record(session, actor, "incident.note", "incident", incident.id, now)
@@ -333,9 +339,16 @@ def close(session: Session, actor: Actor, now: datetime, incident_id: int) -> In
     """Close after the after-action review (S3.7): a resolved incident with a root cause."""
     incident = get(session, incident_id)
     if incident.status != "resolved":
-        raise Conflict(f"incident {incident_id} is {incident.status}; resolve it before closing")
+        raise Conflict(
+            "incident {incident_id} is {status}; resolve it before closing",
+            incident_id=incident_id,
+            status=Word(incident.status),
+        )
     if session.get(Review, incident.id) is None:
-        raise Conflict(f"incident {incident_id} has no review yet; write the review before closing")
+        raise Conflict(
+            "incident {incident_id} has no review yet; write the review before closing",
+            incident_id=incident_id,
+        )
     incident.status = "closed"
     incident.closed_at = now
     _timeline(session, incident, actor, now, "closed", "")
@@ -358,7 +371,9 @@ def set_step(
     incident = _editable(session, incident_id)
     step = session.get(PlaybookStep, step_id)
     if step is None or step.incident_id != incident.id:
-        raise NotFound(f"incident {incident_id} has no step {step_id}")
+        raise NotFound(
+            "incident {incident_id} has no step {step_id}", incident_id=incident_id, step_id=step_id
+        )
     if state not in ("done", "skipped", "pending"):
         raise InvalidInput("state", "one of done, skipped, pending")
     if state == "skipped" and not note.strip():
@@ -387,7 +402,11 @@ def save_review(
     plan = plan or current_plan()
     incident = _editable(session, incident_id)
     if incident.status != "resolved":
-        raise Conflict(f"incident {incident_id} is {incident.status}; review it once it is resolved")
+        raise Conflict(
+            "incident {incident_id} is {status}; review it once it is resolved",
+            incident_id=incident_id,
+            status=Word(incident.status),
+        )
     if not root_cause.strip():
         raise InvalidInput("root_cause", "the review needs the root cause")
     if accountable_type not in (None, "person", "outlet"):
@@ -396,7 +415,7 @@ def save_review(
         raise InvalidInput("accountable_name", "name who is accountable")
     ladder = [p.id for p in plan.penalty_ladder]
     if penalty_step is not None and penalty_step not in ladder:
-        raise InvalidInput("penalty_step", f"one of {', '.join(ladder)}")
+        raise InvalidInput("penalty_step", "one of {choices}", choices=", ".join(ladder))
     if penalty_step is not None and accountable_type != "outlet":
         raise InvalidInput("penalty_step", "the penalty ladder applies to a responsible outlet")
     review = session.get(Review, incident.id) or Review(incident_id=incident.id)
@@ -442,9 +461,9 @@ def complete_measure(
 ) -> Measure:
     measure = session.get(Measure, measure_id)
     if measure is None:
-        raise NotFound(f"no preventive measure {measure_id}")
+        raise NotFound("no preventive measure {measure_id}", measure_id=measure_id)
     if measure.done_at is not None:
-        raise Conflict(f"measure {measure_id} is already done")
+        raise Conflict("measure {measure_id} is already done", measure_id=measure_id)
     measure.done_at, measure.done_note = now, note.strip()
     incident = get(session, measure.incident_id)
     _timeline(session, incident, actor, now, "measure_done", measure.description)
@@ -554,7 +573,7 @@ def _pending_deadline(session: Session, incident_id: int) -> Deadline | None:
 def get(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident {incident_id}")
+        raise NotFound("no incident {incident_id}", incident_id=incident_id)
     return incident
 
 
@@ -606,7 +625,7 @@ def _check_area(area: str) -> str:
     if not area:
         raise InvalidInput("area", "name the delivery area, outlet, site or shop")
     if len(area) > MAX_AREA or "|" in area:
-        raise InvalidInput("area", f"at most {MAX_AREA} characters, without '|'")
+        raise InvalidInput("area", "at most {max_area} characters, without '|'", max_area=MAX_AREA)
     return area
 
 
@@ -624,14 +643,20 @@ def _editable(session: Session, incident_id: int) -> Incident:
     review or measure changes it any more. Completing a measure stays open: that is follow-up."""
     incident = get(session, incident_id)
     if incident.status == "closed":
-        raise Conflict(f"incident {incident_id} is closed; a closed incident is not edited", field="status")
+        raise Conflict(
+            "incident {incident_id} is closed; a closed incident is not edited",
+            field="status",
+            incident_id=incident_id,
+        )
     return incident
 
 
 def _get_active(session: Session, incident_id: int) -> Incident:
     incident = get(session, incident_id)
     if incident.status not in ACTIVE:
-        raise Conflict(f"incident {incident_id} is {incident.status}")
+        raise Conflict(
+            "incident {incident_id} is {status}", incident_id=incident_id, status=Word(incident.status)
+        )
     return incident
 
 

@@ -21,6 +21,13 @@ def check_digit_wrong(code: str) -> bool:
     return code.isdigit() and len(code) in (8, 12, 13, 14) and int(code[-1]) != gs1_check_digit(code[:-1])
 
 
+def refuse_misread(code: str, field: str) -> None:
+    """A scan that does not match what was expected, refused as a misread when its check digit
+    is wrong (scan it again) rather than as the wrong item or an unknown one."""
+    if check_digit_wrong(code.strip()):
+        raise InvalidInput(field, "check digit wrong: {code}; scan it again", code=code.strip())
+
+
 def classify(code: str, field: str = "barcode") -> str:
     """``ean13`` or ``upca`` for a valid existing code; a wrong length or check digit is refused
     with the digit it should have been, so the person at the dock can tell a typo from a fake."""
@@ -29,7 +36,9 @@ def classify(code: str, field: str = "barcode") -> str:
         raise InvalidInput(field, "must be an EAN-13 (13 digits) or UPC-A (12 digits) code")
     expected = gs1_check_digit(code[:-1])
     if int(code[-1]) != expected:
-        raise InvalidInput(field, f"wrong check digit: {code} should end in {expected}")
+        raise InvalidInput(
+            field, "wrong check digit: {code} should end in {expected}", code=code, expected=expected
+        )
     return "ean13" if len(code) == 13 else "upca"
 
 

@@ -53,7 +53,7 @@ def _date(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"not a date YYYY-MM-DD: {text!r}") from None
+        raise InvalidInput(field, "not a date YYYY-MM-DD: {text!r}", text=text) from None
 
 
 @app.command("now")

@@ -51,11 +51,11 @@ def add_window(
     if not scope or len(scope) > 64:
         raise InvalidInput("scope", "name the area, site or shop (at most 64 characters)")
     if kind is not None and kind not in plan.kinds:
-        raise InvalidInput("kind", f"unknown incident kind {kind!r}")
+        raise InvalidInput("kind", "unknown incident kind {kind!r}", kind=kind)
     if end <= start:
         raise InvalidInput("end", "must be after start")
     if end - start > timedelta(days=MAX_WINDOW_DAYS):
-        raise InvalidInput("end", f"a maintenance window lasts at most {MAX_WINDOW_DAYS} days")
+        raise InvalidInput("end", "a maintenance window lasts at most {max_window_days} days", max_window_days=MAX_WINDOW_DAYS)
     reason = reason.strip()
     if not reason or len(reason) > 200:
         raise InvalidInput("reason", "say why it is planned (1 to 200 characters)")
@@ -75,7 +75,7 @@ def end_window(session: Session, actor: Actor, now: datetime, window_id: int) ->
     """End a window now (the hub reopened early); a window not yet begun is cut to nothing."""
     window = session.get(MaintenanceWindow, window_id)
     if window is None:
-        raise NotFound(f"no maintenance window {window_id}", field="window")
+        raise NotFound("no maintenance window {window_id}", field="window", window_id=window_id)
     window.end_at = max(min(window.end_at, now), window.start_at)
     record(session, actor, "oncall.maintenance_end", "maintenance", window.id, now)
     return window

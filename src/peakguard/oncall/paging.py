@@ -150,7 +150,7 @@ def stop(session: Session, incident_id: int) -> None:
 
 def pages_of(session: Session, incident_id: int) -> list[Page]:
     if session.get(Incident, incident_id) is None:
-        raise NotFound(f"no incident {incident_id}", field="incident_id")
+        raise NotFound("no incident {incident_id}", field="incident_id", incident_id=incident_id)
     return list(session.scalars(select(Page).where(Page.incident_id == incident_id).order_by(Page.id)))
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.clock import parse_iso
-from peakguard.errors import InvalidInput, NotFound
+from peakguard.errors import InvalidInput, NotFound, Word
 from peakguard.oncall.duty import load
 from peakguard.oncall.models import CalendarToken, Override, Rotation
 from peakguard.oncall.schedule import Segment, Slot, slot_at
@@ -58,17 +58,17 @@ def add_rotation(
         raise InvalidInput("shifts", "at least one hand-over time, e.g. 08:00")
     for i, at in enumerate(shifts):
         if not HHMM.match(at):
-            raise InvalidInput(f"shifts.{i}", f"not a time HH:MM: {at!r}")
+            raise InvalidInput(f"shifts.{i}", "not a time HH:MM: {at!r}", at=at)
     if sorted(set(shifts)) != list(shifts):
         raise InvalidInput("shifts", "hand-over times in order through the day, each once")
     if not members or len(members) > MAX_MEMBERS:
-        raise InvalidInput("members", f"1 to {MAX_MEMBERS} people in turn order")
+        raise InvalidInput("members", "1 to {max_members} people in turn order", max_members=MAX_MEMBERS)
     for i, person_id in enumerate(members):
         person = session.get(Person, person_id)
         if person is None:
-            raise InvalidInput(f"members.{i}", f"no person {person_id} on the roster")
+            raise InvalidInput(f"members.{i}", "no person {person_id} on the roster", person_id=person_id)
         if person.role != role:
-            raise InvalidInput(f"members.{i}", f"{person.name} is {person.role}, not {role}")
+            raise InvalidInput(f"members.{i}", "{name} is {role}, not {wanted}", name=person.name, role=Word(person.role), wanted=Word(role))
     check_day("starts_on", starts_on)
     if ends_on is not None:
         check_day("ends_on", ends_on)
@@ -96,7 +96,7 @@ def add_rotation(
 def remove_rotation(session: Session, actor: Actor, now: datetime, rotation_id: int) -> None:
     rotation = session.get(Rotation, rotation_id)
     if rotation is None:
-        raise NotFound(f"no rotation {rotation_id}", field="rotation")
+        raise NotFound("no rotation {rotation_id}", field="rotation", rotation_id=rotation_id)
     session.delete(rotation)
     record(session, actor, "oncall.rotation_removed", "rotation", rotation_id, now, role=rotation.role)
 
@@ -134,7 +134,7 @@ def add_override(
     if end <= start:
         raise InvalidInput("end", "must be after start")
     if end - start > timedelta(days=MAX_OVERRIDE_DAYS):
-        raise InvalidInput("end", f"an override lasts at most {MAX_OVERRIDE_DAYS} days; use a rotation")
+        raise InvalidInput("end", "an override lasts at most {max_override_days} days; use a rotation", max_override_days=MAX_OVERRIDE_DAYS)
     reason = reason.strip()
     if len(reason) > 200:
         raise InvalidInput("reason", "at most 200 characters")
@@ -162,7 +162,7 @@ def remove_override(session: Session, actor: Actor, now: datetime, override_id: 
     """Cancel an override; cancelling one half of a swap cancels both."""
     override = session.get(Override, override_id)
     if override is None:
-        raise NotFound(f"no override {override_id}", field="override")
+        raise NotFound("no override {override_id}", field="override", override_id=override_id)
     group = [override]
     if override.swap_id is not None:
         group = list(session.scalars(select(Override).where(Override.swap_id == override.swap_id)))
@@ -216,7 +216,7 @@ def _own_slot(session: Session, role: str, person_id: int, at: datetime, field: 
         slot = slot_at(rotation, at)
         if slot is not None and slot.person_id == person_id:
             return slot
-    raise InvalidInput(field, f"person {person_id} has no {role} shift at {at.isoformat()}")
+    raise InvalidInput(field, "person {person_id} has no {role} shift at {at}", person_id=person_id, role=Word(role), at=at.isoformat())
 
 
 # --- readings --------------------------------------------------------------------------------
@@ -287,8 +287,9 @@ def find_person(session: Session, text: str, field: str) -> int:
         return _person(session, int(optional_id(text, field) or 0), field).id
     found = list(session.scalars(select(Person.id).where(Person.name == text.strip())))
     if len(found) != 1:
-        problem = "nobody" if not found else f"{len(found)} people"
-        raise InvalidInput(field, f"{problem} on the roster named {text!r}; give the id (peakguard roster list)")
+        if not found:
+            raise InvalidInput(field, "nobody on the roster is named {text!r}; give the id (peakguard roster list)", text=text)
+        raise InvalidInput(field, "{count} people on the roster are named {text!r}; give the id (peakguard roster list)", count=len(found), text=text)
     return found[0]
 
 
@@ -326,7 +327,7 @@ def _digest(token: str) -> str:
 def check_day(field: str, day: date) -> date:
     """Schedules live in this century and the next: far-off dates are refused, not computed."""
     if not EARLIEST <= day <= LATEST:
-        raise InvalidInput(field, f"a date between {EARLIEST} and {LATEST}")
+        raise InvalidInput(field, "a date between {earliest} and {latest}", earliest=EARLIEST, latest=LATEST)
     return day
 
 
@@ -355,18 +356,18 @@ def parse_local(text: str, field: str, timezone: str) -> datetime:
     try:
         naive = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(field, f"not a date and time: {text!r}") from None
+        raise InvalidInput(field, "not a date and time: {text!r}", text=text) from None
     return naive.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
 
 
 def _check_role(plan: Plan, role: str) -> None:
     if role not in plan.roles:
-        raise InvalidInput("role", f"unknown role {role!r}; one of {', '.join(plan.roles)}")
+        raise InvalidInput("role", "unknown role {role!r}; one of {choices}", role=role, choices=', '.join(plan.roles))
 
 
 def _person(session: Session, person_id: int, field: str) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise InvalidInput(field, f"no person {person_id} on the roster")
+        raise InvalidInput(field, "no person {person_id} on the roster", person_id=person_id)
     return person
 

@@ -52,7 +52,7 @@ def backup_sqlite(url: str, target: Path, progress: Progress) -> dict[str, int]:
     """Copy the database to ``target`` and answer the rows per table of the copy."""
     source = sqlite_path(url)
     if not source.exists():
-        raise InvalidInput("database_url", f"no database file at {source}")
+        raise InvalidInput("database_url", "no database file at {source}", source=source)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     src = sqlite3.connect(source, timeout=30, isolation_level=None)
@@ -156,7 +156,7 @@ def backup_postgres(url: str, target: Path) -> None:
 
 def restore_postgres(url: str, source: Path) -> None:
     if not source.is_file():
-        raise InvalidInput("file", f"no such file {source}")
+        raise InvalidInput("file", "no such file {source}", source=source)
     _run(pg_restore(url, source))
     _migrate(url)
 
@@ -186,11 +186,15 @@ def _check_sqlite(conn: sqlite3.Connection, path: Path) -> None:
         verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput("file", f"{path} is not a PeakGuard SQLite database ({exc})") from exc
+        raise InvalidInput(
+            "file", "{path} is not a PeakGuard SQLite database ({detail})", path=path, detail=exc
+        ) from exc
     if verdict != "ok":
-        raise InvalidInput("file", f"{path} fails SQLite's integrity check: {verdict}")
+        raise InvalidInput(
+            "file", "{path} fails SQLite's integrity check: {verdict}", path=path, verdict=verdict
+        )
     if version is None:
-        raise InvalidInput("file", f"{path} has no schema version: not a PeakGuard database")
+        raise InvalidInput("file", "{path} has no schema version: not a PeakGuard database", path=path)
 
 
 def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -229,10 +233,17 @@ def _run(command: PgCommand) -> None:
     program = command.argv[0]
     if shutil.which(program) is None:
         raise DomainError(
-            f"{program} is not installed here (Debian: apt-get install postgresql-client); "
-            f"run it where it is: {command.shown()}",
-            code="tool_missing",
+            "{program} is not installed here (Debian: apt-get install postgresql-client); run it where it is: {command}",
+            error_code="tool_missing",
+            program=program,
+            command=command.shown(),
         )
     done = subprocess.run(command.argv, env={**os.environ, **command.env}, capture_output=True, text=True)
     if done.returncode != 0:
-        raise DomainError(f"{program} failed ({done.returncode}): {done.stderr.strip()}", code="tool_failed")
+        raise DomainError(
+            "{program} failed ({returncode}): {detail}",
+            error_code="tool_failed",
+            program=program,
+            returncode=done.returncode,
+            detail=done.stderr.strip(),
+        )

@@ -44,7 +44,7 @@ from peakguard import __version__
 from peakguard.auth.roles import Perm, allows
 from peakguard.db import Database
 from peakguard.deps import SessionDep, current_user
-from peakguard.errors import Forbidden
+from peakguard.errors import Forbidden, Word
 from peakguard.ops.logs import REQUEST_ID, request_id_from
 
 disable_created_metrics()  # no `_created` twin of every counter: half the lines, nothing lost
@@ -270,7 +270,9 @@ async def metrics_reader(request: Request, session: SessionDep) -> None:
         return
     user = await current_user(request, session)
     if not allows(user.role, Perm.METRICS_READ):
-        raise Forbidden(f"role {user.role!r} may not do {Perm.METRICS_READ.value}")
+        raise Forbidden(
+            "role {role!r} may not do {permission}", role=Word(user.role), permission=Perm.METRICS_READ.value
+        )
 
 
 @router.get("/metrics")

@@ -26,9 +26,9 @@ def load_plan(path: Path | None = None) -> Plan:
     try:
         raw: Any = yaml.safe_load(source.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise PlanError("plan", f"no such file: {source}") from exc
+        raise PlanError("plan", "no such file: {source}", source=source) from exc
     except yaml.YAMLError as exc:
-        raise PlanError("plan", f"not valid YAML: {exc}") from exc
+        raise PlanError("plan", "not valid YAML: {detail}", detail=exc) from exc
     if not isinstance(raw, dict):
         raise PlanError("plan", "the file must hold a mapping at the top")
     try:
@@ -59,7 +59,7 @@ def get_kind(plan: Plan, kind: str) -> Kind:
     try:
         return plan.kinds[kind]
     except KeyError:
-        raise InvalidInput("kind", f"unknown incident kind {kind!r}") from None
+        raise InvalidInput("kind", "unknown incident kind {kind!r}", kind=kind) from None
 
 
 def level_for(plan: Plan, kind: str, count: int) -> str:
@@ -83,7 +83,7 @@ def get_level(plan: Plan, level: str) -> Level:
     try:
         return plan.levels[level]
     except KeyError:
-        raise InvalidInput("level", f"unknown level {level!r}") from None
+        raise InvalidInput("level", "unknown level {level!r}", level=level) from None
 
 
 def levels_by_rank(plan: Plan) -> list[tuple[str, Level]]:

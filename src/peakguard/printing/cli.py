@@ -87,7 +87,7 @@ def print_document(
 def print_file(path: Path, title: str = typer.Option("", help="defaults to the file name")) -> None:
     """Queue a PDF file."""
     if not path.is_file():
-        raise InvalidInput("path", f"{path} is not a file")
+        raise InvalidInput("path", "{path} is not a file", path=path)
     with open_db().transaction() as session:
         job, _ = service.submit(
             session,

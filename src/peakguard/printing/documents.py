@@ -31,7 +31,7 @@ def print_document(
     """Queue one object's document; ``(job, created)``. A document already queued or printed
     answers that job without rendering (or billing) it again, unless ``reprint``."""
     if kind not in KINDS:
-        raise InvalidInput("document", f"must be one of {', '.join(KINDS)}")
+        raise InvalidInput("document", "must be one of {choices}", choices=", ".join(KINDS))
     key = f"{kind}:{obj_id}"
     earlier = None if reprint else service.existing(session, key)
     if earlier is not None:

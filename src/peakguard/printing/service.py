@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
-from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.errors import Conflict, InvalidInput, NotFound, Word
 from peakguard.incidents import service as incidents
 from peakguard.plan.schemas import Plan
 from peakguard.printing import ipp
@@ -52,11 +52,11 @@ def add_printer(
     if not queue or len(queue) > 127 or not set(queue) <= _QUEUE_NAME_CHARS:
         raise InvalidInput("queue", "a CUPS queue name: letters, digits, '_', '-', '.', '@'")
     if session.scalar(select(Printer.id).where(Printer.queue == queue)) is not None:
-        raise Conflict(f"printer {queue} is already registered", field="queue")
+        raise Conflict("printer {queue} is already registered", field="queue", queue=queue)
     try:
         known = (cups or ipp.CupsClient()).printer(queue)
     except ipp.IppError as exc:
-        raise Conflict(f"CUPS cannot be asked about this queue: {exc}", field="queue") from exc
+        raise Conflict("CUPS cannot be asked about this queue: {detail}", field="queue", detail=exc) from exc
     if known is None:
         raise InvalidInput("queue", "CUPS has no such queue (lpstat -v lists them)")
     printer = Printer(queue=queue, name=(name or queue).strip()[:120], enabled=True, healthy=False)
@@ -76,7 +76,7 @@ def ready_printers(session: Session) -> tuple[int, int]:
 def get_printer(session: Session, printer_id: int) -> Printer:
     printer = session.get(Printer, printer_id)
     if printer is None:
-        raise NotFound(f"no printer {printer_id}", field="printer_id")
+        raise NotFound("no printer {printer_id}", field="printer_id", printer_id=printer_id)
     return printer
 
 
@@ -112,7 +112,7 @@ def submit(
     if not data:
         raise InvalidInput("data", "the document is empty")
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("data", f"at most {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+        raise InvalidInput("data", "at most {megabytes} MB", megabytes=MAX_DOCUMENT_BYTES // (1024 * 1024))
     if content_type == "application/pdf" and not data.startswith(b"%PDF"):
         raise InvalidInput("data", "not a PDF file")
     earlier = None if reprint else existing(session, document)
@@ -147,7 +147,7 @@ def existing(session: Session, document: str) -> PrintJob | None:
 def get_job(session: Session, job_id: int) -> PrintJob:
     job = session.get(PrintJob, job_id)
     if job is None:
-        raise NotFound(f"no print job {job_id}", field="job_id")
+        raise NotFound("no print job {job_id}", field="job_id", job_id=job_id)
     return job
 
 
@@ -168,12 +168,18 @@ def cancel_job(session: Session, actor: Actor, now: datetime, job_id: int, cups:
     """Withdraw a job that has not printed (a label no longer wanted)."""
     job = get_job(session, job_id)
     if job.status in ("printed", "cancelled"):
-        raise Conflict(f"print job {job_id} is already {job.status}", field="job_id")
+        raise Conflict(
+            "print job {job_id} is already {status}", field="job_id", job_id=job_id, status=Word(job.status)
+        )
     if job.status == "sending":
-        raise Conflict(f"print job {job_id} is being sent; try again in a moment", field="job_id")
+        raise Conflict(
+            "print job {job_id} is being sent; try again in a moment", field="job_id", job_id=job_id
+        )
     if job.status == "sent":
         if job.cups_job_id is not None and not cups.cancel(job.cups_job_id):
-            raise Conflict(f"print job {job_id} has already left the printer's queue", field="job_id")
+            raise Conflict(
+                "print job {job_id} has already left the printer's queue", field="job_id", job_id=job_id
+            )
         _settle_attempt(session, job, "cancelled", None)  # the attempt trail ends where the job did
     job.status = "cancelled"
     record(session, actor, "print.cancel", "print_job", job.id, at=now)

@@ -149,7 +149,7 @@ def evidence(
 ) -> Response:
     item = checklist.get_item(session, item_id)
     if item.evidence_file is None:
-        raise NotFound(f"item {item_id} has no evidence file", field="evidence")
+        raise NotFound("item {item_id} has no evidence file", field="evidence", item_id=item_id)
     name = checklist.safe_file_name(item.evidence_name or "") or "evidence"
     fallback = name.encode("ascii", "replace").decode().replace("?", "_")
     return Response(

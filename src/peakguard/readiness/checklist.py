@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from peakguard import limits
 from peakguard.audit.service import Actor, record
-from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.errors import Conflict, InvalidInput, NotFound, Word
 from peakguard.i18n import gettext
 from peakguard.notify import service as notify
 from peakguard.plan.schemas import Plan
@@ -76,15 +76,20 @@ def add_item(
 ) -> ChecklistItem:
     """An extra preparation the plan does not list."""
     if risk not in plan.readiness.risks:
-        raise InvalidInput("risk", f"unknown risk {risk!r}; the plan has {', '.join(plan.readiness.risks)}")
+        raise InvalidInput(
+            "risk",
+            "unknown risk {risk!r}; the plan has {choices}",
+            risk=risk,
+            choices=", ".join(plan.readiness.risks),
+        )
     if owner_role not in plan.roles:
-        raise InvalidInput("owner_role", f"unknown role {owner_role!r}")
+        raise InvalidInput("owner_role", "unknown role {owner_role!r}", owner_role=owner_role)
     texts = {"text_zh": text_zh.strip(), "text_en": text_en.strip()}
     for field, value in texts.items():
         if not value:
             raise InvalidInput(field, "must not be empty")
         if len(value) > MAX_TEXT:
-            raise InvalidInput(field, f"at most {MAX_TEXT} characters")
+            raise InvalidInput(field, "at most {max_text} characters", max_text=MAX_TEXT)
     item = ChecklistItem(
         risk=risk,
         text={"zh_CN": texts["text_zh"], "en": texts["text_en"]},
@@ -135,7 +140,7 @@ def keep_system_item(
 def get_item(session: Session, item_id: int) -> ChecklistItem:
     item = session.get(ChecklistItem, item_id)
     if item is None:
-        raise NotFound(f"no checklist item {item_id}", field="item")
+        raise NotFound("no checklist item {item_id}", field="item", item_id=item_id)
     return item
 
 
@@ -151,7 +156,11 @@ def assign(session: Session, actor: Actor, now: datetime, item_id: int, person_i
     person = roster.get_person(session, person_id)
     if person.role != item.owner_role:
         raise InvalidInput(
-            "person_id", f"{person.name} is {person.role}; this item needs a {item.owner_role}"
+            "person_id",
+            "{name} is {role}; this item needs a {owner_role}",
+            name=person.name,
+            role=Word(person.role),
+            owner_role=Word(item.owner_role),
         )
     item.owner_id = person.id
     item.overdue_notified_at = None  # a new owner hears about it if it is overdue
@@ -172,12 +181,12 @@ def complete(
 ) -> ChecklistItem:
     item = get_item(session, item_id)
     if item.done_at is not None:
-        raise Conflict(f"item {item_id} is already done", field="item")
+        raise Conflict("item {item_id} is already done", field="item", item_id=item_id)
     note = (note or "").strip() or None
     if note is None and not content:
         raise InvalidInput("evidence", "a done item needs evidence: a note or a file")
     if note is not None and len(note) > limits.MAX_TEXT:
-        raise InvalidInput("note", f"at most {limits.MAX_TEXT} characters")
+        raise InvalidInput("note", "at most {max_text} characters", max_text=limits.MAX_TEXT)
     if content is not None and len(content) > MAX_EVIDENCE_BYTES:
         raise InvalidInput("evidence", "the file is larger than 5 MB")
     if content and not safe_file_name(file_name or ""):
@@ -212,7 +221,7 @@ def reopen(session: Session, actor: Actor, now: datetime, item_id: int, reason: 
     """Undo a done mark (the evidence did not hold up); the old evidence is dropped."""
     item = get_item(session, item_id)
     if item.done_at is None:
-        raise Conflict(f"item {item_id} is not done", field="item")
+        raise Conflict("item {item_id} is not done", field="item", item_id=item_id)
     if not reason.strip():
         raise InvalidInput("reason", "say why the item is reopened")
     item.done_at = item.done_by = item.evidence_note = None

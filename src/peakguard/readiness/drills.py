@@ -33,7 +33,10 @@ def is_drill(area: str) -> bool:
 def start(session: Session, actor: Actor, now: datetime, plan: Plan, scenario: str) -> Drill:
     if scenario not in scenarios.SCENARIOS:
         raise InvalidInput(
-            "scenario", f"unknown scenario {scenario!r}; choose from {', '.join(scenarios.SCENARIOS)}"
+            "scenario",
+            "unknown scenario {scenario!r}; choose from {choices}",
+            scenario=scenario,
+            choices=", ".join(scenarios.SCENARIOS),
         )
     chosen = scenarios.SCENARIOS[scenario]
     drill = Drill(
@@ -82,7 +85,7 @@ def refresh_running(session: Session, now: datetime) -> list[Drill]:
 def get(session: Session, drill_id: int) -> Drill:
     drill = session.get(Drill, drill_id)
     if drill is None:
-        raise NotFound(f"no drill {drill_id}", field="drill")
+        raise NotFound("no drill {drill_id}", field="drill", drill_id=drill_id)
     return drill
 
 

@@ -38,13 +38,13 @@ def add_person(
         raise InvalidInput("name", "must not be empty")
     known = [*plan.roles, AUTHORITY]
     if role not in known:
-        raise InvalidInput("role", f"unknown role {role!r}; one of {', '.join(known)}")
+        raise InvalidInput("role", "unknown role {role!r}; one of {choices}", role=role, choices=', '.join(known))
     if language not in LANGUAGES:
-        raise InvalidInput("language", f"one of {', '.join(LANGUAGES)}")
+        raise InvalidInput("language", "one of {choices}", choices=', '.join(LANGUAGES))
     channel_list = [c.strip() for c in channels if c.strip()]
     for i, channel in enumerate(channel_list):
         if "://" not in channel:
-            raise InvalidInput(f"channels.{i}", f"not a notification URL: {channel!r}")
+            raise InvalidInput(f"channels.{i}", "not a notification URL: {channel!r}", channel=channel)
     person = Person(
         name=name.strip(),
         role=role,
@@ -70,7 +70,7 @@ def set_duty(session: Session, actor: Actor, now: datetime, person_id: int, on_d
 def get_person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"no person {person_id} on the roster")
+        raise NotFound("no person {person_id} on the roster", person_id=person_id)
     return person
 
 

@@ -60,7 +60,7 @@ CENT = Decimal("0.01")
 
 def set_price(session: Session, actor: Actor, now: datetime, *, code: str, amount: object) -> Price:
     if code not in FEE_CODES:
-        raise InvalidInput("code", f"must be one of {', '.join(FEE_CODES)}")
+        raise InvalidInput("code", "must be one of {choices}", choices=", ".join(FEE_CODES))
     value = decimal_field(amount, "amount", Decimal(0)).quantize(CENT)
     price = session.get(Price, code)
     if price is None:
@@ -156,7 +156,12 @@ def issue_invoice(
     if local_day(now, plan) <= parse_month(month)[0]:
         raise InvalidInput("month", "can be invoiced only after its first day")
     if session.scalar(select(Invoice.id).where(Invoice.client_id == client_id, Invoice.month == month)):
-        raise Conflict(f"client {client_id} already has an invoice for {month}", field="month")
+        raise Conflict(
+            "client {client_id} already has an invoice for {month}",
+            field="month",
+            client_id=client_id,
+            month=month,
+        )
     lines = compute_lines(session, client_id, month)
     invoice = Invoice(
         client_id=client_id,
@@ -237,7 +242,7 @@ def invoice_pdf(session: Session, invoice: Invoice, lang: str = "zh_CN") -> byte
 
     client = session.get(Client, invoice.client_id)
     if client is None:
-        raise NotFound(f"client {invoice.client_id} not found")
+        raise NotFound("client {client_id} not found", client_id=invoice.client_id)
     body = ParagraphStyle("body", fontName=cid_font(), fontSize=9, leading=12, wordWrap="CJK")
     big = ParagraphStyle("title", parent=body, fontSize=16, leading=20, spaceAfter=8)
     title = _(lang, "Invoice {month}: {client}", month=invoice.month, client=client.name)

@@ -52,14 +52,16 @@ class RangeCarrier:
             .returning(CarrierCounter.next_number)
         ).scalar()
         if drawn is None:
-            raise Conflict(f"carrier {self.code}'s tracking number range is used up", field="carrier")
+            raise Conflict(
+                "carrier {code}'s tracking number range is used up", field="carrier", code=self.code
+            )
         return f"{self.spec.prefix}{int(drawn) - 1}"
 
 
 def adapter(plan: Plan, code: str) -> Carrier:
     spec = plan.warehouse.carriers.get(code)
     if spec is None:
-        raise InvalidInput("carrier", f"must be one of {', '.join(plan.warehouse.carriers)}")
+        raise InvalidInput("carrier", "must be one of {choices}", choices=", ".join(plan.warehouse.carriers))
     return RangeCarrier(code, spec)
 
 
@@ -68,7 +70,7 @@ def waybill(session: Session, actor: Actor, plan: Plan, order_id: int, fmt: str 
     order = get_owned(session, actor, Order, order_id, "order")
     package = session.scalar(select(Package).where(Package.order_id == order.id))
     if package is None:
-        raise Conflict(f"order {order.ref} is not packed yet", field="order_id")
+        raise Conflict("order {ref} is not packed yet", field="order_id", ref=order.ref)
     client = session.get(Client, order.client_id)
     name = adapter(plan, package.carrier).name
     lines = [f"{client.name if client else ''} / {order.ref}", f"{package.weight_kg} kg", order.notes[:60]]
@@ -93,7 +95,7 @@ def hand_over(session: Session, actor: Actor, now: datetime, plan: Plan, carrier
         )
     )
     if not packages:
-        raise Conflict(f"no packed parcels waiting for {carrier}", field="carrier")
+        raise Conflict("no packed parcels waiting for {carrier}", field="carrier", carrier=carrier)
     manifest = session.scalar(select(Manifest).where(Manifest.carrier == carrier, Manifest.day == day))
     if manifest is None:  # one manifest per carrier and day; a later pick-up adds to it
         manifest = Manifest(carrier=carrier, day=day, created_at=now)
@@ -145,7 +147,7 @@ def manifests(session: Session, carrier: str | None = None) -> list[Manifest]:
 def manifest_packages(session: Session, manifest_id: int) -> tuple[Manifest, list[tuple[Package, Order]]]:
     manifest = session.get(Manifest, manifest_id)
     if manifest is None:
-        raise NotFound(f"manifest {manifest_id} not found")
+        raise NotFound("manifest {manifest_id} not found", manifest_id=manifest_id)
     rows = session.execute(
         select(Package, Order)
         .join(Order, Order.id == Package.order_id)

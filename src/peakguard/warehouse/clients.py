@@ -33,7 +33,7 @@ def create_client(
     if storage not in STORAGE:
         raise InvalidInput("storage", "must be dedicated or shared")
     if session.scalar(select(Client.id).where(Client.code == code)) is not None:
-        raise Conflict(f"client code {code} is taken", field="code")
+        raise Conflict("client code {code} is taken", field="code", code=code)
     client = Client(code=code, name=name.strip(), storage=storage, created_at=now)
     session.add(client)
     session.flush()
@@ -45,7 +45,7 @@ def get_client(session: Session, actor: Actor, client_id: int) -> Client:
     client_filter(actor, client_id)
     client = session.get(Client, client_id)
     if client is None:
-        raise NotFound(f"client {client_id} not found")
+        raise NotFound("client {client_id} not found", client_id=client_id)
     return client
 
 
@@ -84,7 +84,7 @@ def create_bay(
     if client_id is not None:
         get_client(session, actor, client_id)
     if session.scalar(select(Bay.id).where(Bay.code == code)) is not None:
-        raise Conflict(f"bay code {code} is taken", field="code")
+        raise Conflict("bay code {code} is taken", field="code", code=code)
     bay = Bay(code=code, area_m2=area, kind=kind, client_id=client_id)
     session.add(bay)
     session.flush()
@@ -97,7 +97,7 @@ def create_bay(
 def get_bay(session: Session, bay_id: int) -> Bay:
     bay = session.get(Bay, bay_id)
     if bay is None:
-        raise NotFound(f"bay {bay_id} not found")
+        raise NotFound("bay {bay_id} not found", bay_id=bay_id)
     return bay
 
 
@@ -115,7 +115,7 @@ def create_locations(
         for level in levels:
             code = f"{bay.code}-{_code(rack, 'racks')}-{_code(level, 'levels')}"
             if session.scalar(select(Location.id).where(Location.code == code)) is not None:
-                raise Conflict(f"location {code} exists", field="racks")
+                raise Conflict("location {code} exists", field="racks", code=code)
             made.append(Location(bay_id=bay.id, code=code, rack=rack, level=level))
     session.add_all(made)
     session.flush()
@@ -138,7 +138,7 @@ def grant(session: Session, actor: Actor, now: datetime, *, bay_id: int, client_
     bay = get_bay(session, bay_id)
     get_client(session, actor, client_id)
     if bay.kind == "dedicated" and bay.client_id != client_id:
-        raise Conflict(f"bay {bay.code} is dedicated to another client", field="client_id")
+        raise Conflict("bay {code} is dedicated to another client", field="client_id", code=bay.code)
     existing = session.scalar(
         select(BayGrant).where(BayGrant.bay_id == bay_id, BayGrant.client_id == client_id)
     )
@@ -160,7 +160,7 @@ def open_bay(session: Session, actor: Actor, now: datetime, bay_id: int) -> BayA
             select(BayGrant.id).where(BayGrant.bay_id == bay_id, BayGrant.client_id == actor.client_id)
         )
         if granted is None:
-            raise NotFound(f"bay {bay_id} not found")
+            raise NotFound("bay {bay_id} not found", bay_id=bay_id)
     entry = BayAccess(bay_id=bay.id, actor=actor.name, client_id=actor.client_id, at=now)
     session.add(entry)
     session.flush()

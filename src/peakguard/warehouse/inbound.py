@@ -36,7 +36,7 @@ from peakguard.warehouse.scope import client_filter, get_owned
 from peakguard.warehouse.skus import sku_by_code
 
 QC = ("pass", "fail")
-NOT_SUGGESTED = "not the suggested location; only a supervisor may override"
+NOT_SUGGESTED = "not the suggested location: scanned {code}, take it to {location}"
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def create_plan(
         if line.expected < 1:
             raise InvalidInput(f"lines.{i}.expected", "must be 1 or more")
         if sku.id in seen:
-            raise InvalidInput(f"lines.{i}.sku", f"SKU {line.sku} is already on this plan")
+            raise InvalidInput(f"lines.{i}.sku", "SKU {sku} is already on this plan", sku=line.sku)
         seen.add(sku.id)
         session.add(InboundLine(plan_id=plan.id, sku_id=sku.id, expected=line.expected))
     session.flush()
@@ -80,6 +80,14 @@ def create_plan(
 
 def get_plan(session: Session, actor: Actor, plan_id: int) -> InboundPlan:
     return get_owned(session, actor, InboundPlan, plan_id, "inbound plan")
+
+
+def open_plan(session: Session, actor: Actor, plan_id: int) -> InboundPlan:
+    """A plan that still takes receipts: a closed (received) one takes none (S2.5)."""
+    plan = get_plan(session, actor, plan_id)
+    if plan.status == "received":
+        raise Conflict("inbound plan {plan_id} is closed", field="plan_id", plan_id=plan_id)
+    return plan
 
 
 def plan_lines(session: Session, plan: InboundPlan) -> list[tuple[InboundLine, Sku]]:
@@ -114,9 +122,7 @@ def receive(
 ) -> Receipt:
     """A scan at the dock: the item's barcode picks the plan line; passed goods wait at the dock
     for a pallet, failed goods are held apart with the reason."""
-    plan = get_plan(session, actor, plan_id)
-    if plan.status == "received":
-        raise Conflict(f"inbound plan {plan_id} is closed", field="plan_id")
+    plan = open_plan(session, actor, plan_id)
     if quantity < 1:
         raise InvalidInput("quantity", "must be 1 or more")
     if qc not in QC:
@@ -129,10 +135,20 @@ def receive(
         .where(InboundLine.plan_id == plan.id, Sku.barcode == barcode.strip())
     ).first()
     if found is None:
-        raise InvalidInput("barcode", f"{barcode} is not on inbound plan {plan_id}")
+        barcodes.refuse_misread(barcode, "barcode")
+        raise InvalidInput(
+            "barcode", "{barcode} is not on inbound plan {plan_id}", barcode=barcode.strip(), plan_id=plan_id
+        )
     line, sku = found
     if line.received + line.failed + quantity > line.expected:
-        raise InvalidInput("quantity", "more than the inbound plan expects for this item")
+        raise InvalidInput(
+            "quantity",
+            "more than the inbound plan expects for this item: {sku} expects {expected}, {done} are in; "
+            "set the extra aside",
+            sku=sku.code,
+            expected=line.expected,
+            done=line.received + line.failed,
+        )
     if qc == "pass":
         line.received += quantity
     else:
@@ -185,9 +201,7 @@ class Discrepancy:
 def close_plan(session: Session, actor: Actor, now: datetime, plan: Plan, plan_id: int) -> list[Discrepancy]:
     """Finish receiving: bill one inbound line per plan line and return the lines whose count
     differs from what the client announced."""
-    inbound = get_plan(session, actor, plan_id)
-    if inbound.status == "received":
-        raise Conflict(f"inbound plan {plan_id} is closed", field="plan_id")
+    inbound = open_plan(session, actor, plan_id)
     rows = plan_lines(session, inbound)
     inbound.status = "received"
     billing.charge(
@@ -249,7 +263,9 @@ def palletize(
             )
         except Conflict as exc:
             raise InvalidInput(
-                f"items.{i}.quantity", f"only received stock can go on a pallet: {exc.message}"
+                f"items.{i}.quantity",
+                "only received stock can go on a pallet: {reason}",
+                reason=exc,
             ) from exc
     record(
         session,
@@ -286,7 +302,7 @@ def suggest_location(session: Session, actor: Actor, pallet_id: int) -> Location
     pallet = get_pallet(session, actor, pallet_id)
     client = session.get(Client, pallet.client_id)
     if client is None:
-        raise NotFound(f"client {pallet.client_id} not found")
+        raise NotFound("client {client_id} not found", client_id=pallet.client_id)
     skus = select(StockBalance.sku_id).where(StockBalance.place == f"pallet:{pallet.id}")
     bay_where = (
         [Bay.kind == "dedicated", Bay.client_id == client.id]
@@ -327,7 +343,7 @@ def find_location(session: Session, code: str, field: str) -> tuple[Location, Ba
         select(Location, Bay).join(Bay, Bay.id == Location.bay_id).where(Location.code == code.strip())
     ).first()
     if found is None:
-        raise InvalidInput(field, f"unknown location {code!r}")
+        raise InvalidInput(field, "unknown location {code!r}", code=code)
     return found[0], found[1]
 
 
@@ -345,25 +361,27 @@ def putaway(
     that may manage the warehouse) explicitly overrides, so a mis-scan cannot scatter stock."""
     pallet = get_pallet(session, actor, pallet_id)
     if pallet.location_id is not None:
-        raise Conflict(f"pallet {pallet.code} is already put away", field="pallet_id")
+        raise Conflict("pallet {code} is already put away", field="pallet_id", code=pallet.code)
     loc, bay = find_location(session, location_code, "location")
     client = session.get(Client, pallet.client_id)
     if client is None:
-        raise NotFound(f"client {pallet.client_id} not found")
+        raise NotFound("client {client_id} not found", client_id=pallet.client_id)
     check_bay(client, bay, "location")
     if override:
         if not allows(actor.role or "", Perm.WAREHOUSE_MANAGE):
             raise Forbidden(
                 "only a supervisor may put a pallet away off the suggested location", field="override"
             )
-    elif loc.id != suggest_location(session, actor, pallet.id).id:
-        raise InvalidInput("location", NOT_SUGGESTED)
+    elif loc.id != (suggested := suggest_location(session, actor, pallet.id)).id:
+        raise InvalidInput(
+            "location", NOT_SUGGESTED, code=location_code.strip(), location=suggested.code
+        )
     place = f"pallet:{pallet.id}"
     balances = list(
         session.scalars(select(StockBalance).where(StockBalance.place == place, StockBalance.on_hand > 0))
     )
     if not balances:
-        raise Conflict(f"pallet {pallet.code} is empty", field="pallet_id")
+        raise Conflict("pallet {code} is empty", field="pallet_id", code=pallet.code)
     for bal in balances:
         stock.move(
             session,
@@ -428,7 +446,7 @@ def relocate(
             ref=f"{from_location}>{to_location}",
         )
     except Conflict as exc:
-        raise InvalidInput("quantity", f"only unreserved stock can move: {exc.message}") from exc
+        raise InvalidInput("quantity", "only unreserved stock can move: {reason}", reason=exc) from exc
     record(
         session,
         actor,

@@ -74,7 +74,7 @@ def change_lease(
     if day <= old.start:
         raise InvalidInput("day", "must be after the lease's start day")
     if old.end is not None and day > old.end:
-        raise Conflict(f"lease {lease_id} ended on {old.end}", field="day")
+        raise Conflict("lease {lease_id} ended on {end}", field="day", lease_id=lease_id, end=old.end)
     area = decimal_field(area_m2, "area_m2", Decimal(1)) if area_m2 is not None else old.area_m2
     rate = decimal_field(daily_rate, "daily_rate", Decimal(0)) if daily_rate is not None else old.daily_rate
     new = Lease(
@@ -107,7 +107,9 @@ def end_lease(
     if day < lease.start:
         raise InvalidInput("day", "must be on or after the lease's start day")
     if lease.end is not None and day > lease.end:
-        raise Conflict(f"lease {lease_id} already ends on {lease.end}", field="day")
+        raise Conflict(
+            "lease {lease_id} already ends on {end}", field="day", lease_id=lease_id, end=lease.end
+        )
     lease.end = day
     record(session, actor, "warehouse.lease.end", "wh_lease", lease.id, now, day=day)
     check_overflow(session, now, plan)

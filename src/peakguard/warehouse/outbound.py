@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
-from peakguard.errors import Conflict, InvalidInput
+from peakguard.errors import Conflict, InvalidInput, Message, Word
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import stock
 from peakguard.warehouse.clients import get_client
@@ -44,11 +44,11 @@ def create_order(
     if not ref or len(ref) > 64:
         raise InvalidInput("ref", "must be 1-64 characters")
     if carrier not in plan.warehouse.carriers:
-        raise InvalidInput("carrier", f"must be one of {', '.join(plan.warehouse.carriers)}")
+        raise InvalidInput("carrier", "must be one of {choices}", choices=", ".join(plan.warehouse.carriers))
     if not lines:
         raise InvalidInput("lines", "an order needs at least one line")
     if session.scalar(select(Order.id).where(Order.client_id == client_id, Order.ref == ref)) is not None:
-        raise Conflict(f"order {ref} exists", field="ref")
+        raise Conflict("order {ref} exists", field="ref", ref=ref)
     order = Order(client_id=client_id, ref=ref, notes=notes, carrier=carrier, status="new", created_at=now)
     session.add(order)
     session.flush()
@@ -108,9 +108,11 @@ def allocate(session: Session, actor: Actor, now: datetime, order_id: int) -> li
         update(Order).where(Order.id == order.id, Order.status == "new").values(status="allocated")
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"order {order.ref} is {order.status}, not new", field="order_id")
+        raise Conflict(
+            "order {ref} is {status}, not new", field="order_id", ref=order.ref, status=Word(order.status)
+        )
     tasks: list[PickTask] = []
-    short: list[str] = []
+    short: list[Message] = []
     for line, sku in order_lines(session, order.id):
         need = line.quantity
         candidates = session.execute(
@@ -145,10 +147,17 @@ def allocate(session: Session, actor: Actor, now: datetime, order_id: int) -> li
             if need == 0:
                 break
         if need:
-            short.append(f"{sku.code}: {line.quantity} ordered, {line.quantity - need} available")
+            short.append(
+                Message(
+                    "{sku}: {ordered} ordered, {available} available",
+                    sku=sku.code,
+                    ordered=line.quantity,
+                    available=line.quantity - need,
+                )
+            )
     if short:
         # The caller's transaction rolls back: nothing stays reserved for a half-filled order.
-        raise Conflict(f"order {order.ref} cannot be filled: " + "; ".join(short), field="lines")
+        raise Conflict("order {ref} cannot be filled: {short}", field="lines", ref=order.ref, short=short)
     session.add_all(tasks)
     order.status = "allocated"
     session.flush()

@@ -15,7 +15,8 @@ from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
-from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.errors import Conflict, InvalidInput, NotFound, Word
+from peakguard.labels import barcodes
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, carriers, stock
 from peakguard.warehouse.models import Location, Order, Package, PickTask, Sku
@@ -113,7 +114,7 @@ def _view(row: Any) -> TaskView:
 def get_task(session: Session, task_id: int) -> TaskView:
     row = session.execute(_BY_ID, {"t_id": task_id}).first()
     if row is None:
-        raise NotFound(f"pick task {task_id} not found")
+        raise NotFound("pick task {task_id} not found", task_id=task_id)
     return _view(row)
 
 
@@ -124,6 +125,32 @@ def next_task(session: Session, wave_id: int | None) -> TaskView | None:
         return None
     row = session.execute(_NEXT, {"t_wave": wave_id}).first()
     return _view(row) if row else None
+
+
+def check_location(task: Any, location_code: str) -> None:
+    """The first scan of a pick (S2.9): the picker stands at the task's location."""
+    if location_code.strip() != task.location:
+        raise InvalidInput(
+            "location",
+            "wrong location: scanned {location_code}, the task is at {location}",
+            location_code=location_code.strip(),
+            location=task.location,
+        )
+
+
+def not_packable(order: Order) -> Conflict:
+    return Conflict(
+        "order {ref} is {status}; only a picked order can be packed",
+        field="order_id",
+        ref=order.ref,
+        status=Word(order.status),
+    )
+
+
+def check_packable(order: Order) -> None:
+    """Only a picked order is packed (S2.9, S2.11)."""
+    if order.status != "picked":
+        raise not_packable(order)
 
 
 def scan_confirm(
@@ -138,25 +165,39 @@ def scan_confirm(
     """Confirm ``quantity`` picked for a task by its scans; returns the task and the next one."""
     task = session.execute(_BY_ID, {"t_id": task_id}).first()
     if task is None:
-        raise NotFound(f"pick task {task_id} not found")
+        raise NotFound("pick task {task_id} not found", task_id=task_id)
     if task.status != "open":
-        raise Conflict(f"pick task {task_id} is {task.status}, not open", field="task_id")
-    if location_code.strip() != task.location:
-        raise InvalidInput(
-            "location", f"wrong location: scanned {location_code}, the task is at {task.location}"
+        raise Conflict(
+            "pick task {task_id} is {status}, not open",
+            field="task_id",
+            task_id=task_id,
+            status=Word(task.status),
         )
+    check_location(task, location_code)
     if barcode.strip() != task.barcode:
+        barcodes.refuse_misread(barcode, "barcode")
         raise InvalidInput(
-            "barcode", f"wrong item: scanned {barcode}, the task wants {task.sku} ({task.barcode})"
+            "barcode",
+            "wrong item: scanned {barcode}, the task wants {sku} ({wanted_barcode})",
+            barcode=barcode,
+            sku=task.sku,
+            wanted_barcode=task.barcode,
         )
     if quantity < 1:
         raise InvalidInput("quantity", "must be 1 or more")
     left = task.quantity - task.picked
     if quantity > left:
-        raise InvalidInput("quantity", f"over-pick: {quantity} scanned, only {left} left to pick")
+        raise InvalidInput(
+            "quantity",
+            "over-pick: {quantity} scanned, only {left} left to pick",
+            quantity=quantity,
+            left=left,
+        )
     done = session.execute(_PICK, {"t_id": task.id, "t_qty": quantity}).first()
     if done is None:
-        raise InvalidInput("quantity", f"over-pick: another scan already picked task {task_id}")
+        raise InvalidInput(
+            "quantity", "over-pick: another scan already picked task {task_id}", task_id=task_id
+        )
     order_picked = False
     if done.status == "done" and not session.scalar(_OPEN_LEFT, {"t_order": task.order_id}):
         session.execute(_ORDER_PICKED, {"t_order": task.order_id})
@@ -214,9 +255,7 @@ def pack(
         update(Order).where(Order.id == order.id, Order.status == "picked").values(status="packed")
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            f"order {order.ref} is {order.status}; only a picked order can be packed", field="order_id"
-        )
+        raise not_packable(order)
     tracking = carriers.adapter(plan, order.carrier).tracking_number(session)
     package = Package(
         order_id=order.id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.db import Base
-from peakguard.errors import NotFound
+from peakguard.errors import NotFound, Word
 from peakguard.plan.schemas import Plan
 
 T = TypeVar("T", bound=Base)
@@ -25,7 +25,7 @@ def client_filter(actor: Actor, client_id: int | None) -> int | None:
     """The client whose rows a query may return: a client user's own, whatever it asked for."""
     if is_client(actor):
         if actor.client_id is None or (client_id is not None and client_id != actor.client_id):
-            raise NotFound(f"client {client_id} not found")
+            raise NotFound("client {client_id} not found", client_id=client_id)
         return actor.client_id
     return client_id
 
@@ -34,7 +34,7 @@ def get_owned(session: Session, actor: Actor, model: type[T], obj_id: int, what:
     """Load a row that has a ``client_id``; missing and not-yours read the same."""
     obj = session.get(model, obj_id)
     if obj is None or (is_client(actor) and getattr(obj, "client_id", None) != actor.client_id):
-        raise NotFound(f"{what} {obj_id} not found")
+        raise NotFound("{what} {obj_id} not found", what=Word(what), obj_id=obj_id)
     return obj
 
 

@@ -37,13 +37,15 @@ def create_sku(
         raise InvalidInput("name", "must not be empty")
     kind = barcodes.classify(barcode) if barcode else "code128"
     if session.scalar(select(Sku.id).where(Sku.client_id == client_id, Sku.code == code)) is not None:
-        raise Conflict(f"SKU {code} exists for this client", field="code")
+        raise Conflict("SKU {code} exists for this client", field="code", code=code)
     if (
         barcode
         and session.scalar(select(Sku.id).where(Sku.client_id == client_id, Sku.barcode == barcode.strip()))
         is not None
     ):
-        raise Conflict(f"barcode {barcode} is already on another SKU of this client", field="barcode")
+        raise Conflict(
+            "barcode {barcode} is already on another SKU of this client", field="barcode", barcode=barcode
+        )
     sku = Sku(
         client_id=client_id,
         code=code,
@@ -77,7 +79,7 @@ def get_sku(session: Session, actor: Actor, sku_id: int) -> Sku:
 def sku_by_code(session: Session, client_id: int, code: str, field: str = "sku") -> Sku:
     sku = session.scalar(select(Sku).where(Sku.client_id == client_id, Sku.code == code))
     if sku is None:
-        raise InvalidInput(field, f"unknown SKU {code!r}")
+        raise InvalidInput(field, "unknown SKU {code!r}", code=code)
     return sku
 
 

@@ -97,7 +97,12 @@ def move(
             {"b_sku": sku_id, "b_place": from_place, "b_qty": quantity},
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(f"not enough stock at {from_place}: {quantity} needed", field="quantity")
+            raise Conflict(
+                "not enough stock at {from_place}: {quantity} needed",
+                field="quantity",
+                from_place=from_place,
+                quantity=quantity,
+            )
     if to_place != SINK:
         _put(session, client_id, sku_id, to_place, quantity)
     session.execute(

@@ -92,7 +92,7 @@ class Chart:
                         w=round(bar, 1),
                         h=round(HEIGHT - BOTTOM - y, 1),
                         colour=s.colour,
-                        title=f"{label} {s.name}: {s.hints[i] if s.hints else _short(value)}",
+                        title=f"{label} {s.name}{colon(s.name)}{s.hints[i] if s.hints else _short(value)}",
                     )
                 )
         return out
@@ -117,6 +117,12 @@ def nice_ceiling(value: float) -> float:
         if step * power >= value:
             return float(step * power)
     return float(10 * power)
+
+
+def colon(text: str) -> str:
+    """The colon after ``text``: full-width after Chinese (the series names are in the page's
+    language, the chart itself knows none)."""
+    return "：" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ": "
 
 
 def _short(value: float) -> str:

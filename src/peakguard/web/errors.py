@@ -1,17 +1,16 @@
 """Errors in the reader's language: the API's JSON ``message`` and the pages' error screens.
 
 An API message is translated when the request says its language (the session's choice or
-``Accept-Language``) and a catalog has the message; ``code`` and ``field`` never change, so
-clients keep matching on them. For ``InvalidInput`` the reason is looked up on its own, so one
-catalog entry serves every field that gives the same reason."""
+``Accept-Language``), else it is the English rendering; ``code``, ``field``, ``message_id`` and
+``params`` never change, so clients keep matching on them (peakguard.i18n.error_text says it)."""
 
 from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from peakguard.errors import DomainError, InvalidInput
-from peakguard.i18n import LANGUAGES, catalog, normalise
+from peakguard.errors import DomainError
+from peakguard.i18n import LANGUAGES, error_text, gettext, has_text, normalise
 from peakguard.web.security import page_language
 from peakguard.web.templating import render_error
 from peakguard.web.titles import status_title
@@ -41,23 +40,17 @@ def request_language(request: Request) -> str | None:
 
 
 def translate_message(language: str | None, exc: DomainError) -> str:
-    if language is None:
-        return exc.message
-    table = catalog(language)
-    template = getattr(exc, "template", None)  # a message with numbers in it (a wait, a limit)
-    if isinstance(template, str):
-        return table.get(template, template).format(**getattr(exc, "values", {}))
-    if isinstance(exc, InvalidInput) and exc.reason in table:
-        return f"{exc.field}: {table[exc.reason]}"
-    return table.get(exc.message, exc.message)
+    """The API's ``message``: in the caller's language, or English when it named none."""
+    return error_text(language, exc)
 
 
 def page_message(language: str, exc: DomainError) -> str:
-    """For a page: the translated message, or, when the catalog has none (a message naming ids
-    and states), the translated kind of error in front so the reader knows what happened."""
-    text = translate_message(language, exc)
-    if text == exc.message and language != "en":
-        return f"{status_title(language, exc.status)}: {text}"
+    """For a page: the message in the page language; when the catalog has no text for it (a
+    reason a library gave), the translated kind of error goes in front so the reader knows what
+    happened."""
+    text = error_text(language, exc)
+    if language != "en" and not has_text(language, exc):
+        return gettext(language, "{title}: {text}", title=status_title(language, exc.status), text=text)
     return text
 
 

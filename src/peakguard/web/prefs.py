@@ -16,7 +16,7 @@ from peakguard.i18n import LANGUAGES
 
 def set_language(session: Session, actor: Actor, now: datetime, user: User, language: str) -> None:
     if language not in LANGUAGES:
-        raise InvalidInput("language", f"one of {', '.join(LANGUAGES)}")
+        raise InvalidInput("language", "one of {choices}", choices=", ".join(LANGUAGES))
     if user.language == language:
         return
     user.language = language

@@ -13,13 +13,13 @@ from peakguard.auth import service as auth
 from peakguard.auth.models import ApiToken
 from peakguard.auth.roles import Perm, Role
 from peakguard.deps import Now, SessionDep
-from peakguard.errors import DomainError, InvalidInput
+from peakguard.errors import InvalidInput
 from peakguard.i18n import gettext
 from peakguard.limits import FormText, Id, Line
 from peakguard.plan.schemas import AUTHORITY
 from peakguard.plan.service import current_plan, levels_by_rank
 from peakguard.roster import service as roster
-from peakguard.web.actions import attempt
+from peakguard.web.actions import attempt, in_savepoint
 from peakguard.web.errors import page_message
 from peakguard.web.security import (
     CSRF,
@@ -243,22 +243,25 @@ def create_token(
 ) -> Response:
     """The clear token is shown once, in this answer (not after a redirect: it never goes into
     the session cookie), and only its hash is stored."""
-    try:
-        with session.begin_nested():
-            if not name.strip():
-                raise InvalidInput("name", "must not be empty")
-            if days.strip() and not days.strip().isdigit():
-                raise InvalidInput("days", "a whole number")
-            token = auth.create_token(
-                session,
-                viewer.actor,
-                now,
-                username=username,
-                name=name.strip(),
-                days=int(days) if days.strip() else request.app.state.settings.token_days,
-            )
-    except DomainError as exc:
-        flash(request, "error", page_message(viewer.lang, exc))
+
+    def create() -> str:
+        if not name.strip():
+            raise InvalidInput("name", "must not be empty")
+        if days.strip() and not days.strip().isdigit():
+            raise InvalidInput("days", "a whole number")
+        return auth.create_token(
+            session,
+            viewer.actor,
+            now,
+            username=username,
+            name=name.strip(),
+            days=int(days) if days.strip() else request.app.state.settings.token_days,
+        )
+
+    token, refused = in_savepoint(session, create)
+    if token is None:
+        if refused is not None:
+            flash(request, "error", page_message(viewer.lang, refused))
         return RedirectResponse("/admin/users", status_code=303)
     flash(request, "ok", gettext(viewer.lang, "Token created; copy it now, it is shown only once"))
     return _users(

@@ -6,9 +6,10 @@ Every field is a form that Enter submits, and a scan of the wrong kind (an order
 wave field, a location as a pallet, ``abc`` as a plan, a number that names nothing) is answered
 in red on the same page with the field focused again: never an error page, which would leave
 an operator with a scanner and no mouse stranded. The form posts by HTMX and swaps only the
-scanner panel (and works as a plain form without JavaScript). The page checks a scan against
-the task first, so a wrong location or item is named in the picker's language; the service
-then checks again and alone writes."""
+scanner panel (and works as a plain form without JavaScript). Every rule about a scan (the
+wrong location or item, a misread check digit, an over-receipt, a closed plan, a location
+other than the suggested one) is the warehouse service's: the page runs the service call in a
+savepoint (``web.actions.in_savepoint``) and shows its refusal in the operator's language."""
 
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ from sqlalchemy.orm import Session
 from peakguard.auth.roles import Perm
 from peakguard.deps import Now, SessionDep
 from peakguard.errors import DomainError, InvalidInput
-from peakguard.i18n import catalog, gettext
-from peakguard.labels.barcodes import check_digit_wrong
+from peakguard.i18n import gettext, translator
 from peakguard.limits import Id, Line, Term
 from peakguard.plan.service import current_plan
 from peakguard.printing import documents
 from peakguard.printing import service as printers
 from peakguard.warehouse import floor, inbound, outbound, picking
 from peakguard.warehouse.models import InboundPlan, Order, Package, Pallet, Wave
+from peakguard.web.actions import in_savepoint
 from peakguard.web.errors import page_message
 from peakguard.web.security import CSRF, PageCanOperateWarehouse, PageCanPrint, Viewer
 from peakguard.web.templating import carrier_name, render
@@ -53,21 +54,14 @@ def _show(request: Request, viewer: Viewer, page: str, here: str, **context: Any
     return render(request, template, viewer, here=here, **context)
 
 
-def _reason(viewer: Viewer, exc: DomainError) -> str:
-    """A refusal for the scanner: the translated reason alone when the catalog has it (the page
-    has one field, so the field name adds nothing), else the page's usual message."""
-    if isinstance(exc, InvalidInput) and exc.reason in catalog(viewer.lang):
-        return gettext(viewer.lang, exc.reason)
-    return page_message(viewer.lang, exc)
-
-
-def _try(session: Session, viewer: Viewer, action: Any) -> tuple[Any, Answer | None]:
-    """Run a service call in a savepoint: its result, or a red answer with the reason."""
-    try:
-        with session.begin_nested():
-            return action(), None
-    except DomainError as exc:
-        return None, Answer(False, _reason(viewer, exc))
+def _refusal(viewer: Viewer, refused: DomainError | None) -> Answer | None:
+    """The service's refusal as a red answer: for bad input the reason alone (the page has one
+    field, so the field's name adds nothing), else the page's usual message."""
+    if refused is None:
+        return None
+    if isinstance(refused, InvalidInput):
+        return Answer(False, refused.reason_in(translator(viewer.lang)))
+    return Answer(False, page_message(viewer.lang, refused))
 
 
 def _wrong(viewer: Viewer, message: str, **values: object) -> Answer:
@@ -123,18 +117,6 @@ def pick_page(
     )
 
 
-def _wrong_item(viewer: Viewer, code: str, task: picking.TaskView) -> Answer:
-    if check_digit_wrong(code):
-        return _wrong(viewer, "Check digit wrong: {code}. Scan it again.", code=code)
-    return _wrong(
-        viewer,
-        "Wrong item: scanned {code}, the task wants {sku} ({barcode})",
-        code=code,
-        sku=task.sku,
-        barcode=task.barcode,
-    )
-
-
 @router.post("/scan/pick/{wave_id}", dependencies=[CSRF])
 def pick_scan(
     request: Request,
@@ -149,7 +131,8 @@ def pick_scan(
     """First the location, then the item: each scan is answered before the next."""
     lang, code, here = viewer.lang, code.strip(), _pick_here(wave_id)
     answer: Answer | None
-    task, answer = _try(session, viewer, lambda: picking.get_task(session, task_id))
+    task, refused = in_savepoint(session, lambda: picking.get_task(session, task_id))
+    answer = _refusal(viewer, refused)
     if task is None or task.status != "open" or task_id and task.wave_id != wave_id:
         if session.get(Wave, wave_id) is None:
             answer = _wrong(viewer, "Wave {n} does not exist", n=wave_id)
@@ -159,21 +142,18 @@ def pick_scan(
         task = picking.next_task(session, wave_id)
         return _show(request, viewer, "pick", here, wave=wave_id, task=task, location="", answer=answer)
     if not location:
-        if code == task.location:
+        _, refused = in_savepoint(session, lambda: picking.check_location(task, code))
+        if refused is None:
             location = code
             answer = Answer(True, gettext(lang, "Location {code} ✓ Now scan the item", code=code))
         else:
-            answer = _wrong(
-                viewer, "Wrong location: scanned {code}, go to {location}", code=code, location=task.location
-            )
+            answer = _refusal(viewer, refused)
         return _show(request, viewer, "pick", here, wave=wave_id, task=task, location=location, answer=answer)
-    if code != task.barcode:
-        answer = _wrong_item(viewer, code, task)
-        return _show(request, viewer, "pick", here, wave=wave_id, task=task, location=location, answer=answer)
-    result, answer = _try(
-        session, viewer, lambda: picking.scan_confirm(session, viewer.actor, now, task.id, location, code, 1)
+    result, refused = in_savepoint(
+        session, lambda: picking.scan_confirm(session, viewer.actor, now, task.id, location, code, 1)
     )
     if result is None:
+        answer = _refusal(viewer, refused)
         return _show(request, viewer, "pick", here, wave=wave_id, task=task, location=location, answer=answer)
     done = result.task
     answer = Answer(
@@ -199,12 +179,8 @@ def _plan_of(session: Session, viewer: Viewer, code: str) -> tuple[InboundPlan |
     number = number_of(code)
     if number is None:
         return None, _wrong(viewer, "Not an inbound plan number: {code}", code=code.strip())
-    plan, answer = _try(session, viewer, lambda: inbound.get_plan(session, viewer.actor, number))
-    if plan is None:
-        return None, _wrong(viewer, "Inbound plan {n} does not exist", n=number)
-    if plan.status == "received":
-        return None, _wrong(viewer, "Inbound plan {n} is closed", n=number)
-    return plan, None
+    plan, refused = in_savepoint(session, lambda: inbound.open_plan(session, viewer.actor, number))
+    return plan, _refusal(viewer, refused)
 
 
 @router.get("/scan/receive")
@@ -236,35 +212,19 @@ def receive_scan(
     unit more than the plan expects is refused at the dock (S2.5)."""
     code = code.strip()
     plan, answer = _plan_of(session, viewer, str(plan_id))
-    context = _receive_context(session, plan)
     here = f"/scan/receive?plan={plan_id}" if plan else "/scan/receive"
     if plan is None:
-        return _show(request, viewer, "receive", here, answer=answer, **context)
-    found = next(((ln, sku) for ln, sku in context["lines"] if sku.barcode == code), None)
-    if found is None:
-        message = (
-            "Check digit wrong: {code}. Scan it again."
-            if check_digit_wrong(code)
-            else "{code} is not on this inbound plan"
-        )
-        return _show(request, viewer, "receive", here, answer=_wrong(viewer, message, code=code), **context)
-    line, sku = found
-    if line.received + line.failed >= line.expected:
-        over = _wrong(
-            viewer,
-            "Over-receipt: {sku} expects {expected}, all are in. Set the extra unit aside.",
-            sku=sku.code,
-            expected=line.expected,
-        )
-        return _show(request, viewer, "receive", here, answer=over, **context)
-    receipt, answer = _try(
+        return _show(request, viewer, "receive", here, answer=answer, **_receive_context(session, None))
+    receipt, refused = in_savepoint(
         session,
-        viewer,
         lambda: inbound.receive(
             session, viewer.actor, now, plan_id=plan_id, barcode=code, quantity=1, qc=qc, reason=reason
         ),
     )
+    context = _receive_context(session, plan)
+    answer = _refusal(viewer, refused)
     if receipt is not None:
+        line, sku = next((ln, sku) for ln, sku in context["lines"] if ln.id == receipt.line_id)
         text = (
             gettext(
                 viewer.lang,
@@ -294,16 +254,16 @@ def _putaway_context(session: Session, viewer: Viewer, pallet: Pallet | None) ->
     suggested, answer = (
         (None, None)
         if pallet.location_id
-        else _try(session, viewer, lambda: inbound.suggest_location(session, viewer.actor, pallet.id))
+        else in_savepoint(session, lambda: inbound.suggest_location(session, viewer.actor, pallet.id))
     )
-    return {"pallet": pallet, "suggested": suggested, "answer": answer, "offer": None}
+    return {"pallet": pallet, "suggested": suggested, "answer": _refusal(viewer, answer), "offer": None}
 
 
 def _pallet_of(session: Session, viewer: Viewer, code: str) -> tuple[Pallet | None, Answer | None]:
     number = pallet_id_of(code)
     if number is None:
         return None, _wrong(viewer, "Not a pallet label: {code}", code=code.strip())
-    pallet, _ = _try(session, viewer, lambda: inbound.get_pallet(session, viewer.actor, number))
+    pallet, _ = in_savepoint(session, lambda: inbound.get_pallet(session, viewer.actor, number))
     if pallet is None:
         return None, _wrong(viewer, "No pallet {code}", code=code.strip())
     return pallet, None
@@ -343,26 +303,16 @@ def putaway_scan(
     here = _putaway_here(pallet)
     if pallet is None:
         return _show(request, viewer, "putaway", here, **{**context, "answer": wrong})
-    suggested = context["suggested"]
-    try:
-        with session.begin_nested():
-            done = inbound.putaway(
-                session, viewer.actor, now, pallet_id=pallet.id, location_code=code, override=forced
-            )
-    except DomainError as exc:
-        if isinstance(exc, InvalidInput) and exc.reason.startswith("unknown location"):
-            answer = _wrong(viewer, "Unknown location: {code}", code=code)
-        elif isinstance(exc, InvalidInput) and exc.reason == inbound.NOT_SUGGESTED and suggested:
-            answer = _wrong(
-                viewer,
-                "Not the suggested location: scanned {code}, take it to {location}",
-                code=code,
-                location=suggested.code,
-            )
+    done, refused = in_savepoint(
+        session,
+        lambda: inbound.putaway(
+            session, viewer.actor, now, pallet_id=pallet.id, location_code=code, override=forced
+        ),
+    )
+    if done is None:
+        if refused is not None and refused.msgid == inbound.NOT_SUGGESTED:
             context["offer"] = code if viewer.can(Perm.WAREHOUSE_MANAGE) else None
-        else:
-            answer = Answer(False, _reason(viewer, exc))
-        return _show(request, viewer, "putaway", here, **{**context, "answer": answer})
+        return _show(request, viewer, "putaway", here, **{**context, "answer": _refusal(viewer, refused)})
     answer = Answer(
         True, gettext(viewer.lang, "✓ {pallet} is at {location}", pallet=done.code, location=code)
     )
@@ -381,7 +331,7 @@ def _order_of(session: Session, viewer: Viewer, code: str) -> tuple[Order | None
     number = number_of(code)
     found = None
     if number is not None:
-        found, _ = _try(session, viewer, lambda: outbound.get_order(session, viewer.actor, number))
+        found, _ = in_savepoint(session, lambda: outbound.get_order(session, viewer.actor, number))
     if found is None:
         by_ref = list(session.scalars(select(Order).where(Order.ref == code).limit(2)))
         found = by_ref[0] if len(by_ref) == 1 else None
@@ -410,14 +360,10 @@ def pack_page(
 ) -> Response:
     found, answer = _order_of(session, viewer, order) if order.strip() else (None, None)
     context = _pack_context(session, found)
-    if found is not None and context["package"] is None and found.status != "picked":
-        answer = _wrong(
-            viewer,
-            "Order {ref} is {status}: only a picked order can be packed",
-            ref=found.ref,
-            status=gettext(viewer.lang, found.status),
-        )
-        context = _pack_context(session, None)
+    if found is not None and context["package"] is None:
+        _, refused = in_savepoint(session, lambda: picking.check_packable(found))
+        if refused is not None:
+            answer, context = _refusal(viewer, refused), _pack_context(session, None)
     return render(
         request, "scan_pack.html", viewer, here=_pack_here(context["order"]), answer=answer, **context
     )
@@ -435,13 +381,11 @@ def pack_scan(
     order, answer = _order_of(session, viewer, str(order_id))
     if order is None:
         return _show(request, viewer, "pack", "/scan/pack", answer=answer, **_pack_context(session, None))
-    package, answer = _try(
+    package, refused = in_savepoint(
         session,
-        viewer,
-        lambda: picking.pack(
-            session, viewer.actor, now, current_plan(), order_id, weight_kg=weight_kg.strip()
-        ),
+        lambda: picking.pack(session, viewer.actor, now, current_plan(), order_id, weight_kg=weight_kg.strip()),
     )
+    answer = _refusal(viewer, refused)
     if package is not None:
         answer = Answer(
             True,
@@ -466,11 +410,11 @@ def print_waybill(
     """Send the packed order's waybill to the least-loaded healthy printer (S1.6); a second
     press answers the job already queued rather than printing a second label. With no printer
     set up, or none working, the page says so in red: the job waits, nothing is printing."""
-    queued, answer = _try(
+    queued, refused = in_savepoint(
         session,
-        viewer,
         lambda: documents.print_document(session, viewer.actor, now, current_plan(), "waybill", order_id),
     )
+    answer = _refusal(viewer, refused)
     if queued is not None:
         job, created = queued
         enabled, working = printers.ready_printers(session)

@@ -22,7 +22,7 @@ from peakguard.auth.models import User
 from peakguard.auth.request_auth import CSRF_HEADER, SID, cookie_user, found_by_gate, session_limits
 from peakguard.auth.roles import Perm, allows
 from peakguard.deps import SessionDep
-from peakguard.errors import Forbidden
+from peakguard.errors import Forbidden, Word
 from peakguard.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise
 
 CSRF_FIELD = "csrf_token"
@@ -91,7 +91,9 @@ def page_user(perm: Perm | None = None) -> Callable[..., Viewer]:
         if user is None:
             raise login_redirect(request)
         if perm is not None and not allows(user.role, perm):
-            raise Forbidden(f"role {user.role!r} may not do {perm.value}")
+            raise Forbidden(
+                "role {role!r} may not do {permission}", role=Word(user.role), permission=perm.value
+            )
         return Viewer(user=user, actor=auth.actor_for(user), lang=page_language(request, user))
 
     return check

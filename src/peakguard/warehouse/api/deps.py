@@ -11,12 +11,16 @@ from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.auth.roles import Perm, allows
 from peakguard.deps import CurrentUser
-from peakguard.errors import Forbidden
+from peakguard.errors import Forbidden, Word
 
 
 def _operator_or_client(user: CurrentUser) -> Actor:
     if not (allows(user.role, Perm.WAREHOUSE_OPERATE) or allows(user.role, Perm.WAREHOUSE_CLIENT)):
-        raise Forbidden(f"role {user.role!r} may not do {Perm.WAREHOUSE_CLIENT.value}")
+        raise Forbidden(
+            "role {role!r} may not do {permission}",
+            role=Word(user.role),
+            permission=Perm.WAREHOUSE_CLIENT.value,
+        )
     return auth.actor_for(user)
 
 

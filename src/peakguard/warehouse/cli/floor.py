@@ -21,7 +21,7 @@ def _pairs(values: list[str], field: str) -> list[tuple[str, int]]:
     for value in values:
         sku, _, qty = value.partition("=")
         if not qty.lstrip("-").isdigit():
-            raise InvalidInput(field, f"{value!r} is not SKU=QUANTITY")
+            raise InvalidInput(field, "{value!r} is not SKU=QUANTITY", value=value)
         out.append((sku, int(qty)))
     return out
 
