@@ -451,7 +451,7 @@ def test_a_failed_command_rolls_back_and_says_why(chat, db, clock, plan, wang):
         content=dingtalk_body(f"ack {number}"),
         headers=dingtalk_headers(now_ms(clock)),
     )
-    assert r.status_code == 200 and "acknowledged" in r.json()["text"]["content"]
+    assert r.status_code == 200 and "状态为已接手" in r.json()["text"]["content"]
     assert state(db, number)[2] == [("acknowledged", "test:admin")]
 
 

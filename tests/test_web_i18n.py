@@ -76,8 +76,9 @@ def error_msgids() -> set[str]:
     the glue that joins them (a message id held in a constant, such as
     ``inbound.NOT_SUGGESTED``, is added by name)."""
     from peakguard.warehouse.inbound import NOT_SUGGESTED
+    from peakguard.web.errors import VALIDATION_REASONS
 
-    found = {"{field}: {reason}", "; ", "{title}: {text}", NOT_SUGGESTED}
+    found = {"{field}: {reason}", "; ", "{title}: {text}", NOT_SUGGESTED, *VALIDATION_REASONS.values()}
     for path in WEB.parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             name = getattr(node, "func", None) and getattr(node.func, "id", getattr(node.func, "attr", ""))

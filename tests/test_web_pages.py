@@ -197,7 +197,7 @@ def test_incident_actions_from_acknowledge_to_close(client, db, clock):
         return r.text
 
     assert "已确认接手" in post("/ack")
-    assert "当前无法执行该操作" in post("/ack")
+    assert "状态为已接手，只有待处理的事件才能确认" in post("/ack")  # the refusal, in Chinese
     assert "备注已添加" in post("/note", text="两辆车已出发")
     assert "人工调整级别必须填写原因" in post("/level", level="L1", reason=" ")
     with db.transaction() as s:

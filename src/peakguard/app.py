@@ -22,7 +22,7 @@ from peakguard.auth.login import LoginGuard
 from peakguard.clock import Clock, clock_from_settings
 from peakguard.config import Settings, get_settings
 from peakguard.db import Database, database_for
-from peakguard.errors import ERROR_RESPONSES, DomainError, InvalidInput, Unavailable
+from peakguard.errors import ERROR_RESPONSES, DomainError, Unavailable
 from peakguard.gate import RequestGate
 from peakguard.ops.logs import REQUEST_ID
 from peakguard.ops.metrics import Metrics, Observe
@@ -163,14 +163,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        from peakguard.web.errors import error_page, is_page
+        from peakguard.web.errors import error_page, is_page, validation_refusal
 
         first = exc.errors()[0]
         loc = [str(p) for p in first["loc"] if p not in ("body", "query", "path", "header", "cookie")]
         field = ".".join(loc) or None
         message = f"{field}: {first['msg']}" if field else str(first["msg"])
         if is_page(request):
-            return error_page(request, 422, InvalidInput(field or "request", str(first["msg"])))
+            return error_page(request, 422, validation_refusal(first))
         return JSONResponse(
             {"error": {"code": "invalid", "message": message, "field": field}}, status_code=422
         )

@@ -21,7 +21,7 @@ from peakguard.audit.service import Actor, record
 from peakguard.chatops.commands import USAGE, BadCommand, Command, parse
 from peakguard.chatops.models import ChatRequest
 from peakguard.errors import Conflict, DomainError
-from peakguard.i18n import DEFAULT_LANGUAGE, gettext
+from peakguard.i18n import DEFAULT_LANGUAGE, error_text, gettext
 from peakguard.incidents import service as incidents
 from peakguard.incidents.models import PlaybookStep
 from peakguard.notify import service as notify
@@ -99,7 +99,7 @@ def _answer(session: Session, now: datetime, platform: str, person: Person, text
             )  # fmt: skip
     except DomainError as exc:
         log.info("chat %s: %s's %r refused: %s", platform, person.name, command.action, exc.message)
-        return gettext(language, "Not done: {reason}", reason=gettext(language, exc.message))
+        return gettext(language, "Not done: {reason}", reason=error_text(language, exc))
     return done
 
 
@@ -120,7 +120,7 @@ def _run(session: Session, actor: Actor, now: datetime, plan: Plan, command: Com
             .limit(1)
         )
         if step is None:
-            raise Conflict(f"incident {number} has no step left to do")
+            raise Conflict("incident {number} has no step left to do", number=number)
         incidents.set_step(session, actor, now, number, step.id, "done", command.text)
         text = step.text_zh if language == "zh_CN" else step.text_en
         return gettext(
@@ -136,7 +136,7 @@ def _run(session: Session, actor: Actor, now: datetime, plan: Plan, command: Com
         key=lambda lv: lv.rank,
     )
     if not higher:
-        raise Conflict(f"incident {number} is already at the highest level")
+        raise Conflict("incident {number} is already at the highest level", number=number)
     level = next(key for key, lv in plan.levels.items() if lv is higher[0])
     incidents.set_level(session, actor, now, number, level, command.text, plan=plan)
     return gettext(

@@ -9,6 +9,7 @@ from peakguard.compensation.models import CompensationEntry
 from peakguard.compensation.schemas import EntryIn, EntryOut, TermsIn
 from peakguard.deps import CanReadIncidents, CanWriteIncidents, Now, SessionDep
 from peakguard.export_safety import for_excel
+from peakguard.i18n import normalise
 from peakguard.idempotency import IdempotencyKeyDep, remember, replay
 from peakguard.limits import Id, Term
 
@@ -60,9 +61,11 @@ def mark_paid(
 
 
 @router.get("/export.csv")
-def export(_: CanReadIncidents, session: SessionDep) -> Response:
+def export(_: CanReadIncidents, session: SessionDep, lang: Term = "") -> Response:
+    """The register as CSV for Excel; ``lang`` (the page's link gives it) puts headers and
+    words in that language, without it they are the codes a program reads."""
     return Response(
-        for_excel(service.export_csv(session)),
+        for_excel(service.export_csv(session, normalise(lang) if lang else None)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="compensation.csv"'},
     )

@@ -15,6 +15,7 @@ from peakguard.audit.service import Actor, record
 from peakguard.compensation.models import CompensationEntry
 from peakguard.errors import Conflict, InvalidInput, NotFound
 from peakguard.export_safety import csv_document
+from peakguard.i18n import translator
 
 METHODS = ("cash_back", "price_cut")
 
@@ -139,18 +140,26 @@ def entries(session: Session, status: str | None = None) -> list[CompensationEnt
     return list(session.scalars(query))
 
 
-def export_csv(session: Session) -> str:
-    header = [
-        "order_id",
-        "shop",
-        "order_amount",
-        "method",
-        "amount",
-        "status",
-        "source",
-        "registered_at",
-        "paid_at",
-    ]
+COLUMNS = (
+    ("order_id", "Order"),
+    ("shop", "Shop"),
+    ("order_amount", "Order amount"),
+    ("method", "Method"),
+    ("amount", "Amount"),
+    ("status", "Status"),
+    ("source", "Source"),
+    ("registered_at", "Registered at"),
+    ("paid_at", "Paid at"),
+)
+"""The register's columns: the field (the header without a language, for programs) and the
+msgid of its header for a person."""
+
+
+def export_csv(session: Session, lang: str | None = None) -> str:
+    """The register as CSV: with ``lang`` (the page's download) the headers, methods, states and
+    sources are in that language; without, they are the codes a program reads."""
+    say = translator(lang) if lang else str
+    header = [say(title) if lang else name for name, title in COLUMNS]
     return csv_document(
         [header]
         + [
@@ -158,10 +167,10 @@ def export_csv(session: Session) -> str:
                 e.order_id,
                 e.shop,
                 e.order_amount or "",
-                e.method or "",
+                say(e.method) if e.method else "",
                 e.amount or "",
-                e.status,
-                e.source,
+                say(e.status),
+                say(e.source),
                 e.registered_at.isoformat(),
                 e.paid_at.isoformat() if e.paid_at else "",
             ]

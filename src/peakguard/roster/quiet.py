@@ -16,7 +16,7 @@ PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 def parse(text: str, field: str = "quiet_hours") -> tuple[time, time]:
     match = PATTERN.match(text.strip())
     if match is None:
-        raise InvalidInput(field, f"HH:MM-HH:MM in local time, e.g. 22:00-07:00, not {text!r}")
+        raise InvalidInput(field, "HH:MM-HH:MM in local time, e.g. 22:00-07:00, not {text!r}", text=text)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     start, end = time(h1, m1), time(h2, m2)
     if start == end:
@@ -28,7 +28,7 @@ def check_zone(name: str, field: str = "timezone") -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(field, f"unknown time zone {name!r}, e.g. Asia/Shanghai") from exc
+        raise InvalidInput(field, "unknown time zone {name!r}, e.g. Asia/Shanghai", name=name) from exc
     return name
 
 

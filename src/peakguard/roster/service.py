@@ -95,7 +95,7 @@ def set_contact(
     for platform, value in chat_ids.items():
         column = CHAT_PLATFORMS.get(platform)
         if column is None:
-            raise InvalidInput("platform", f"one of {', '.join(CHAT_PLATFORMS)}")
+            raise InvalidInput("platform", "one of {choices}", choices=", ".join(CHAT_PLATFORMS))
         if value is None:
             continue
         value = value.strip() or None
@@ -105,7 +105,11 @@ def set_contact(
             holder = session.scalar(select(Person).where(column == value, Person.id != person.id))
             if holder is not None:
                 raise Conflict(
-                    f"{platform} user {value!r} is already {holder.name}'s", field=f"{platform}_id"
+                    "{platform} user {value!r} is already {name}'s",
+                    field=f"{platform}_id",
+                    platform=platform,
+                    value=value,
+                    name=holder.name,
                 )
         setattr(person, column.key, value)
     if quiet_hours is not None:

@@ -6,10 +6,13 @@ An API message is translated when the request says its language (the session's c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from peakguard.errors import DomainError
+from peakguard.errors import DomainError, InvalidInput
 from peakguard.i18n import LANGUAGES, error_text, gettext, has_text, normalise
 from peakguard.web.security import page_language
 from peakguard.web.templating import render_error
@@ -52,6 +55,32 @@ def page_message(language: str, exc: DomainError) -> str:
     if language != "en" and not has_text(language, exc):
         return gettext(language, "{title}: {text}", title=status_title(language, exc.status), text=text)
     return text
+
+
+VALIDATION_REASONS = {
+    "missing": "is required",
+    "string_too_long": "at most {max_length} characters",
+    "string_too_short": "at least {min_length} characters",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "greater_than_equal": "must be {ge} or more",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be {le} or less",
+    "control_character": "control characters are not allowed",
+    "json_too_deep": "nested deeper than {limit} levels",
+    "json_too_large": "longer than {limit} characters as JSON",
+}
+"""Message ids for the refusals FastAPI's validation gives before a route runs, by pydantic's
+error type (its context fills the placeholders); another type keeps pydantic's English."""
+
+
+def validation_refusal(error: Mapping[str, Any]) -> InvalidInput:
+    """A form field FastAPI refused, as bad input a page says in its language."""
+    loc = [str(p) for p in error["loc"] if p not in ("body", "query", "path", "header", "cookie")]
+    field = ".".join(loc) or "request"
+    if error["type"] == "value_error" or error["type"] not in VALIDATION_REASONS:
+        return InvalidInput(field, str(error["msg"]))
+    return InvalidInput(field, VALIDATION_REASONS[error["type"]], **error.get("ctx", {}))
 
 
 def error_page(request: Request, status: int, exc: DomainError | None = None) -> HTMLResponse:
