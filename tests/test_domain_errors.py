@@ -7,6 +7,7 @@ English lacks (tests/test_web_i18n.py lists them with the pages' msgids)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -19,7 +20,7 @@ from peakguard.i18n import catalog, error_text
 from peakguard.incidents import service as incidents
 from tests.conftest import ADMIN
 from tests.test_cli import run
-from tests.test_web_i18n import error_msgids
+from tests.test_web_i18n import ERRORS, WEB, error_msgids
 from tests.test_web_pages import login, make_user, report
 from tests.web_warehouse_setup import build
 
@@ -47,6 +48,27 @@ def test_bad_input_names_its_field_in_the_readers_words_and_nested_parts_are_tra
     wrapped = InvalidInput("quantity", "only unreserved stock can move: {reason}", reason=full)
     assert "库存不足" in error_text("zh_CN", wrapped)
     assert error_text("zh_CN", NotFound("{what} {obj_id} not found", what=Word("pallet"), obj_id=9)) == "托盘 9 不存在"
+
+
+def formatted_messages() -> list[str]:
+    """Errors whose message is built in the code (an f-string, ``%`` or ``.format``) instead of
+    a message id with parameters: a reader of another language would get it in English."""
+    found = []
+    for path in WEB.parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = getattr(node, "func", None) and getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if not isinstance(node, ast.Call) or name not in ERRORS or not node.args:
+                continue
+            message = node.args[1] if name in ("InvalidInput", "PlanError") and len(node.args) > 1 else node.args[0]
+            if isinstance(message, ast.JoinedStr | ast.BinOp) or (
+                isinstance(message, ast.Call) and getattr(message.func, "attr", "") == "format"
+            ):
+                found.append(f"{path.relative_to(WEB.parent)}:{node.lineno}")
+    return found
+
+
+def test_no_error_message_is_built_in_the_code():
+    assert not formatted_messages(), "use a message id with parameters: " + ", ".join(formatted_messages())
 
 
 def test_every_error_message_id_has_chinese_with_no_placeholder_the_english_lacks():

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
-from peakguard.errors import Conflict, InvalidInput, NotFound
+from peakguard.errors import Conflict, InvalidInput, NotFound, Word
 from peakguard.incidents.models import ACTIVE, Incident
 from peakguard.incidents.timeline import add_entry
 from peakguard.oncall import mutes, paging
@@ -42,18 +42,19 @@ def snooze(
     """Hold the incident's paging until ``until`` (a running snooze is replaced)."""
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident {incident_id}", field="incident_id")
+        raise NotFound("no incident {incident_id}", field="incident_id", incident_id=incident_id)
     if incident.status not in ACTIVE:
         raise Conflict(
-            f"incident {incident_id} is {incident.status}; only an active one is snoozed", field="status"
+            "incident {incident_id} is {status}; only an active one is snoozed", field="status",
+            incident_id=incident_id, status=Word(incident.status),
         )
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
-        raise InvalidInput("reason", f"say why paging may wait (1 to {MAX_REASON} characters)")
+        raise InvalidInput("reason", "say why paging may wait (1 to {max_reason} characters)", max_reason=MAX_REASON)
     if until <= now:
         raise InvalidInput("until", "must be later than now")
     if until - now > timedelta(hours=plan.oncall.snooze_max_hours):
-        raise InvalidInput("until", f"a snooze lasts at most {plan.oncall.snooze_max_hours} hours")
+        raise InvalidInput("until", "a snooze lasts at most {snooze_max_hours} hours", snooze_max_hours=plan.oncall.snooze_max_hours)
     _end(session, incident, SNOOZED, now, "replaced", Actor.system("snooze"))
     mute = Mute(
         incident_id=incident.id, cause=SNOOZED, level=incident.level, reason=reason, by=actor.name,
@@ -64,7 +65,8 @@ def snooze(
         session.flush()
     except IntegrityError:
         raise Conflict(
-            f"incident {incident_id} was snoozed at the same moment; try again", field="incident_id"
+            "incident {incident_id} was snoozed at the same moment; try again", field="incident_id",
+            incident_id=incident_id,
         ) from None
     paging.stop(session, incident.id)
     add_entry(session, incident, actor, now, "snoozed", reason, until=until, reason=reason)
@@ -85,9 +87,9 @@ def unsnooze(session: Session, actor: Actor, now: datetime, plan: Plan, incident
     """End a running snooze by hand: paging restarts if the incident is still open."""
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident {incident_id}", field="incident_id")
+        raise NotFound("no incident {incident_id}", field="incident_id", incident_id=incident_id)
     if not _end(session, incident, SNOOZED, now, "ended", actor):
-        raise Conflict(f"incident {incident_id} is not snoozed", field="incident_id")
+        raise Conflict("incident {incident_id} is not snoozed", field="incident_id", incident_id=incident_id)
     record(session, actor, "incident.unsnooze", "incident", incident.id, now)
     _resume(session, plan, incident, now)
     return incident

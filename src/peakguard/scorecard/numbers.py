@@ -89,9 +89,9 @@ def response_times(
 ) -> list[Row]:
     """One row per level, person, outlet or week (module doc), in a natural order."""
     if by not in BY:
-        raise InvalidInput("by", f"one of {', '.join(BY)}")
+        raise InvalidInput("by", "one of {choices}", choices=", ".join(BY))
     if kind is not None and kind not in plan.kinds:
-        raise InvalidInput("kind", f"unknown incident kind {kind!r}")
+        raise InvalidInput("kind", "unknown incident kind {kind!r}", kind=kind)
     ack = seconds_between(session, Incident.opened_at, Incident.acknowledged_at) / 60.0
     done = seconds_between(session, Incident.opened_at, Incident.resolved_at) / 60.0
     key: Any

@@ -37,7 +37,7 @@ def incidents_cmd(client: str = typer.Argument(..., help="the client's code")) -
     with open_db().transaction() as session:
         row = session.query(Client).filter(Client.code == client).one_or_none()
         if row is None:
-            raise InvalidInput("client", f"no client with code {client!r}")
+            raise InvalidInput("client", "no client with code {client!r}", client=client)
         for c in service.for_client(session, cli_actor(), row.id):
             latest = c.updates[0].text if c.updates else ""
             table.add_row(

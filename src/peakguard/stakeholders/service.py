@@ -81,7 +81,7 @@ def link_client(
     incident = _incident(session, incident_id)
     client = session.scalars(select(Client).where(Client.code == client_code.strip())).first()
     if client is None:
-        raise InvalidInput("client", f"no client with code {client_code!r}")
+        raise InvalidInput("client", "no client with code {client_code!r}", client_code=client_code)
     link = _link(session, now, incident.id, client.id, 0, "manual")
     record(session, actor, "incident.client_link", "incident", incident.id, now, client=client.code)
     return link
@@ -115,7 +115,7 @@ def for_client(session: Session, actor: Actor, client_id: int, limit: int = 100)
     another client's gets :class:`NotFound` (``client_filter``)."""
     scoped = client_filter(actor, client_id)
     if session.get(Client, scoped) is None:
-        raise NotFound(f"client {client_id} not found")
+        raise NotFound("client {client_id} not found", client_id=client_id)
     query = (
         select(Incident, IncidentClient.matched)
         .join(IncidentClient, IncidentClient.incident_id == Incident.id)
@@ -135,14 +135,14 @@ def post_update(
     interval from now."""
     incident = _incident(session, incident_id)
     if incident.status == "closed":
-        raise Conflict(f"incident {incident_id} is closed", field="status")
+        raise Conflict("incident {incident_id} is closed", field="status", incident_id=incident_id)
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
-        raise InvalidInput("text", f"write the update (1 to {MAX_TEXT} characters)")
+        raise InvalidInput("text", "write the update (1 to {max_text} characters)", max_text=MAX_TEXT)
     if not session.scalars(
         select(IncidentClient).where(IncidentClient.incident_id == incident.id).limit(1)
     ).first():
-        raise Conflict(f"incident {incident_id} touches no client; link one first", field="client")
+        raise Conflict("incident {incident_id} touches no client; link one first", field="client", incident_id=incident_id)
     row = ClientUpdate(incident_id=incident.id, text=text, by=actor.name, at=now)
     session.add(row)
     minutes = plan.oncall.client_update_minutes.get(incident.level)
@@ -285,7 +285,7 @@ def _link(
 def _incident(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"no incident {incident_id}", field="incident_id")
+        raise NotFound("no incident {incident_id}", field="incident_id", incident_id=incident_id)
     return incident
 
 
