@@ -58,7 +58,9 @@ CATALOG_CODES = ALLOWED | {
     "add",
     "roster",
     "list",
-    "url",
+    "url",  # options to type as they are (--url, --until, --minutes)
+    "until",
+    "minutes",
     "token",
     "pdf",  # values to type as they are (the field takes exactly these)
     "zpl",

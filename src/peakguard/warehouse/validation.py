@@ -15,5 +15,5 @@ def decimal_field(value: object, field: str, minimum: Decimal) -> Decimal:
     except (InvalidOperation, ValueError) as exc:
         raise InvalidInput(field, "must be a number") from exc
     if not number.is_finite() or number < minimum:
-        raise InvalidInput(field, f"must be {minimum} or more")
+        raise InvalidInput(field, "must be {minimum} or more", minimum=minimum)
     return number
