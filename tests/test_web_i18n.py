@@ -62,34 +62,6 @@ def code_msgids() -> set[str]:
     return found
 
 
-ERRORS = {"InvalidInput", "NotFound", "Conflict", "Forbidden", "Unauthorized", "DomainError", "PlanError"}
-ERRORS |= {"TooManyAttempts", "PayloadTooLarge", "Message", "Word"}
-
-
-def _text(node: ast.expr) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def error_msgids() -> set[str]:
-    """What the domain errors say (issue 15 item 2): the literal message id of every error,
-    message part and ``Word`` made anywhere in the package, the field each bad input names, and
-    the glue that joins them (a message id held in a constant, such as
-    ``inbound.NOT_SUGGESTED``, is added by name)."""
-    from peakguard.warehouse.inbound import NOT_SUGGESTED
-    from peakguard.web.errors import VALIDATION_REASONS
-
-    found = {"{field}: {reason}", "; ", "{title}: {text}", NOT_SUGGESTED, *VALIDATION_REASONS.values()}
-    for path in WEB.parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            name = getattr(node, "func", None) and getattr(node.func, "id", getattr(node.func, "attr", ""))
-            if not isinstance(node, ast.Call) or name not in ERRORS or not node.args:
-                continue
-            texts = [_text(a) for a in node.args[:2]] if name in ("InvalidInput", "PlanError") else [_text(node.args[0])]
-            texts += [_text(k.value) for k in node.keywords if k.arg == "field"]
-            found |= {t for t in texts if t}
-    return found
-
-
 def attempt_msgids() -> set[str]:
     """The ``done`` messages of the page actions (the fifth argument of ``attempt``)."""
     found: set[str] = set()

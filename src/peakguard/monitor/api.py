@@ -41,7 +41,7 @@ async def event_elements(request: Request) -> list[bytes]:
     except (msgspec.DecodeError, msgspec.ValidationError):
         raise InvalidInput("events", "must be a JSON array of events") from None
     if len(elements) > MAX_BATCH:
-        raise InvalidInput("events", f"at most {MAX_BATCH} events per batch")
+        raise InvalidInput("events", "at most {max_batch} events per batch", max_batch=MAX_BATCH)
     return [bytes(element) for element in elements]
 
 
