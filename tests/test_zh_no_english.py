@@ -159,6 +159,8 @@ def test_no_english_words_in_the_chinese_floor_pages_and_documents(client, db, c
         f"/incidents/{incident_id}",
         f"/portal/{wh.shop_a}/stock",
         f"/portal/{wh.shop_a}/orders",
+        f"/portal/{wh.shop_a}/incidents",
+        "/scorecard",
         "/admin/notifications",
     ):
         found[path] = page_words(client.get(path).text)
