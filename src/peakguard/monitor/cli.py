@@ -60,6 +60,11 @@ def monitor(
     workers: int = typer.Option(
         1, min=1, max=64, help="worker processes sharing the partitions (more than one needs PostgreSQL)"
     ),
+    fleet: int | None = typer.Option(
+        None,
+        min=1,
+        help="workers on all hosts together, for each one's share of the partitions; default --workers",
+    ),
 ) -> None:
     """Consume events from NATS JetStream: ingest, detect, then acknowledge, batch by batch."""
     target = bus.Bus(bus_url, subject, stream, durable, partitions=partitions)
@@ -69,7 +74,7 @@ def monitor(
                 "[red]error[/red] workers: SQLite has one writer; more than one worker needs PostgreSQL"
             )
             raise typer.Exit(2)
-        raise typer.Exit(_run_workers(target, batch, until_idle, workers))
+        raise typer.Exit(_run_workers(target, batch, until_idle, workers, fleet or workers))
     columns = (
         TextColumn("[bold]monitor {task.fields[subject]}"),
         TextColumn("{task.completed} messages"),
@@ -94,7 +99,7 @@ def monitor(
             )
 
         try:
-            stats = _consume(target, batch, until_idle, 1, shown)
+            stats = _consume(target, batch, until_idle, fleet or 1, shown)
         except KeyboardInterrupt:
             return
     console.print(_summary(stats))
@@ -143,14 +148,14 @@ def _summary(stats: bus.ConsumeStats) -> str:
     )
 
 
-def _run_workers(target: bus.Bus, batch: int, until_idle: bool, workers: int) -> int:
+def _run_workers(target: bus.Bus, batch: int, until_idle: bool, workers: int, fleet: int) -> int:
     """Start ``workers`` processes and wait for them. A worker that dies leaves its partitions
     to the others (within seconds: its leases end with its database connection); the exit
     code says that one died."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     children = [
-        context.Process(target=_worker_process, args=(target, batch, until_idle, workers, results))
+        context.Process(target=_worker_process, args=(target, batch, until_idle, fleet, results))
         for _ in range(workers)
     ]
     for child in children:
@@ -174,10 +179,10 @@ def _run_workers(target: bus.Bus, batch: int, until_idle: bool, workers: int) ->
     return 1 if failed else 0
 
 
-def _worker_process(target: bus.Bus, batch: int, until_idle: bool, workers: int, results: Any) -> None:
-    """One worker process (``--workers``): its stats go back to the parent."""
+def _worker_process(target: bus.Bus, batch: int, until_idle: bool, fleet: int, results: Any) -> None:
+    """One worker process (``--workers``) of ``fleet``: its stats go back to the parent."""
     with contextlib.suppress(KeyboardInterrupt):
-        results.put(_consume(target, batch, until_idle, workers))
+        results.put(_consume(target, batch, until_idle, fleet))
 
 
 def archive_events(

@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import Connection, case, delete, insert, select, tuple_, update
@@ -91,24 +91,21 @@ def routing_key(row: Any) -> str | bytes:
 # --- leases ------------------------------------------------------------------------------------
 
 
-class Leases:
+class Leases(Protocol):
     """The leases one worker holds on one stream: partitions and the reporter's."""
 
-    def acquire(self, number: int) -> bool:
-        raise NotImplementedError
+    def acquire(self, number: int) -> bool: ...
 
-    def release(self, number: int) -> None:
-        raise NotImplementedError
+    def release(self, number: int) -> None: ...
 
     def alive(self) -> bool:
         """Whether the leases held are still held (the lease connection still answers)."""
-        raise NotImplementedError
+        ...
 
-    def close(self) -> None:
-        raise NotImplementedError
+    def close(self) -> None: ...
 
 
-class AdvisoryLeases(Leases):
+class AdvisoryLeases:
     """PostgreSQL session advisory locks ``(crc32(stream), number)`` on a connection of their
     own: held until released or until the connection ends, however the process ends."""
 
@@ -150,7 +147,7 @@ _LOCAL_HELD: set[tuple[str, str, int]] = set()
 _LOCAL_LOCK = threading.Lock()
 
 
-class LocalLeases(Leases):
+class LocalLeases:
     """Leases inside this process (SQLite has one writer, so one consuming process)."""
 
     def __init__(self, db: Database, stream: str) -> None:
