@@ -50,8 +50,8 @@ class Answer:
 def _show(request: Request, viewer: Viewer, page: str, here: str, **context: Any) -> Response:
     """The scanner panel alone for an HTMX post, the whole page otherwise; ``here`` is where the
     language switch comes back to, so switching keeps the wave, plan, pallet or order."""
-    template = f"_scan_{page}.html" if request.headers.get("hx-request") else f"scan_{page}.html"
-    return render(request, template, viewer, here=here, **context)
+    template = f"_scan_{page}.html" if request.headers.get("hx-request") else "scan_task.html"
+    return render(request, template, viewer, scanner=page, here=here, **context)
 
 
 def _refusal(viewer: Viewer, refused: DomainError | None) -> Answer | None:
@@ -107,8 +107,9 @@ def pick_page(
     task = picking.next_task(session, wave_id) if wave_id is not None else None
     return render(
         request,
-        "scan_pick.html",
+        "scan_task.html",
         viewer,
+        scanner="pick",
         here=_pick_here(wave_id),
         wave=wave_id,
         task=task,
@@ -193,7 +194,13 @@ def receive_page(
     found, answer = _plan_of(session, viewer, plan) if plan.strip() else (None, None)
     here = f"/scan/receive?plan={found.id}" if found else "/scan/receive"
     return render(
-        request, "scan_receive.html", viewer, here=here, answer=answer, **_receive_context(session, found)
+        request,
+        "scan_task.html",
+        viewer,
+        scanner="receive",
+        here=here,
+        answer=answer,
+        **_receive_context(session, found),
     )
 
 
@@ -281,7 +288,9 @@ def putaway_page(
     context = _putaway_context(session, viewer, found)
     if wrong is not None:
         context["answer"] = wrong
-    return render(request, "scan_putaway.html", viewer, here=_putaway_here(found), **context)
+    return render(
+        request, "scan_task.html", viewer, scanner="putaway", here=_putaway_here(found), **context
+    )
 
 
 @router.post("/scan/putaway/{pallet_id}", dependencies=[CSRF])
@@ -365,7 +374,13 @@ def pack_page(
         if refused is not None:
             answer, context = _refusal(viewer, refused), _pack_context(session, None)
     return render(
-        request, "scan_pack.html", viewer, here=_pack_here(context["order"]), answer=answer, **context
+        request,
+        "scan_task.html",
+        viewer,
+        scanner="pack",
+        here=_pack_here(context["order"]),
+        answer=answer,
+        **context,
     )
 
 
