@@ -14,7 +14,7 @@ from peakguard.audit.service import Actor
 from peakguard.auth import service as auth
 from peakguard.clock import FrozenClock
 from peakguard.db import Database
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, clients
 
@@ -79,4 +79,4 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
 
 def report(db, clock, kind: str = "lost", area: str = "XM-03", count: int = 1) -> int:
     with db.transaction() as s:
-        return incidents.report(s, ADMIN, clock.now(), kind=kind, area=area, count=count).incident.id
+        return reporting.report(s, ADMIN, clock.now(), kind=kind, area=area, count=count).incident.id

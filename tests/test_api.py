@@ -180,11 +180,11 @@ def test_an_unexpected_error_is_json_and_rolls_everything_back(app, headers_for,
     from fastapi.testclient import TestClient
 
     from peakguard.deps import get_session
-    from peakguard.incidents import service
+    from peakguard.incidents import reporting
     from tests.factories import ADMIN
 
     def half_write(session=Depends(get_session)):  # noqa: ANN001, ANN202
-        service.report(session, ADMIN, clock.now(), kind="delay", area="A")
+        reporting.report(session, ADMIN, clock.now(), kind="delay", area="A")
         raise RuntimeError("disk on fire")
 
     app.add_api_route("/api/v1/boom", half_write, methods=["POST"])

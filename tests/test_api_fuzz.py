@@ -22,7 +22,7 @@ import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from tests.factories import ADMIN
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the test extras")
@@ -54,7 +54,7 @@ def live_url(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
 def test_no_operation_answers_500_or_breaks_its_schema(live_url, headers_for, db, clock):
     admin = headers_for("admin")
     with db.transaction() as s:  # something to find, so not every id is a 404
-        incidents.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01")
+        reporting.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01")
     schema = schemathesis.openapi.from_url(f"{live_url}/openapi.json")
     figures: Counter[str] = Counter()
     problems: list[str] = []

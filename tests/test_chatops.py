@@ -28,7 +28,7 @@ from sqlalchemy import select
 from peakguard.app import create_app
 from peakguard.chatops.commands import BadCommand, parse
 from peakguard.config import get_settings
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, reporting
 from peakguard.incidents.models import Incident, PlaybookStep, TimelineEntry
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
@@ -72,7 +72,7 @@ def wang(db, clock, plan) -> int:
 
 def open_incident(db, clock, plan, kind="complaint") -> int:
     with db.transaction() as s:
-        return incidents.report(s, ADMIN, clock.now(), kind=kind, area="FZ-01", plan=plan).incident.id
+        return reporting.report(s, ADMIN, clock.now(), kind=kind, area="FZ-01", plan=plan).incident.id
 
 
 def state(db, incident_id: int) -> tuple[str, str, list[tuple[str, str]]]:
@@ -445,7 +445,7 @@ def test_a_chat_id_belongs_to_one_person(db, clock, plan, wang):
 def test_a_failed_command_rolls_back_and_says_why(chat, db, clock, plan, wang):
     number = open_incident(db, clock, plan)
     with db.transaction() as s:
-        incidents.acknowledge(s, ADMIN, clock.now() + timedelta(minutes=1), number)
+        lifecycle.acknowledge(s, ADMIN, clock.now() + timedelta(minutes=1), number)
     r = chat.post(
         "/api/v1/chat/dingtalk",
         content=dingtalk_body(f"ack {number}"),

@@ -17,7 +17,7 @@ from pathlib import Path
 import peakguard
 from peakguard.errors import Conflict, InvalidInput, Message, NotFound, Word
 from peakguard.i18n import catalog, error_text
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle
 from tests.factories import ADMIN, login, make_user, report
 from tests.web_warehouse_setup import build
 
@@ -112,7 +112,7 @@ def test_every_error_message_id_has_chinese_with_no_placeholder_the_english_lack
 def test_the_api_says_an_error_in_the_callers_language_and_always_gives_its_id(client, db, clock, headers_for):
     incident_id = report(db, clock)
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, clock.now(), incident_id, "已找回")
+        lifecycle.resolve(s, ADMIN, clock.now(), incident_id, "已找回")
     headers = headers_for("leader")
     close = f"/api/v1/incidents/{incident_id}/close"
     zh = client.post(close, headers={**headers, "Accept-Language": "zh-CN"}).json()["error"]
@@ -129,7 +129,7 @@ def test_a_page_says_a_refusal_in_chinese_with_the_state_translated(client, db, 
     incident_id = report(db, clock)
     token = login(client, make_user(db, clock, "leader"))
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, clock.now(), incident_id, "已找回")
+        lifecycle.resolve(s, ADMIN, clock.now(), incident_id, "已找回")
     page = client.post(f"/incidents/{incident_id}/ack", data={"csrf_token": token}).text
     assert f"事件 {incident_id} 状态为已处理，只有待处理的事件才能确认" in page
 

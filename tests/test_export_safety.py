@@ -19,8 +19,7 @@ from PIL import Image
 from peakguard.clock import FrozenClock
 from peakguard.db import Database
 from peakguard.export_safety import csv_document, spreadsheet_cell
-from peakguard.incidents import export
-from peakguard.incidents import service as incidents
+from peakguard.incidents import export, reporting
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse import billing, carriers, inbound, leases, outbound, picking
 from peakguard.warehouse.models import Client
@@ -151,7 +150,7 @@ def test_review_pdf_prints_incident_text_as_typed(
     db: Database, clock: FrozenClock, plan: Plan, picture: Path
 ) -> None:
     with db.transaction() as s:
-        result = incidents.report(
+        result = reporting.report(
             s, ADMIN, clock.now(), kind="lost", area=f'<img src="{picture}"/>', count=1, plan=plan
         )
         document = export.pdf(s, result.incident, plan, "en")

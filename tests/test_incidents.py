@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from peakguard.audit.models import AuditEntry
 from peakguard.db import Database
 from peakguard.errors import Conflict, InvalidInput
-from peakguard.incidents import export, service
+from peakguard.incidents import deadlines, export, lifecycle, queries, reporting, reviews
 from peakguard.incidents.models import Deadline, Incident
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
@@ -21,13 +21,13 @@ from tests.factories import ADMIN
 
 def open_(db, clock, plan, **kw):
     with db.transaction() as s:
-        result = service.report(s, ADMIN, clock.now(), plan=plan, **kw)
+        result = reporting.report(s, ADMIN, clock.now(), plan=plan, **kw)
         return result.incident.id, result
 
 
 def incident(db, incident_id) -> Incident:
     with db.transaction() as s:
-        return service.get(s, incident_id)
+        return queries.get(s, incident_id)
 
 
 def staff(db, clock, plan, *people):
@@ -78,7 +78,7 @@ def test_reports_of_the_same_kind_and_area_group_and_raise_the_level(db, clock, 
             d.state
             for d in s.scalars(select(Deadline).where(Deadline.incident_id == first).order_by(Deadline.id))
         ]
-        events = [t.event for t in service.get(s, first).timeline]
+        events = [t.event for t in queries.get(s, first).timeline]
         raised = s.scalars(select(Notification).where(Notification.event == "level_raised")).all()
     assert states == ["superseded", "pending"]
     assert "level_raised" in events
@@ -103,14 +103,14 @@ def test_replace_mode_sets_the_count_and_the_level_never_drops(db, clock, plan):
 def test_manual_level_change_needs_a_reason(db, clock, plan):
     iid, _ = open_(db, clock, plan, kind="lost", area="XM-03", count=6)
     with db.transaction() as s, pytest.raises(InvalidInput) as err:
-        service.set_level(s, ADMIN, clock.now(), iid, "L3", "  ", plan)
+        reporting.set_level(s, ADMIN, clock.now(), iid, "L3", "  ", plan)
     assert err.value.field == "reason"
     with db.transaction() as s:
-        service.set_level(s, ADMIN, clock.now(), iid, "L3", "parcels found at the hub", plan)
+        reporting.set_level(s, ADMIN, clock.now(), iid, "L3", "parcels found at the hub", plan)
     inc = incident(db, iid)
     assert inc.level == "L3" and inc.deadline_minutes == 30
     with db.transaction() as s:
-        assert service.get(s, iid).timeline[-1].detail["reason"] == "parcels found at the hub"
+        assert queries.get(s, iid).timeline[-1].detail["reason"] == "parcels found at the hub"
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_manual_level_change_needs_a_reason(db, clock, plan):
 )
 def test_bad_report_is_refused_and_nothing_is_stored(db, clock, plan, kw, field):
     with pytest.raises(InvalidInput) as err, db.transaction() as s:
-        service.report(s, ADMIN, clock.now(), plan=plan, **kw)
+        reporting.report(s, ADMIN, clock.now(), plan=plan, **kw)
     assert err.value.field == field
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 0
@@ -139,11 +139,11 @@ def test_deadline_escalates_exactly_once_with_the_injected_clock(db, clock, plan
     staff(db, clock, plan, ("Li", "member"), ("Wang", "deputy"))
     iid, _ = open_(db, clock, plan, kind="delay", area="FZ-01")
     clock.advance(minutes=29, seconds=59)
-    assert service.tick_job(db, clock.now()) == []
+    assert deadlines.tick_job(db, clock.now()) == []
     clock.advance(seconds=1)
-    assert service.tick_job(db, clock.now()) == [iid]
+    assert deadlines.tick_job(db, clock.now()) == [iid]
     clock.advance(hours=5)
-    assert service.tick_job(db, clock.now()) == []
+    assert deadlines.tick_job(db, clock.now()) == []
     inc = incident(db, iid)
     assert inc.breached
     with db.transaction() as s:
@@ -156,9 +156,9 @@ def test_a_raise_supersedes_the_old_deadline(db, clock, plan):
     clock.advance(minutes=20)
     open_(db, clock, plan, kind="backlog", area="FZ-01", count=30, mode="replace")
     clock.advance(minutes=15)  # past the old L3 deadline, well inside the new L2 one
-    assert service.tick_job(db, clock.now()) == []
+    assert deadlines.tick_job(db, clock.now()) == []
     clock.advance(minutes=480)
-    assert service.tick_job(db, clock.now()) == [iid]
+    assert deadlines.tick_job(db, clock.now()) == [iid]
 
 
 def test_two_tickers_racing_escalate_each_deadline_once(db_url, clock, plan):
@@ -166,7 +166,7 @@ def test_two_tickers_racing_escalate_each_deadline_once(db_url, clock, plan):
     first = Database(db_url)
     for i in range(8):
         with first.transaction() as s:
-            service.report(s, ADMIN, clock.now(), kind="delay", area=f"A{i}", plan=plan)
+            reporting.report(s, ADMIN, clock.now(), kind="delay", area=f"A{i}", plan=plan)
     clock.advance(hours=1)
     engines = [first, Database(db_url)]
     fired: list[list[int]] = []
@@ -174,7 +174,7 @@ def test_two_tickers_racing_escalate_each_deadline_once(db_url, clock, plan):
 
     def run(db: Database) -> None:
         barrier.wait()
-        fired.append(service.tick_job(db, clock.now()))
+        fired.append(deadlines.tick_job(db, clock.now()))
 
     threads = [threading.Thread(target=run, args=(e,)) for e in engines]
     for t in threads:
@@ -192,28 +192,28 @@ def test_lifecycle_open_ack_resolve_review_close(db, clock, plan):
     staff(db, clock, plan, ("Li", "member"), ("Wang", "deputy"), ("Zhao", "leader"))
     iid, _ = open_(db, clock, plan, kind="backlog", area="FZ-01", count=25)
     with db.transaction() as s:
-        service.acknowledge(s, ADMIN, clock.now(), iid)
+        lifecycle.acknowledge(s, ADMIN, clock.now(), iid)
         with pytest.raises(Conflict):
-            service.acknowledge(s, ADMIN, clock.now(), iid)
+            lifecycle.acknowledge(s, ADMIN, clock.now(), iid)
     with db.transaction() as s, pytest.raises(InvalidInput):
-        service.resolve(s, ADMIN, clock.now(), iid, "", plan)
+        lifecycle.resolve(s, ADMIN, clock.now(), iid, "", plan)
     with db.transaction() as s, pytest.raises(Conflict, match="resolve it before closing"):
-        service.close(s, ADMIN, clock.now(), iid)
+        lifecycle.close(s, ADMIN, clock.now(), iid)
     clock.advance(hours=2)
     with db.transaction() as s:
-        inc = service.get(s, iid)
+        inc = queries.get(s, iid)
         steps = inc.steps
-        service.set_step(s, ADMIN, clock.now(), iid, steps[0].id, "done")
-        service.set_step(s, ADMIN, clock.now(), iid, steps[1].id, "done")
+        reviews.set_step(s, ADMIN, clock.now(), iid, steps[0].id, "done")
+        reviews.set_step(s, ADMIN, clock.now(), iid, steps[1].id, "done")
         with pytest.raises(InvalidInput):
-            service.set_step(s, ADMIN, clock.now(), iid, steps[2].id, "skipped")
-        service.set_step(s, ADMIN, clock.now(), iid, steps[2].id, "skipped", "outlet already on probation")
-        service.resolve(s, ADMIN, clock.now(), iid, "All 25 parcels delivered by two extra vans.", plan)
+            reviews.set_step(s, ADMIN, clock.now(), iid, steps[2].id, "skipped")
+        reviews.set_step(s, ADMIN, clock.now(), iid, steps[2].id, "skipped", "outlet already on probation")
+        lifecycle.resolve(s, ADMIN, clock.now(), iid, "All 25 parcels delivered by two extra vans.", plan)
     with db.transaction() as s, pytest.raises(Conflict, match="no review"):
-        service.close(s, ADMIN, clock.now(), iid)
+        lifecycle.close(s, ADMIN, clock.now(), iid)
     with db.transaction() as s:
         with pytest.raises(InvalidInput) as err:
-            service.save_review(
+            reviews.save_review(
                 s,
                 ADMIN,
                 clock.now(),
@@ -226,7 +226,7 @@ def test_lifecycle_open_ack_resolve_review_close(db, clock, plan):
             )
         assert err.value.field == "penalty_step"
     with db.transaction() as s:
-        service.save_review(
+        reviews.save_review(
             s,
             ADMIN,
             clock.now(),
@@ -238,7 +238,7 @@ def test_lifecycle_open_ack_resolve_review_close(db, clock, plan):
             disclosure_note="Told buyers via SMS",
             plan=plan,
         )
-        m = service.add_measure(
+        m = reviews.add_measure(
             s,
             ADMIN,
             clock.now(),
@@ -247,10 +247,10 @@ def test_lifecycle_open_ack_resolve_review_close(db, clock, plan):
             owner="Zhao",
             due_date=date(2026, 12, 1),
         )
-        service.complete_measure(s, ADMIN, clock.now(), m.id, "installed")
-        service.close(s, ADMIN, clock.now(), iid)
+        reviews.complete_measure(s, ADMIN, clock.now(), m.id, "installed")
+        lifecycle.close(s, ADMIN, clock.now(), iid)
     with db.transaction() as s:
-        inc = service.get(s, iid)
+        inc = queries.get(s, iid)
         events = [t.event for t in inc.timeline]
         result_msgs = s.scalars(select(Notification).where(Notification.event == "resolved")).all()
         md = export.markdown(s, inc, plan, "en")
@@ -269,7 +269,7 @@ def test_lifecycle_open_ack_resolve_review_close(db, clock, plan):
 def test_a_resolved_incident_frees_its_kind_and_area(db, clock, plan):
     iid, _ = open_(db, clock, plan, kind="delay", area="FZ-01")
     with db.transaction() as s:
-        service.resolve(s, ADMIN, clock.now(), iid, "delivered", plan)
+        lifecycle.resolve(s, ADMIN, clock.now(), iid, "delivered", plan)
     again, result = open_(db, clock, plan, kind="delay", area="FZ-01")
     assert result.created and again != iid
 
@@ -278,7 +278,7 @@ def test_late_resolution_counts_as_a_breach(db, clock, plan):
     iid, _ = open_(db, clock, plan, kind="delay", area="FZ-01")
     clock.advance(minutes=45)
     with db.transaction() as s:
-        service.resolve(s, ADMIN, clock.now(), iid, "delivered late", plan)
+        lifecycle.resolve(s, ADMIN, clock.now(), iid, "delivered late", plan)
     assert incident(db, iid).breached
 
 
@@ -301,7 +301,7 @@ def test_nobody_on_duty_is_visible_not_silent(db, clock, plan):
 def test_every_write_is_audited_and_the_audit_log_is_append_only(db, clock, plan):
     iid, _ = open_(db, clock, plan, kind="delay", area="FZ-01")
     with db.transaction() as s:
-        service.acknowledge(s, ADMIN, clock.now(), iid)
+        lifecycle.acknowledge(s, ADMIN, clock.now(), iid)
     with db.transaction() as s:
         actions = [a.action for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert actions == ["incident.open", "incident.acknowledge"]

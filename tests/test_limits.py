@@ -158,11 +158,11 @@ def test_page_forms_refuse_what_their_columns_cannot_hold_with_an_error_page(app
         assert r.status_code == 422, r.text[:300]
         assert r.headers["content-type"].startswith("text/html") and "用户名：最多 80 个字符" in r.text
         incident = web.app.state.db  # the app's database: report one to note on
-        from peakguard.incidents import service as incidents
+        from peakguard.incidents import reporting
         from tests.factories import ADMIN
 
         with incident.transaction() as s:
-            incident_id = incidents.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01").incident.id
+            incident_id = reporting.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01").incident.id
         r = web.post(f"/incidents/{incident_id}/note", data={"text": "a\u0000b", "csrf_token": csrf})
         assert r.status_code == 422 and "内容：不能包含控制字符" in r.text
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from peakguard.compensation.models import CompensationEntry
 from peakguard.db import Database
-from peakguard.incidents import service as incidents
+from peakguard.incidents import queries
 from peakguard.incidents.models import Incident, TimelineEntry
 from peakguard.monitor import live, service
 from peakguard.monitor.events import read_file
@@ -124,7 +124,7 @@ def test_live_detection_opens_raises_and_never_repeats(db_url, clock, plan):
     clock.advance(hours=12, seconds=1)
     [iid] = live.detection_job(db, clock.now())
     with db.transaction() as s:
-        inc = incidents.get(s, iid)
+        inc = queries.get(s, iid)
         assert (inc.kind, inc.area, inc.count, inc.level, inc.source) == (
             "backlog",
             "FZ-01",
@@ -140,7 +140,7 @@ def test_live_detection_opens_raises_and_never_repeats(db_url, clock, plan):
     restarted = Database(db_url)  # a new engine, as after a restart: state comes from the tables
     assert live.detection_job(restarted, clock.now()) == []
     with restarted.transaction() as s:
-        inc = incidents.get(s, iid)
+        inc = queries.get(s, iid)
         assert (inc.count, inc.level) == (20, "L2")
         assert s.scalar(select(func.count()).select_from(Incident)) == 1
         raised = s.scalar(
@@ -203,7 +203,7 @@ def test_coupon_failure_registers_every_affected_order_for_compensation(db, cloc
     live.detection_job(db, clock.now())
     with db.transaction() as s:
         entries = s.scalars(select(CompensationEntry).order_by(CompensationEntry.order_id)).all()
-        kinds = [i.kind for i in incidents.list_incidents(s, plan=plan)]
+        kinds = [i.kind for i in queries.list_incidents(s, plan=plan)]
     assert [e.order_id for e in entries] == ["O0", "O2", "O4", "O6", "O8"]
     assert all(e.shop == "shop-a" and str(e.order_amount) == "100.00" for e in entries)
     assert "coupon_failure" in kinds

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from peakguard.clock import FrozenClock
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.notify.delivery import deliver_due
 from peakguard.notify.models import Notification
 from peakguard.roster import service as roster
@@ -88,7 +88,7 @@ def test_an_incident_reaches_the_member_by_mail_and_the_deputy_by_webhook(db, cl
             language="en",
             channels=[f"json://127.0.0.1:{hook_port}/hook"],
         )
-        incidents.report(s, ADMIN, clock.now(), kind="backlog", area="FZ-01", count=25, plan=plan)
+        reporting.report(s, ADMIN, clock.now(), kind="backlog", area="FZ-01", count=25, plan=plan)
     with db.transaction() as s:
         done = deliver_due(s, clock.now())
     assert (done.sent, done.failed) == (2, 0)
@@ -120,7 +120,7 @@ def test_retry_with_back_off_then_the_next_contact_of_the_role(db, clock, plan, 
             priority=2,
             channels=[f"mailto://127.0.0.1:{smtp_port}?from=pg@example.com&to=b@example.com"],
         )
-        incidents.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01", plan=plan)
+        reporting.report(s, ADMIN, clock.now(), kind="delay", area="FZ-01", plan=plan)
     # The incident's first message went to each member on duty; drop the backup's copy to watch
     # the hand-on alone.
     with db.transaction() as s:

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from peakguard.chatops.cards import dingtalk_action_card, send_dingtalk_card
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.notify import service as notify
 from peakguard.notify.channels import PHONE_SMS
 from peakguard.notify.delivery import deliver_due
@@ -121,8 +121,8 @@ def test_an_incidents_messages_carry_its_level_and_chats_get_the_commands(db, cl
     add(db, clock, plan, "李明", [HOOK])  # a member whose messages go to a webhook
     add(db, clock, plan, "赵磊", [LARK])  # and one on Feishu
     with db.transaction() as s:
-        number = incidents.report(s, ADMIN, clock.now(), kind="complaint", area="FZ-01", plan=plan).incident.id
-        incidents.set_level(s, ADMIN, clock.now(), number, "L2", "两个片区投诉", plan=plan)
+        number = reporting.report(s, ADMIN, clock.now(), kind="complaint", area="FZ-01", plan=plan).incident.id
+        reporting.set_level(s, ADMIN, clock.now(), number, "L2", "两个片区投诉", plan=plan)
     with db.transaction() as s:
         levels = {n.event: n.level for n in notify.for_incident(s, number) if n.person_id == wang}
     assert levels["opened"] == "L3" and levels["level_changed"] == "L2"

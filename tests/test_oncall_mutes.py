@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from peakguard.audit.models import AuditEntry
 from peakguard.errors import Conflict, InvalidInput
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, queries, reporting
 from peakguard.oncall import mutes, snooze
 from peakguard.oncall.jobs import oncall_job
 from peakguard.oncall.models import Page
@@ -24,12 +24,12 @@ from tests.test_oncall_schedule import people
 
 def report(db, at, plan, kind, area, count=25) -> int:
     with db.transaction() as s:
-        return incidents.report(s, ADMIN, at, kind=kind, area=area, count=count, plan=plan).incident.id
+        return reporting.report(s, ADMIN, at, kind=kind, area=area, count=count, plan=plan).incident.id
 
 
 def events(db, incident_id) -> list[str]:
     with db.transaction() as s:
-        return [e.event for e in incidents.get(s, incident_id).timeline]
+        return [e.event for e in queries.get(s, incident_id).timeline]
 
 
 def test_a_transit_interruption_mutes_the_backlog_behind_its_hub_until_it_resolves(db, clock, plan):
@@ -53,7 +53,7 @@ def test_a_transit_interruption_mutes_the_backlog_behind_its_hub_until_it_resolv
 
     t1 = t0 + timedelta(hours=1)
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, t1, hub, "trucks rerouted", plan=plan)
+        lifecycle.resolve(s, ADMIN, t1, hub, "trucks rerouted", plan=plan)
     oncall_job(db, t1 + timedelta(minutes=1))
     with db.transaction() as s:
         assert mutes.muted_under(s, hub) == []

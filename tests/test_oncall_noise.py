@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from peakguard.errors import InvalidInput
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, queries, reporting
 from peakguard.incidents.models import Incident
 from peakguard.monitor import service as monitor
 from peakguard.monitor.signals import Signal
@@ -25,7 +25,7 @@ def signal(kind, scope, count=25):
 
 def active(db) -> set[tuple[str, str]]:
     with db.transaction() as s:
-        return {(i.kind, i.area) for i in incidents.list_incidents(s, status=["open", "acknowledged"])}
+        return {(i.kind, i.area) for i in queries.list_incidents(s, status=["open", "acknowledged"])}
 
 
 def test_a_window_silences_exactly_its_scope(db, clock, plan):
@@ -56,7 +56,7 @@ def test_a_person_still_reports_inside_a_window(db, clock, plan):
     t0 = clock.now()
     with db.transaction() as s:
         noise.add_window(s, ADMIN, t0, plan, scope="FZ-01", reason="closed", start=t0, end=t0 + timedelta(hours=1))
-        incidents.report(s, ADMIN, t0, kind="fire", area="FZ-01", plan=plan)
+        reporting.report(s, ADMIN, t0, kind="fire", area="FZ-01", plan=plan)
     assert active(db) == {("fire", "FZ-01")}
 
 
@@ -103,7 +103,7 @@ def test_a_silent_site_opens_feed_silent_once_and_again_after_it_spoke(db, clock
         ).all()
         assert [(i.area, i.count, i.source) for i in found] == [("FZ-HUB", 1, "heartbeat")]
         assert [e.event for e in found[0].timeline] == ["opened"]
-        incidents.resolve(s, ADMIN, t0 + timedelta(hours=2), found[0].id, "scanner cable replaced")
+        lifecycle.resolve(s, ADMIN, t0 + timedelta(hours=2), found[0].id, "scanner cable replaced")
     ingest(db, clock, [scan(4, "P4", t0 + timedelta(hours=3))])  # FZ-HUB speaks again
     assert check(db, t0 + timedelta(hours=3, minutes=1), plan) == []
     assert len(check(db, t0 + timedelta(hours=3, minutes=15), plan)) == 1  # and falls silent again

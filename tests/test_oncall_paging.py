@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from peakguard.db import Database
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, queries, reporting
 from peakguard.incidents.models import Deadline
 from peakguard.notify.models import Notification
 from peakguard.oncall import paging
@@ -46,7 +46,7 @@ def paged_messages(db) -> list[int | None]:
 
 def open_complaint(db, at, plan, area="FZ-01") -> int:
     with db.transaction() as s:
-        return incidents.report(s, ADMIN, at, kind="complaint", area=area, plan=plan).incident.id
+        return reporting.report(s, ADMIN, at, kind="complaint", area=area, plan=plan).incident.id
 
 
 def tick(db, at, plan) -> list[str | None]:
@@ -77,7 +77,7 @@ def test_unanswered_pages_go_to_the_next_person_then_the_supervisor_repeat_and_s
     assert tick(db, t0 + timedelta(minutes=2 * ACK), plan) == [zhao]  # the supervisor role
     assert tick(db, t0 + timedelta(minutes=3 * ACK), plan) == [wang]  # round 2 starts again
     with db.transaction() as s:
-        incidents.acknowledge(s, ADMIN, t0 + timedelta(minutes=35), iid)
+        lifecycle.acknowledge(s, ADMIN, t0 + timedelta(minutes=35), iid)
     assert tick(db, t0 + timedelta(hours=2), plan) == []
     assert pages(db) == [
         ("Wang", 1, "missed"), ("Chen", 1, "missed"), ("Zhao", 1, "missed"), ("Wang", 2, "answered"),
@@ -88,7 +88,7 @@ def test_unanswered_pages_go_to_the_next_person_then_the_supervisor_repeat_and_s
         assert answered.answered_by == ADMIN.name and answered.answered_at == t0 + timedelta(minutes=35)
         deadline = s.scalars(select(Deadline).where(Deadline.incident_id == iid)).one()
         assert deadline.due_at == t0 + timedelta(minutes=30)  # S3.4: L3 done within 30 minutes, untouched
-        events = [e.event for e in incidents.get(s, iid).timeline]
+        events = [e.event for e in queries.get(s, iid).timeline]
         assert events.count("paged") == 3  # the first page is the opening itself
 
 
@@ -100,7 +100,7 @@ def test_paging_ends_after_the_last_round(db, clock, plan):
         tick(db, t0 + timedelta(minutes=i * ACK), plan)
     assert [p[:2] for p in pages(db)] == [("Wang", 1), ("Zhao", 1), ("Wang", 2), ("Zhao", 2)]
     with db.transaction() as s:
-        assert [e.event for e in incidents.get(s, iid).timeline].count("paging_ended") == 1
+        assert [e.event for e in queries.get(s, iid).timeline].count("paging_ended") == 1
 
 
 def test_a_role_with_nobody_on_duty_is_paged_as_a_gap_and_the_escalation_moves_on(db, clock, plan):
@@ -115,9 +115,9 @@ def test_a_raise_restarts_paging_from_the_new_levels_handler(db, clock, plan):
     wang, sun = people(db, clock, plan, ("Wang", "member"), ("Sun", "leader"))
     t0 = clock.now()
     with db.transaction() as s:
-        incidents.report(s, ADMIN, t0, kind="robbery_theft", area="FZ-01", plan=plan)  # L1: the leader
-        iid = incidents.report(s, ADMIN, t0, kind="backlog", area="FZ-02", count=5, plan=plan).incident.id
-        incidents.report(s, ADMIN, t0 + timedelta(minutes=3), kind="backlog", area="FZ-02", count=30, mode="replace", plan=plan)
+        reporting.report(s, ADMIN, t0, kind="robbery_theft", area="FZ-01", plan=plan)  # L1: the leader
+        iid = reporting.report(s, ADMIN, t0, kind="backlog", area="FZ-02", count=5, plan=plan).incident.id
+        reporting.report(s, ADMIN, t0 + timedelta(minutes=3), kind="backlog", area="FZ-02", count=30, mode="replace", plan=plan)
         states = [(p.level, p.chain, p.state) for p in paging.pages_of(s, iid)]
     assert states == [("L3", 1, "stopped"), ("L2", 2, "waiting")]
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from peakguard.errors import InvalidInput
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.notify.models import Notification
 from peakguard.oncall import handover, service
 from peakguard.oncall.duty import on_duty
@@ -142,8 +142,8 @@ def test_incidents_go_to_whoever_is_on_duty_at_the_clocks_time(db, clock, plan):
     wang, li = people(db, clock, plan, ("Wang", "member"), ("Li", "member"))
     day_night(db, clock, plan, [wang, li])
     with db.transaction() as s:
-        day = incidents.report(s, ADMIN, local("19:59"), kind="complaint", area="A", plan=plan).incident
-        night = incidents.report(s, ADMIN, local("20:00"), kind="complaint", area="B", plan=plan).incident
+        day = reporting.report(s, ADMIN, local("19:59"), kind="complaint", area="A", plan=plan).incident
+        night = reporting.report(s, ADMIN, local("20:00"), kind="complaint", area="B", plan=plan).incident
         assert (day.assignee_id, night.assignee_id) == (wang, li)
         told = {n.person_id for n in s.scalars(select(Notification).where(Notification.incident_id == night.id))}
     assert told == {li}
@@ -198,7 +198,7 @@ def test_the_handover_tells_the_incoming_person_once_with_the_open_incidents(db,
     wang, li = people(db, clock, plan, ("Wang", "member"), ("Li", "member"))
     day_night(db, clock, plan, [wang, li])
     with db.transaction() as s:
-        inc = incidents.report(s, ADMIN, local("19:30"), kind="backlog", area="FZ-01", count=25, plan=plan).incident
+        inc = reporting.report(s, ADMIN, local("19:30"), kind="backlog", area="FZ-01", count=25, plan=plan).incident
     for at in (local("20:00"), local("20:01"), local("20:30")):
         with db.transaction() as s:
             handover.send_handovers(s, at, plan)

@@ -14,7 +14,7 @@ import pytest
 from peakguard.audit.service import record
 from peakguard.clock import FrozenClock
 from peakguard.db import Database
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.monitor.service import ingest
 from peakguard.ops import backup as ops
 from peakguard.plan.schemas import Plan
@@ -37,7 +37,7 @@ def _fill(db: Database, clock: FrozenClock, plan: Plan, tag: str) -> None:
         for i in range(30)
     ]
     with db.transaction() as s:
-        incidents.report(s, ADMIN, now, kind="backlog", area=f"{tag}-A", count=25, plan=plan)
+        reporting.report(s, ADMIN, now, kind="backlog", area=f"{tag}-A", count=25, plan=plan)
         ingest(s, ADMIN, now, enumerate([*scans, {"type": "scan", "event_id": tag}], 1), source=tag)
 
 

@@ -18,7 +18,7 @@ from peakguard.app import create_app
 from peakguard.clock import FrozenClock
 from peakguard.config import Settings
 from peakguard.db import Database
-from peakguard.incidents import service as incidents
+from peakguard.incidents import deadlines, reporting
 from peakguard.monitor.service import ingest
 from peakguard.notify.models import Notification
 from peakguard.plan.schemas import Plan
@@ -134,9 +134,9 @@ def test_figures_from_the_database(
     notifications failed and pending, the print queue: counted from the rows at scrape time."""
     now = clock.now()
     with db.transaction() as s:
-        incidents.report(s, ADMIN, now, kind="backlog", area="A", count=25, plan=plan)  # L2
-        incidents.report(s, ADMIN, now, kind="backlog", area="B", count=3, plan=plan)  # L3
-        incidents.report(s, ADMIN, now, kind="backlog", area="C", count=5, plan=plan)  # L3
+        reporting.report(s, ADMIN, now, kind="backlog", area="A", count=25, plan=plan)  # L2
+        reporting.report(s, ADMIN, now, kind="backlog", area="B", count=3, plan=plan)  # L3
+        reporting.report(s, ADMIN, now, kind="backlog", area="C", count=5, plan=plan)  # L3
         rows = [
             {
                 "type": "scan",
@@ -164,7 +164,7 @@ def test_figures_from_the_database(
             )
         printing.submit(s, ADMIN, now, document="waybill:1", title="w", data=b"%PDF-1.4 test")
     with db.transaction() as s:
-        incidents.tick(s, now + timedelta(minutes=31), plan)  # both L3 deadlines (30 min) pass
+        deadlines.tick(s, now + timedelta(minutes=31), plan)  # both L3 deadlines (30 min) pass
     got = samples(client.get("/metrics", headers=headers_for("admin")).text)
     assert got[("peakguard_incidents_active", (("level", "L2"),))] == 1
     assert got[("peakguard_incidents_active", (("level", "L3"),))] == 2

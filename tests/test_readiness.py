@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from peakguard.errors import Conflict, InvalidInput
-from peakguard.incidents import service as incidents
+from peakguard.incidents import deadlines, lifecycle, reporting
 from peakguard.incidents.models import Incident
 from peakguard.monitor.live import detection_job
 from peakguard.notify.models import Notification
@@ -192,10 +192,10 @@ def test_a_drill_measures_acknowledge_and_resolve_against_the_deadline(db, clock
     with db.transaction() as s:
         incident_id = drills.refresh(s, clock.now(), drills.get(s, drill_id)).incident_id
         assert incident_id is not None
-        incidents.acknowledge(s, ADMIN, clock.now(), incident_id)
+        lifecycle.acknowledge(s, ADMIN, clock.now(), incident_id)
     clock.advance(minutes=20)
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, clock.now(), incident_id, "moved the backlog to the spare line")
+        lifecycle.resolve(s, ADMIN, clock.now(), incident_id, "moved the backlog to the spare line")
     readiness_job(db, clock.now())
     with db.transaction() as s:
         drill = drills.get(s, drill_id)
@@ -214,17 +214,17 @@ def test_the_handler_hears_the_deadline_is_near_once(db, clock, plan):
     """S3.4: at 80% of the deadline the handler (and supervisor) are told, once."""
     _people(db, clock, plan)
     with db.transaction() as s:
-        incident = incidents.report(
+        incident = reporting.report(
             s, ADMIN, clock.now(), kind="backlog", area="FZ-01", count=25, plan=plan
         ).incident
         incident_id, minutes = incident.id, incident.deadline_minutes
     clock.advance(minutes=minutes * 0.8 - 1)
     with db.transaction() as s:
-        incidents.tick(s, clock.now(), plan)
+        deadlines.tick(s, clock.now(), plan)
     clock.advance(minutes=2)
     with db.transaction() as s:
-        incidents.tick(s, clock.now(), plan)
-        incidents.tick(s, clock.now(), plan)
+        deadlines.tick(s, clock.now(), plan)
+        deadlines.tick(s, clock.now(), plan)
         near = s.scalars(
             select(Notification).where(
                 Notification.event == "deadline_near", Notification.incident_id == incident_id

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from peakguard.errors import InvalidInput
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, reporting, reviews
 from peakguard.scorecard import numbers
 from tests.factories import ADMIN
 from tests.test_oncall_schedule import people
@@ -18,17 +18,17 @@ from tests.test_oncall_schedule import people
 def handled(db, plan, at, kind, area, *, ack=None, resolve=None, count=1) -> int:
     """An incident opened at ``at``, acknowledged and resolved after so many minutes."""
     with db.transaction() as s:
-        iid = incidents.report(s, ADMIN, at, kind=kind, area=area, count=count, plan=plan).incident.id
+        iid = reporting.report(s, ADMIN, at, kind=kind, area=area, count=count, plan=plan).incident.id
         if ack is not None:
-            incidents.acknowledge(s, ADMIN, at + timedelta(minutes=ack), iid)
+            lifecycle.acknowledge(s, ADMIN, at + timedelta(minutes=ack), iid)
         if resolve is not None:
-            incidents.resolve(s, ADMIN, at + timedelta(minutes=resolve), iid, "done", plan=plan)
+            lifecycle.resolve(s, ADMIN, at + timedelta(minutes=resolve), iid, "done", plan=plan)
     return iid
 
 
 def review(db, plan, at, iid, outlet, step) -> None:
     with db.transaction() as s:
-        incidents.save_review(
+        reviews.save_review(
             s, ADMIN, at, iid, root_cause="late sorting", accountable_type="outlet",
             accountable_name=outlet, penalty_step=step, plan=plan,
         )  # fmt: skip

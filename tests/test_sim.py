@@ -11,7 +11,7 @@ import sys
 from datetime import timedelta
 
 from peakguard.clock import parse_iso
-from peakguard.incidents import service as incidents
+from peakguard.incidents import queries
 from peakguard.monitor import live
 from peakguard.monitor import service as monitor
 from peakguard.sim.generator import generate
@@ -35,7 +35,7 @@ def test_every_injected_fault_is_found_and_no_false_level_2(db, plan):
         sent = upto
         live.detection_job(db, at)
     with db.transaction() as s:
-        alarms = [(i.kind, i.area, i.level) for i in incidents.list_incidents(s, plan=plan, limit=1000)]
+        alarms = [(i.kind, i.area, i.level) for i in queries.list_incidents(s, plan=plan, limit=1000)]
     result = score(day.truth(), alarms, plan)
     assert result.missed == [] and result.false_alarms == [], (result, alarms)
     assert len(result.found) == len(day.faults) == 6
@@ -50,7 +50,7 @@ def test_faults_form_in_the_first_hour_and_rise_in_level(db, plan):
     live.detection_job(db, START + timedelta(minutes=20))
     live.detection_job(db, START + timedelta(minutes=59))
     with db.transaction() as s:
-        backlog = next(i for i in incidents.list_incidents(s, plan=plan) if i.kind == "backlog")
+        backlog = next(i for i in queries.list_incidents(s, plan=plan) if i.kind == "backlog")
         events = [t.event for t in backlog.timeline]
     assert backlog.level == "L2" and "level_raised" in events
 

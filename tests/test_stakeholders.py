@@ -15,7 +15,7 @@ from sqlalchemy import select
 from peakguard.audit.service import Actor
 from peakguard.db import Database
 from peakguard.errors import Conflict, InvalidInput, NotFound
-from peakguard.incidents import service as incidents
+from peakguard.incidents import queries, reporting
 from peakguard.monitor import service as monitor
 from peakguard.monitor.signals import Signal
 from peakguard.notify.models import Notification
@@ -83,7 +83,7 @@ def test_an_update_reaches_the_client_and_the_reminder_fires_once_per_interval(d
     t0 = clock.now()
     with db.transaction() as s:
         a = shop_with_parcels(s, t0, "shop-a", ["SF1000000001"], [])
-        iid = incidents.report(
+        iid = reporting.report(
             s, ADMIN, t0, kind="robbery_theft", area="A-01-HUB", plan=plan
         ).incident.id  # L1: 120 min
         with pytest.raises(Conflict):  # touches no client yet
@@ -105,7 +105,7 @@ def test_an_update_reaches_the_client_and_the_reminder_fires_once_per_interval(d
     with db.transaction() as s:
         reminders = s.scalars(select(Notification).where(Notification.event == "client_update_due")).all()
         assert len(reminders) == 1
-        assert [e.event for e in incidents.get(s, iid).timeline][-1] == "client_update_due"
+        assert [e.event for e in queries.get(s, iid).timeline][-1] == "client_update_due"
         stakeholders.post_update(
             s, ADMIN, due + timedelta(minutes=5), plan, iid, "两辆车已改道，预计今晚送达。"
         )

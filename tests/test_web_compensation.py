@@ -7,13 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from peakguard.compensation import service
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from tests.factories import ADMIN, login, make_user
 
 
 def detected(db, clock) -> list[int]:  # type: ignore[no-untyped-def]
     with db.transaction() as s:
-        incident = incidents.report(s, ADMIN, clock.now(), kind="coupon_failure", area="shop-1").incident
+        incident = reporting.report(s, ADMIN, clock.now(), kind="coupon_failure", area="shop-1").incident
         return [
             e.id
             for e in service.register_affected(

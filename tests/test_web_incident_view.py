@@ -12,7 +12,7 @@ import pytest
 
 from peakguard.audit.service import Actor
 from peakguard.errors import Conflict
-from peakguard.incidents import service as incidents
+from peakguard.incidents import deadlines, lifecycle, queries, reporting, reviews
 from peakguard.incidents.models import Incident
 from peakguard.plan.service import current_plan
 from peakguard.web import widgets
@@ -23,9 +23,9 @@ def _closed(db, clock) -> int:  # type: ignore[no-untyped-def]
     incident_id = report(db, clock, kind="backlog", area="FZ-31", count=25)
     now = clock.now()
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, now, incident_id, "积压已清")
-        incidents.save_review(s, ADMIN, now, incident_id, root_cause="分拣线故障")
-        incidents.add_measure(
+        lifecycle.resolve(s, ADMIN, now, incident_id, "积压已清")
+        reviews.save_review(s, ADMIN, now, incident_id, root_cause="分拣线故障")
+        reviews.add_measure(
             s,
             ADMIN,
             now,
@@ -34,7 +34,7 @@ def _closed(db, clock) -> int:  # type: ignore[no-untyped-def]
             owner="赵",
             due_date=now.date() + timedelta(days=3),
         )
-        incidents.close(s, ADMIN, now, incident_id)
+        lifecycle.close(s, ADMIN, now, incident_id)
     return incident_id
 
 
@@ -45,10 +45,10 @@ def test_a_closed_incident_is_final(client, db, clock):
         step_id = s.get(Incident, incident_id).steps[0].id
         measure_id = s.get(Incident, incident_id).measures[0].id
     edits = [
-        lambda s: incidents.set_step(s, ADMIN, now, incident_id, step_id, "done"),
-        lambda s: incidents.add_note(s, ADMIN, now, incident_id, "补记"),
-        lambda s: incidents.save_review(s, ADMIN, now, incident_id, root_cause="改写"),
-        lambda s: incidents.add_measure(
+        lambda s: reviews.set_step(s, ADMIN, now, incident_id, step_id, "done"),
+        lambda s: lifecycle.add_note(s, ADMIN, now, incident_id, "补记"),
+        lambda s: reviews.save_review(s, ADMIN, now, incident_id, root_cause="改写"),
+        lambda s: reviews.add_measure(
             s, ADMIN, now, incident_id, description="x", owner="y", due_date=now.date()
         ),
     ]
@@ -58,7 +58,7 @@ def test_a_closed_incident_is_final(client, db, clock):
         assert "closed" in err.value.message
     with db.transaction() as s:
         assert s.get(Incident, incident_id).steps[0].state == "pending"
-        incidents.complete_measure(s, ADMIN, now, measure_id)  # follow-up stays possible
+        reviews.complete_measure(s, ADMIN, now, measure_id)  # follow-up stays possible
     login(client, make_user(db, clock, "leader"))
     page = client.get(f"/incidents/{incident_id}").text
     assert f"/incidents/{incident_id}/steps/" not in page and f'/incidents/{incident_id}/review"' not in page
@@ -71,7 +71,7 @@ def test_count_updates_fold_and_actors_have_names(client, db, clock):
     detector = Actor.system("detector")
     with db.transaction() as s:
         for count in range(3, 20):  # 20 would raise it to L2, a line of its own
-            incidents.report(
+            reporting.report(
                 s, detector, clock.now(), kind="backlog", area="FZ-07", count=count, mode="replace"
             )
     leader = make_user(db, clock, "leader")
@@ -93,11 +93,11 @@ def test_the_most_serious_level_comes_before_breached_lower_ones(db, clock):
     plan = current_plan()
     with db.transaction() as s:
         for area in ("XM-1", "XM-2"):
-            incidents.report(s, ADMIN, clock.now() - timedelta(hours=3), kind="lost", area=area)
-        incidents.tick(s, clock.now())
-        fire = incidents.report(s, ADMIN, clock.now(), kind="fire", area="晋江").incident.id
+            reporting.report(s, ADMIN, clock.now() - timedelta(hours=3), kind="lost", area=area)
+        deadlines.tick(s, clock.now())
+        fire = reporting.report(s, ADMIN, clock.now(), kind="fire", area="晋江").incident.id
     with db.transaction() as s:
-        listed = incidents.list_incidents(s, status=["open"], plan=plan)
+        listed = queries.list_incidents(s, status=["open"], plan=plan)
         assert listed[0].id == fire and not listed[0].breached
         assert all(i.breached for i in listed[1:])
 
@@ -135,7 +135,7 @@ def test_the_current_hour_is_scaled_to_a_whole_hour(db, clock):
 def test_detector_times_read_in_the_plans_time_zone(client, db, clock):
     """A shop-side signal lists the minutes it saw as UTC stamps; the page shows local times."""
     with db.transaction() as s:
-        incident_id = incidents.report(
+        incident_id = reporting.report(
             s,
             ADMIN,
             clock.now(),

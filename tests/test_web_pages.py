@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from peakguard.auth import service as auth
-from peakguard.incidents import service as incidents
+from peakguard.incidents import deadlines, reporting
 from peakguard.incidents.models import Incident
 from tests.factories import ADMIN, PASSWORD, csrf_of, login, make_user, report
 
@@ -148,7 +148,7 @@ def test_the_war_room_lists_breached_first_with_level_colours_and_counts(client,
     late = report(db, clock, kind="complaint", area="A1")  # L3, 30 minutes
     clock.advance(minutes=31)
     with db.transaction() as s:
-        incidents.tick(s, clock.now())
+        deadlines.tick(s, clock.now())
     serious = report(db, clock, kind="backlog", area="A2", count=25)  # L2
     login(client, make_user(db, clock, "leader"))
     page = client.get("/war-room").text
@@ -256,7 +256,7 @@ def test_the_incident_head_follows_changes_made_elsewhere(client, db, clock):
 def test_the_incident_page_names_what_the_detector_found(client, db, clock):
     """An incident the monitor opened lists the parcel ids behind it (the first ten, and how many)."""
     with db.transaction() as s:
-        incident_id = incidents.report(
+        incident_id = reporting.report(
             s,
             ADMIN,
             clock.now(),

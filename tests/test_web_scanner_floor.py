@@ -156,7 +156,7 @@ def test_the_language_switch_comes_back_to_the_same_task(client, db, clock, wh, 
 def test_names_not_codes(client, db, clock, wh):
     """Issue 16: the portal says where stock is in words (质检隔离区, not ``hold``); a shop-side
     incident names the shop (店铺A, not ``shop-a``)."""
-    from peakguard.incidents import service as incidents
+    from peakguard.incidents import reporting
 
     token = login(client, make_user(db, clock, "warehouse"))
     client.post(
@@ -165,7 +165,7 @@ def test_names_not_codes(client, db, clock, wh):
         headers=HX,
     )
     with db.transaction() as s:
-        incidents.report(s, ADMIN, clock.now(), kind="platform_outage", area="shop-a")
+        reporting.report(s, ADMIN, clock.now(), kind="platform_outage", area="shop-a")
     client.post("/logout", data={"csrf_token": token})
     login(client, make_user(db, clock, "client", client_id=wh.shop_a))
     stock = client.get(f"/portal/{wh.shop_a}/stock").text

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, reporting, reviews
 from peakguard.stakeholders import service as stakeholders
 from peakguard.warehouse import clients
 from tests.factories import ADMIN, login, make_user
@@ -17,10 +17,10 @@ from tests.factories import ADMIN, login, make_user
 def test_the_scorecard_page_and_api(client, db, clock, plan, headers_for):
     t0 = clock.now()
     with db.transaction() as s:
-        iid = incidents.report(s, ADMIN, t0, kind="backlog", area="FZ-01", count=3, plan=plan).incident.id
-        incidents.acknowledge(s, ADMIN, t0 + timedelta(minutes=6), iid)
-        incidents.resolve(s, ADMIN, t0 + timedelta(minutes=50), iid, "cleared", plan=plan)
-        incidents.save_review(s, ADMIN, t0 + timedelta(hours=1), iid, root_cause="late van", accountable_type="outlet",
+        iid = reporting.report(s, ADMIN, t0, kind="backlog", area="FZ-01", count=3, plan=plan).incident.id
+        lifecycle.acknowledge(s, ADMIN, t0 + timedelta(minutes=6), iid)
+        lifecycle.resolve(s, ADMIN, t0 + timedelta(minutes=50), iid, "cleared", plan=plan)
+        reviews.save_review(s, ADMIN, t0 + timedelta(hours=1), iid, root_cause="late van", accountable_type="outlet",
                               accountable_name="FZ-01", penalty_step="correction", plan=plan)  # fmt: skip
     login(client, make_user(db, clock, "member"))
     page = client.get("/scorecard").text
@@ -48,11 +48,11 @@ def test_the_scorecard_page_and_api(client, db, clock, plan, headers_for):
 def test_the_incident_page_snoozes_and_lists_what_it_mutes(client, db, clock, plan, headers_for):
     t0 = clock.now()
     with db.transaction() as s:
-        hub = incidents.report(
+        hub = reporting.report(
             s, ADMIN, t0, kind="transit_interrupted", area="A-02", count=120, plan=plan
         ).incident.id
-        behind = incidents.report(s, ADMIN, t0, kind="backlog", area="A-01", count=25, plan=plan).incident.id
-        other = incidents.report(s, ADMIN, t0, kind="complaint", area="FZ-01", plan=plan).incident.id
+        behind = reporting.report(s, ADMIN, t0, kind="backlog", area="A-01", count=25, plan=plan).incident.id
+        other = reporting.report(s, ADMIN, t0, kind="complaint", area="FZ-01", plan=plan).incident.id
     token = login(client, make_user(db, clock, "member"))
     assert f'href="/incidents/{behind}"' in client.get(f"/incidents/{hub}").text.split('id="muted-under"')[1]
     assert f"#{hub}" in client.get(f"/incidents/{behind}").text.split('class="muted-by"')[1]
@@ -85,8 +85,8 @@ def test_a_client_sees_in_its_portal_only_the_incidents_touching_its_goods(
     with db.transaction() as s:
         a = clients.create_client(s, ADMIN, t0, code="shop-a", name="花花旗舰店").id
         b = clients.create_client(s, ADMIN, t0, code="shop-b", name="小米粒家居").id
-        mine = incidents.report(s, ADMIN, t0, kind="robbery_theft", area="A-01-HUB", plan=plan).incident.id
-        theirs = incidents.report(s, ADMIN, t0, kind="lost", area="A-03", count=6, plan=plan).incident.id
+        mine = reporting.report(s, ADMIN, t0, kind="robbery_theft", area="A-01-HUB", plan=plan).incident.id
+        theirs = reporting.report(s, ADMIN, t0, kind="lost", area="A-03", count=6, plan=plan).incident.id
         stakeholders.link_client(s, ADMIN, t0, mine, "shop-a")
         stakeholders.link_client(s, ADMIN, t0, theirs, "shop-b")
     staff = login(client, make_user(db, clock, "member"))
@@ -110,8 +110,8 @@ def test_a_client_sees_in_its_portal_only_the_incidents_touching_its_goods(
 def test_the_war_room_marks_muted_incidents_and_what_mutes_them(client, db, clock, plan):
     t0 = clock.now()
     with db.transaction() as s:
-        hub = incidents.report(s, ADMIN, t0, kind="transit_interrupted", area="A-02", count=120, plan=plan).incident.id
-        behind = incidents.report(s, ADMIN, t0, kind="backlog", area="A-03", count=25, plan=plan).incident.id
+        hub = reporting.report(s, ADMIN, t0, kind="transit_interrupted", area="A-02", count=120, plan=plan).incident.id
+        behind = reporting.report(s, ADMIN, t0, kind="backlog", area="A-03", count=25, plan=plan).incident.id
     login(client, make_user(db, clock, "viewer"))
     live = client.get("/war-room/live").text
     source = live.split(f'data-id="{hub}"')[1].split("</li>")[0]

@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from peakguard.compensation import service as compensation
 from peakguard.i18n import catalog
-from peakguard.incidents import export
-from peakguard.incidents import service as incidents
+from peakguard.incidents import export, lifecycle, reviews
 from peakguard.incidents.models import Incident
 from peakguard.notify.models import Notification
 from peakguard.readiness import checklist, drills
@@ -141,9 +140,9 @@ def test_no_english_words_in_the_chinese_floor_pages_and_documents(client, db, c
             headers=HX,
         )
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, clock.now(), incident_id, "积压已清")
-        incidents.save_review(s, ADMIN, clock.now(), incident_id, root_cause="分拣线故障")
-        incidents.close(s, ADMIN, clock.now(), incident_id)
+        lifecycle.resolve(s, ADMIN, clock.now(), incident_id, "积压已清")
+        reviews.save_review(s, ADMIN, clock.now(), incident_id, root_cause="分拣线故障")
+        lifecycle.close(s, ADMIN, clock.now(), incident_id)
         pallet = inbound.palletize(
             s, ADMIN, clock.now(), client_id=wh.shop_a, items=[inbound.PalletItem("MUG", 1)]
         )
@@ -207,8 +206,8 @@ def test_no_english_words_in_any_chinese_page_pdf_csv_or_message(client, db, clo
         compensation.register_affected(s, ADMIN, clock.now(), ["TB-1"], amounts={"TB-1": ("shop-a", "88")})
     incident_id = report(db, clock, kind="backlog", area="FZ-01", count=25)
     with db.transaction() as s:
-        incidents.resolve(s, ADMIN, clock.now(), incident_id, "积压已清")
-        incidents.save_review(s, ADMIN, clock.now(), incident_id, root_cause="分拣线故障")
+        lifecycle.resolve(s, ADMIN, clock.now(), incident_id, "积压已清")
+        reviews.save_review(s, ADMIN, clock.now(), incident_id, root_cause="分拣线故障")
     token = login(client, make_user(db, clock, "admin"))
     found: dict[str, set[str]] = {}
     for path in (

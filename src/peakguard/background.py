@@ -25,7 +25,7 @@ RoundObserver = Callable[[str, float, bool], None]
 
 def jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run each round."""
-    from peakguard.incidents.service import tick_job
+    from peakguard.incidents.deadlines import tick_job
     from peakguard.monitor.live import detection_job
     from peakguard.notify.delivery import delivery_job
     from peakguard.oncall.jobs import oncall_job

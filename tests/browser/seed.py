@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from peakguard.demo.readiness import prepare
-from peakguard.incidents import service as incidents
+from peakguard.incidents import deadlines, reporting
 from peakguard.monitor import service as monitor
 from peakguard.plan.service import current_plan
 from tests.browser.conftest import Server
@@ -42,10 +42,10 @@ def seed_war_room(server: Server) -> None:
     now = server.clock.now()
     with server.db.transaction() as s:
         for kind, area, count, minutes_ago in REPORTS:
-            incidents.report(
+            reporting.report(
                 s, ADMIN, now - timedelta(minutes=minutes_ago), kind=kind, area=area, count=count
             )
-        incidents.tick(s, now)
+        deadlines.tick(s, now)
         build(s, now, current_plan())
         prepare(s, ADMIN, now, current_plan())
         monitor.ingest(s, ADMIN, now, enumerate(shop_minutes(now), 1), source="screenshot")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, reporting, reviews
 from peakguard.plan.service import current_plan
 from tests.browser.test_war_room import DESKTOP, PHONE, log_in, overflow
 from tests.factories import ADMIN
@@ -33,13 +33,13 @@ def test_the_schedule_grid_and_the_scorecard(browser, server):
     t0 = server.clock.now() - timedelta(hours=3)
     with server.db.transaction() as s:  # two handled incidents at outlet FZ-01, one reviewed
         plan = current_plan()
-        first = incidents.report(s, ADMIN, t0, kind="backlog", area="FZ-01", count=3, plan=plan).incident.id
-        incidents.acknowledge(s, ADMIN, t0 + timedelta(minutes=7), first)
-        incidents.resolve(s, ADMIN, t0 + timedelta(minutes=45), first, "已派送", plan=plan)
-        incidents.save_review(s, ADMIN, t0 + timedelta(hours=1), first, root_cause="分拣迟缓", accountable_type="outlet",
+        first = reporting.report(s, ADMIN, t0, kind="backlog", area="FZ-01", count=3, plan=plan).incident.id
+        lifecycle.acknowledge(s, ADMIN, t0 + timedelta(minutes=7), first)
+        lifecycle.resolve(s, ADMIN, t0 + timedelta(minutes=45), first, "已派送", plan=plan)
+        reviews.save_review(s, ADMIN, t0 + timedelta(hours=1), first, root_cause="分拣迟缓", accountable_type="outlet",
                               accountable_name="FZ-01", penalty_step="correction", plan=plan)  # fmt: skip
-        second = incidents.report(s, ADMIN, t0, kind="lost", area="XM-02", count=6, plan=plan).incident.id
-        incidents.acknowledge(s, ADMIN, t0 + timedelta(minutes=3), second)
+        second = reporting.report(s, ADMIN, t0, kind="lost", area="XM-02", count=6, plan=plan).incident.id
+        lifecycle.acknowledge(s, ADMIN, t0 + timedelta(minutes=3), second)
 
     page = log_in(browser, server, "score-leader", DESKTOP)
     violations: list[str] = []

@@ -22,7 +22,7 @@ from peakguard.chatops.commands import USAGE, BadCommand, Command, parse
 from peakguard.chatops.models import ChatRequest
 from peakguard.errors import Conflict, DomainError
 from peakguard.i18n import DEFAULT_LANGUAGE, error_text, gettext
-from peakguard.incidents import service as incidents
+from peakguard.incidents import lifecycle, queries, reporting, reviews
 from peakguard.incidents.models import PlaybookStep
 from peakguard.notify import service as notify
 from peakguard.plan.schemas import AUTHORITY, Plan
@@ -106,13 +106,13 @@ def _answer(session: Session, now: datetime, platform: str, person: Person, text
 def _run(session: Session, actor: Actor, now: datetime, plan: Plan, command: Command, language: str) -> str:
     number = command.incident_id
     if command.action == "ack":
-        incidents.acknowledge(session, actor, now, number)
+        lifecycle.acknowledge(session, actor, now, number)
         return gettext(language, "Incident #{id} acknowledged by {name}.", id=number, name=actor.name)
     if command.action == "resolve":
-        incidents.resolve(session, actor, now, number, command.text, plan=plan)
+        lifecycle.resolve(session, actor, now, number, command.text, plan=plan)
         return gettext(language, "Incident #{id} resolved by {name}.", id=number, name=actor.name)
     if command.action == "step":
-        incident = incidents.get(session, number)
+        incident = queries.get(session, number)
         step = session.scalar(
             select(PlaybookStep)
             .where(PlaybookStep.incident_id == incident.id, PlaybookStep.state == "pending")
@@ -121,7 +121,7 @@ def _run(session: Session, actor: Actor, now: datetime, plan: Plan, command: Com
         )
         if step is None:
             raise Conflict("incident {number} has no step left to do", number=number)
-        incidents.set_step(session, actor, now, number, step.id, "done", command.text)
+        reviews.set_step(session, actor, now, number, step.id, "done", command.text)
         text = step.text_zh if language == "zh_CN" else step.text_en
         return gettext(
             language,
@@ -130,7 +130,7 @@ def _run(session: Session, actor: Actor, now: datetime, plan: Plan, command: Com
             position=step.position,
             step=text,
         )
-    incident = incidents.get(session, number)
+    incident = queries.get(session, number)
     higher = sorted(
         (lv for key, lv in plan.levels.items() if lv.rank > rank(plan, incident.level)),
         key=lambda lv: lv.rank,
@@ -138,7 +138,7 @@ def _run(session: Session, actor: Actor, now: datetime, plan: Plan, command: Com
     if not higher:
         raise Conflict("incident {number} is already at the highest level", number=number)
     level = next(key for key, lv in plan.levels.items() if lv is higher[0])
-    incidents.set_level(session, actor, now, number, level, command.text, plan=plan)
+    reporting.set_level(session, actor, now, number, level, command.text, plan=plan)
     return gettext(
         language,
         "Incident #{id} raised to {level} by {name}.",

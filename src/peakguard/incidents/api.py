@@ -12,7 +12,7 @@ from peakguard.deps import (
     SessionDep,
 )
 from peakguard.idempotency import IdempotencyKeyDep, remember, replay
-from peakguard.incidents import export, presenters, service
+from peakguard.incidents import export, lifecycle, presenters, queries, reporting, reviews
 from peakguard.incidents.models import Measure, PlaybookStep, Review
 from peakguard.incidents.schemas import (
     IncidentDetailOut,
@@ -46,14 +46,14 @@ def list_incidents(
     area: Term | None = None,
 ) -> list[IncidentOut]:
     plan = current_plan()
-    rows = service.list_incidents(session, status=status, kind=kind, area=area, plan=plan)
+    rows = queries.list_incidents(session, status=status, kind=kind, area=area, plan=plan)
     return [presenters.summary(session, i, plan) for i in rows]
 
 
 @router.get("/incidents/counts")
 def counts(_: CanReadIncidents, session: SessionDep) -> dict[str, int]:
     """Active incidents per level."""
-    return service.counts_by_level(session)
+    return queries.counts_by_level(session)
 
 
 @router.post("/incidents", response_model=ReportOut, status_code=201)
@@ -70,7 +70,7 @@ def report(
     if (answer := replay(session, actor, key)) is not None:
         return answer
     plan = current_plan()
-    result = service.report(session, actor, now, plan=plan, **body.model_dump())
+    result = reporting.report(session, actor, now, plan=plan, **body.model_dump())
     if not result.created:
         response.status_code = 200
     out = presenters.report_out(session, result, plan)
@@ -79,7 +79,7 @@ def report(
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetailOut)
 def detail(incident_id: Id, _: CanReadIncidents, session: SessionDep) -> IncidentDetailOut:
-    return presenters.detail(session, service.get(session, incident_id), current_plan())
+    return presenters.detail(session, queries.get(session, incident_id), current_plan())
 
 
 @router.post("/incidents/{incident_id}/ack", response_model=IncidentOut)
@@ -89,7 +89,7 @@ def acknowledge(
     session: SessionDep,
     now: Now,
 ) -> IncidentOut:
-    incident = service.acknowledge(session, actor, now, incident_id)
+    incident = lifecycle.acknowledge(session, actor, now, incident_id)
     return presenters.summary(session, incident, current_plan())
 
 
@@ -104,7 +104,7 @@ def add_note(
 ) -> TimelineOut | Response:
     if (answer := replay(session, actor, key)) is not None:
         return answer
-    entry = service.add_note(session, actor, now, incident_id, body.text)
+    entry = lifecycle.add_note(session, actor, now, incident_id, body.text)
     return remember(session, actor, now, key, TimelineOut.model_validate(entry), 201)
 
 
@@ -117,7 +117,7 @@ def set_level(
     now: Now,
 ) -> IncidentOut:
     plan = current_plan()
-    incident = service.set_level(session, actor, now, incident_id, body.level, body.reason, plan)
+    incident = reporting.set_level(session, actor, now, incident_id, body.level, body.reason, plan)
     return presenters.summary(session, incident, plan)
 
 
@@ -130,7 +130,7 @@ def resolve(
     now: Now,
 ) -> IncidentOut:
     plan = current_plan()
-    incident = service.resolve(session, actor, now, incident_id, body.result, plan)
+    incident = lifecycle.resolve(session, actor, now, incident_id, body.result, plan)
     return presenters.summary(session, incident, plan)
 
 
@@ -141,7 +141,7 @@ def close(
     session: SessionDep,
     now: Now,
 ) -> IncidentOut:
-    incident = service.close(session, actor, now, incident_id)
+    incident = lifecycle.close(session, actor, now, incident_id)
     return presenters.summary(session, incident, current_plan())
 
 
@@ -154,7 +154,7 @@ def set_step(
     session: SessionDep,
     now: Now,
 ) -> PlaybookStep:
-    return service.set_step(session, actor, now, incident_id, step_id, body.state, body.note)
+    return reviews.set_step(session, actor, now, incident_id, step_id, body.state, body.note)
 
 
 @router.put("/incidents/{incident_id}/review", response_model=ReviewOut)
@@ -165,7 +165,7 @@ def save_review(
     session: SessionDep,
     now: Now,
 ) -> Review:
-    return service.save_review(session, actor, now, incident_id, **body.model_dump())
+    return reviews.save_review(session, actor, now, incident_id, **body.model_dump())
 
 
 @router.post("/incidents/{incident_id}/measures", response_model=MeasureOut, status_code=201)
@@ -179,7 +179,7 @@ def add_measure(
 ) -> MeasureOut | Response:
     if (answer := replay(session, actor, key)) is not None:
         return answer
-    measure = service.add_measure(session, actor, now, incident_id, **body.model_dump())
+    measure = reviews.add_measure(session, actor, now, incident_id, **body.model_dump())
     return remember(session, actor, now, key, MeasureOut.model_validate(measure), 201)
 
 
@@ -191,19 +191,19 @@ def complete_measure(
     session: SessionDep,
     now: Now,
 ) -> Measure:
-    return service.complete_measure(session, actor, now, measure_id, body.note)
+    return reviews.complete_measure(session, actor, now, measure_id, body.note)
 
 
 @router.get("/incidents/{incident_id}/review.md")
 def review_markdown(
     incident_id: Id, _: CanReadIncidents, session: SessionDep, lang: Term = "zh_CN"
 ) -> Response:
-    text = export.markdown(session, service.get(session, incident_id), current_plan(), lang)
+    text = export.markdown(session, queries.get(session, incident_id), current_plan(), lang)
     return Response(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/incidents/{incident_id}/review.pdf")
 def review_pdf(incident_id: Id, _: CanReadIncidents, session: SessionDep, lang: Term = "zh_CN") -> Response:
-    data = export.pdf(session, service.get(session, incident_id), current_plan(), lang)
+    data = export.pdf(session, queries.get(session, incident_id), current_plan(), lang)
     headers = {"Content-Disposition": f'attachment; filename="incident-{incident_id}-review.pdf"'}
     return Response(data, media_type="application/pdf", headers=headers)

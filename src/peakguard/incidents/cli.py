@@ -12,7 +12,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db, print_json
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.errors import InvalidInput
-from peakguard.incidents import export, presenters, service
+from peakguard.incidents import deadlines, export, lifecycle, presenters, queries, reporting, reviews
 from peakguard.plan.service import current_plan
 
 app = typer.Typer(help="Graded incidents (S3.3-S3.7): open, acknowledge, resolve, review.")
@@ -42,14 +42,14 @@ def open_incident(
     if mode not in ("add", "replace"):
         raise InvalidInput("mode", "must be add or replace")
     with open_db().transaction() as session:
-        result = service.report(
+        result = reporting.report(
             session,
             cli_actor(),
             _now(at),
             kind=kind,
             area=area,
             count=count,
-            mode=cast(service.CountMode, mode),
+            mode=cast(reporting.CountMode, mode),
             summary=summary,
             plan=plan,
         )
@@ -75,7 +75,7 @@ def list_incidents(
 ) -> None:
     plan = current_plan()
     with open_db().transaction() as session:
-        rows = service.list_incidents(session, status=None if all_ else ("open", "acknowledged"), plan=plan)
+        rows = queries.list_incidents(session, status=None if all_ else ("open", "acknowledged"), plan=plan)
         outs = [presenters.summary(session, i, plan) for i in rows]
     if as_json:
         print_json([o.model_dump(mode="json") for o in outs])
@@ -104,21 +104,21 @@ def show(incident_id: int) -> None:
     plan = current_plan()
     with open_db().transaction() as session:
         print_json(
-            presenters.detail(session, service.get(session, incident_id), plan).model_dump(mode="json")
+            presenters.detail(session, queries.get(session, incident_id), plan).model_dump(mode="json")
         )
 
 
 @app.command("ack")
 def acknowledge(incident_id: int, at: str | None = typer.Option(None)) -> None:
     with open_db().transaction() as session:
-        service.acknowledge(session, cli_actor(), _now(at), incident_id)
+        lifecycle.acknowledge(session, cli_actor(), _now(at), incident_id)
     console.print(f"#{incident_id} acknowledged")
 
 
 @app.command("note")
 def note(incident_id: int, text: str) -> None:
     with open_db().transaction() as session:
-        service.add_note(session, cli_actor(), SystemClock().now(), incident_id, text)
+        lifecycle.add_note(session, cli_actor(), SystemClock().now(), incident_id, text)
     console.print(f"#{incident_id}: note added")
 
 
@@ -129,7 +129,7 @@ def set_level(
     reason: str = typer.Option(..., help="why the level changes by hand"),
 ) -> None:
     with open_db().transaction() as session:
-        incident = service.set_level(session, cli_actor(), SystemClock().now(), incident_id, to, reason)
+        incident = reporting.set_level(session, cli_actor(), SystemClock().now(), incident_id, to, reason)
         console.print(f"#{incident.id} is now {incident.level}, deadline {incident.deadline_at.isoformat()}")
 
 
@@ -140,7 +140,7 @@ def resolve(
     at: str | None = typer.Option(None),
 ) -> None:
     with open_db().transaction() as session:
-        incident = service.resolve(session, cli_actor(), _now(at), incident_id, result)
+        incident = lifecycle.resolve(session, cli_actor(), _now(at), incident_id, result)
         console.print(f"#{incident.id} resolved; result reported to {incident.report_to_role}")
 
 
@@ -152,7 +152,7 @@ def step(
     note: str = typer.Option(""),
 ) -> None:
     with open_db().transaction() as session:
-        s = service.set_step(session, cli_actor(), SystemClock().now(), incident_id, step_id, state, note)  # type: ignore[arg-type]
+        s = reviews.set_step(session, cli_actor(), SystemClock().now(), incident_id, step_id, state, note)  # type: ignore[arg-type]
         console.print(f"step {s.position} {s.state}")
 
 
@@ -167,7 +167,7 @@ def review(
 ) -> None:
     """Write the after-action review (S3.7)."""
     with open_db().transaction() as session:
-        service.save_review(
+        reviews.save_review(
             session,
             cli_actor(),
             SystemClock().now(),
@@ -194,7 +194,7 @@ def measure(
     except ValueError as exc:
         raise InvalidInput("due", "not a date YYYY-MM-DD: {due!r}", due=due) from exc
     with open_db().transaction() as session:
-        m = service.add_measure(
+        m = reviews.add_measure(
             session,
             cli_actor(),
             SystemClock().now(),
@@ -209,14 +209,14 @@ def measure(
 @app.command("measure-done")
 def measure_done(measure_id: int, note: str = typer.Option("")) -> None:
     with open_db().transaction() as session:
-        service.complete_measure(session, cli_actor(), SystemClock().now(), measure_id, note)
+        reviews.complete_measure(session, cli_actor(), SystemClock().now(), measure_id, note)
     console.print(f"measure {measure_id} done")
 
 
 @app.command("close")
 def close(incident_id: int) -> None:
     with open_db().transaction() as session:
-        service.close(session, cli_actor(), SystemClock().now(), incident_id)
+        lifecycle.close(session, cli_actor(), SystemClock().now(), incident_id)
     console.print(f"#{incident_id} closed")
 
 
@@ -229,7 +229,7 @@ def export_review(
     """Export the after-action review as Markdown or PDF."""
     plan = current_plan()
     with open_db().transaction() as session:
-        incident = service.get(session, incident_id)
+        incident = queries.get(session, incident_id)
         if out.suffix.lower() == ".pdf":
             out.write_bytes(export.pdf(session, incident, plan, lang))
         else:
@@ -240,5 +240,5 @@ def export_review(
 def tick(at: str | None = typer.Option(None, help="simulated time (ISO 8601); default now")) -> None:
     """Escalate every incident past its deadline, exactly once (for drills, tests and cron)."""
     now = _now(at)
-    ids = service.tick_job(open_db(), now)
+    ids = deadlines.tick_job(open_db(), now)
     console.print(f"{len(ids)} escalated" + (f": {', '.join(f'#{i}' for i in ids)}" if ids else ""))

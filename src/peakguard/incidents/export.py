@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.export_safety import pdf_text
 from peakguard.i18n import gettext as _
-from peakguard.incidents import service
+from peakguard.incidents import queries
 from peakguard.incidents.models import Incident
 from peakguard.incidents.schemas import StepOut, TimelineOut
 from peakguard.incidents.timeline_text import lines, user_names
@@ -36,7 +36,7 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
     kind = plan.kinds[incident.kind].name.get(lang)
     level = plan.levels[incident.level].name.get(lang)
     title = _(lang, "After-action review: incident #{id}", id=incident.id)
-    person = service.assignee(session, incident)
+    person = queries.assignee(session, incident)
     facts = Section(
         _(lang, "Incident"),
         rows=[
@@ -65,7 +65,7 @@ def review_document(session: Session, incident: Incident, plan: Plan, lang: str)
             for s in incident.steps
         ],
     )
-    review = service.review_of(session, incident.id)
+    review = queries.review_of(session, incident.id)
     ladder = {p.id: p.get(lang) for p in plan.penalty_ladder}
     analysis = Section(
         _(lang, "Review"),

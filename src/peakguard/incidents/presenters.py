@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from peakguard.incidents import service
+from peakguard.incidents import queries, reporting
 from peakguard.incidents.models import Incident
 from peakguard.incidents.schemas import (
     DeadlineOut,
@@ -22,17 +22,17 @@ from peakguard.plan.schemas import Plan
 
 
 def summary(session: Session, incident: Incident, plan: Plan) -> IncidentOut:
-    person = service.assignee(session, incident)
+    person = queries.assignee(session, incident)
     return IncidentOut.of(incident, plan, person.name if person else None)
 
 
-def report_out(session: Session, result: service.ReportResult, plan: Plan) -> ReportOut:
+def report_out(session: Session, result: reporting.ReportResult, plan: Plan) -> ReportOut:
     base = summary(session, result.incident, plan)
     return ReportOut(**base.model_dump(), created=result.created, raised_from=result.raised_from)
 
 
 def detail(session: Session, incident: Incident, plan: Plan) -> IncidentDetailOut:
-    review = service.review_of(session, incident.id)
+    review = queries.review_of(session, incident.id)
     return IncidentDetailOut(
         **summary(session, incident, plan).model_dump(),
         timeline=[TimelineOut.model_validate(t) for t in incident.timeline],

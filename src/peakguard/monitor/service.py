@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor, record
 from peakguard.clock import Clock
 from peakguard.db import Database
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.monitor import bulk, shop, store
 from peakguard.monitor.bulk import Record
 from peakguard.monitor.events import Rejected, read_file
@@ -186,7 +186,7 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
         last = reported.get(key)
         if last is not None and last.count == signal.count:
             continue
-        result = incidents.report(
+        result = reporting.report(
             session,
             actor,
             now,

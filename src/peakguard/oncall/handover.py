@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.i18n import gettext
-from peakguard.incidents import service as incidents
+from peakguard.incidents import queries
 from peakguard.incidents.models import ACTIVE
 from peakguard.notify import service as notify
 from peakguard.oncall import service
@@ -52,7 +52,7 @@ def send_handovers(session: Session, now: datetime, plan: Plan) -> list[Handover
 
 
 def _claim(session: Session, role: str, at: datetime, person_id: int, now: datetime) -> Handover | None:
-    open_count = len(incidents.list_incidents(session, status=ACTIVE))
+    open_count = len(queries.list_incidents(session, status=ACTIVE))
     row = Handover(role=role, at=at, person_id=person_id, sent_at=now, open_incidents=open_count)
     try:
         with session.begin_nested():
@@ -66,7 +66,7 @@ def _tell(
     session: Session, now: datetime, plan: Plan, person: Person, role: str, until: datetime | None, row: Handover
 ) -> None:
     zone = ZoneInfo(plan.timezone)
-    active = incidents.list_incidents(session, status=ACTIVE, limit=MAX_LISTED)
+    active = queries.list_incidents(session, status=ACTIVE, limit=MAX_LISTED)
 
     def render(language: str) -> tuple[str, str]:
         until_text = until.astimezone(zone).strftime("%m-%d %H:%M") if until else "-"

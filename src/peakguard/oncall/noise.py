@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.errors import InvalidInput, NotFound
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.monitor import heartbeat
 from peakguard.monitor.signals import Signal
 from peakguard.oncall.models import FeedHeartbeat, MaintenanceWindow
@@ -144,7 +144,7 @@ def check_feeds(session: Session, now: datetime, plan: Plan) -> list[int]:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another server alerted first
-        result = incidents.report(
+        result = reporting.report(
             session, actor, now, kind=FEED_SILENT, area=feed.name, source="heartbeat", plan=plan,
             summary=f"{feed.key}: no event since {feed.last_seen_at.isoformat()} ({minutes} min or more)",
             details={"feed": feed.key, "last_seen_at": feed.last_seen_at.isoformat()},

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput, NotFound, Word
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.plan.schemas import Plan
 from peakguard.printing import ipp
 from peakguard.printing.models import PrintAttempt, Printer, PrintJob
@@ -247,7 +247,7 @@ def _mark(
         return  # already reported, or switched off on purpose: not a failure
     printer.failed_at = now
     result.failed_printers.append(printer.queue)
-    incidents.report(
+    reporting.report(
         session,
         Actor.system("printing"),
         now,

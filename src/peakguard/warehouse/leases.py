@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput
-from peakguard.incidents import service as incidents
+from peakguard.incidents import reporting
 from peakguard.plan.schemas import Plan
 from peakguard.warehouse.clients import get_client
 from peakguard.warehouse.models import Bay, Lease
@@ -141,7 +141,7 @@ def check_overflow(session: Session, now: datetime, plan: Plan) -> int | None:
     """Report a ``warehouse_overflow`` incident when used area reaches the plan's threshold."""
     percent = used_percent(session, local_day(now, plan))
     if percent is not None and percent >= plan.warehouse.overflow_percent:
-        incidents.report(
+        reporting.report(
             session,
             Actor.system("warehouse"),
             now,

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from peakguard.auth.roles import Perm
 from peakguard.deps import Now, SessionDep
 from peakguard.errors import InvalidInput
-from peakguard.incidents import presenters, service
+from peakguard.incidents import lifecycle, presenters, queries, reporting, reviews
 from peakguard.incidents.timeline_text import lines, user_names
 from peakguard.limits import FormText, Id, Line
 from peakguard.plan.service import current_plan, levels_by_rank
@@ -49,7 +49,7 @@ def incident_head(
     """The page's head (status, level, deadline, people), polled so a level raised by the
     detectors or an acknowledgement from another screen shows without a reload."""
     plan = current_plan()
-    incident = presenters.summary(session, service.get(session, incident_id), plan)
+    incident = presenters.summary(session, queries.get(session, incident_id), plan)
     return render(
         request,
         "_incident_head.html",
@@ -70,7 +70,7 @@ def incident_page(
     now: Now,
 ) -> Response:
     plan = current_plan()
-    incident = service.get(session, incident_id)
+    incident = queries.get(session, incident_id)
     detail = presenters.detail(session, incident, plan)
     people = {}
     for n in detail.notifications:
@@ -114,7 +114,7 @@ def acknowledge(
         request,
         session,
         viewer,
-        lambda: service.acknowledge(session, viewer.actor, now, incident_id),
+        lambda: lifecycle.acknowledge(session, viewer.actor, now, incident_id),
         "Acknowledged",
         _page(incident_id),
     )
@@ -133,7 +133,7 @@ def add_note(
         request,
         session,
         viewer,
-        lambda: service.add_note(session, viewer.actor, now, incident_id, text),
+        lambda: lifecycle.add_note(session, viewer.actor, now, incident_id, text),
         "Note added",
         _page(incident_id),
     )
@@ -153,7 +153,7 @@ def set_level(
         request,
         session,
         viewer,
-        lambda: service.set_level(session, viewer.actor, now, incident_id, level, reason),
+        lambda: reporting.set_level(session, viewer.actor, now, incident_id, level, reason),
         "Level changed",
         _page(incident_id),
     )
@@ -172,7 +172,7 @@ def resolve(
         request,
         session,
         viewer,
-        lambda: service.resolve(session, viewer.actor, now, incident_id, result),
+        lambda: lifecycle.resolve(session, viewer.actor, now, incident_id, result),
         "Incident resolved",
         _page(incident_id),
     )
@@ -193,7 +193,7 @@ def set_step(
         request,
         session,
         viewer,
-        lambda: service.set_step(session, viewer.actor, now, incident_id, step_id, state, note),  # type: ignore[arg-type]
+        lambda: reviews.set_step(session, viewer.actor, now, incident_id, step_id, state, note),  # type: ignore[arg-type]
         "Step saved",
         _page(incident_id) + "#steps",
     )
@@ -216,7 +216,7 @@ def save_review(
         request,
         session,
         viewer,
-        lambda: service.save_review(
+        lambda: reviews.save_review(
             session,
             viewer.actor,
             now,
@@ -254,7 +254,7 @@ def add_measure(
         request,
         session,
         viewer,
-        lambda: service.add_measure(
+        lambda: reviews.add_measure(
             session,
             viewer.actor,
             now,
@@ -282,7 +282,7 @@ def complete_measure(
         request,
         session,
         viewer,
-        lambda: service.complete_measure(session, viewer.actor, now, measure_id, note),
+        lambda: reviews.complete_measure(session, viewer.actor, now, measure_id, note),
         "Measure done",
         _page(incident_id) + "#review",
     )
@@ -300,7 +300,7 @@ def close(
         request,
         session,
         viewer,
-        lambda: service.close(session, viewer.actor, now, incident_id),
+        lambda: lifecycle.close(session, viewer.actor, now, incident_id),
         "Closed",
         _page(incident_id),
     )

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from peakguard.deps import Now, SessionDep
-from peakguard.incidents import presenters, service
+from peakguard.incidents import presenters, queries
 from peakguard.incidents.models import ACTIVE
 from peakguard.oncall import mutes
 from peakguard.plan.service import current_plan, levels_by_rank
@@ -29,8 +29,8 @@ POLL_SECONDS = 3
 
 def live_context(session: Session, viewer: Viewer, now: datetime, speed: float) -> dict[str, Any]:
     plan = current_plan()
-    counts = service.counts_by_level(session)
-    incidents = service.list_incidents(session, status=list(ACTIVE), plan=plan)
+    counts = queries.counts_by_level(session)
+    incidents = queries.list_incidents(session, status=list(ACTIVE), plan=plan)
     return {
         "levels": [(key, level, counts.get(key, 0)) for key, level in levels_by_rank(plan)],
         "incidents": [presenters.summary(session, i, plan) for i in incidents],

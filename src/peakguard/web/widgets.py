@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
 from peakguard.i18n import gettext
-from peakguard.incidents import service as incidents
+from peakguard.incidents import queries
 from peakguard.incidents.models import ACTIVE
 from peakguard.monitor import hourly
 from peakguard.plan.schemas import Plan
@@ -147,7 +147,7 @@ def parcels_per_area(session: Session, plan: Plan, lang: str) -> Chart:
     kinds = [key for key, kind in plan.kinds.items() if kind.unit == "parcels" and kind.thresholds]
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for kind in kinds:
-        for incident in incidents.list_incidents(session, status=list(ACTIVE), kind=kind, plan=plan):
+        for incident in queries.list_incidents(session, status=list(ACTIVE), kind=kind, plan=plan):
             if not is_drill(incident.area):  # a rehearsal is not the day's trouble
                 counts[incident.area][kind] = incident.count
     areas = sorted(counts, key=lambda a: (-sum(counts[a].values()), a))[:MAX_AREAS]
