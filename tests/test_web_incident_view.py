@@ -157,7 +157,7 @@ def test_the_chinese_review_reads_in_chinese(db, clock):
     with db.transaction() as s:
         md = export.markdown(s, s.get(Incident, incident_id), current_plan(), "zh_CN")
     facts, timeline = md.split("## ")[1], md.split("## ")[-1]
-    assert "| 状态 | 已关闭 |" in facts and "| 结果报告对象 | 组长 |" in facts and "组员 (" in facts
+    assert "| 状态 | 已关闭 |" in facts and "| 结果报告对象 | 组长 |" in facts and "组员（" in facts
     for code in ("closed", "member", "leader", "opened", "resolved", "review"):
         assert f" {code} " not in timeline and f"| {code} |" not in md, code
     assert "立案" in timeline and "处理完毕" in timeline
