@@ -24,12 +24,9 @@ def tell(
 
     def render(language: str) -> tuple[str, str]:
         values = {
-            "level": get_level(plan, incident.level).name.get(language),
-            "kind": get_kind(plan, incident.kind).name.get(language),
-            "area": incident.area,
+            **named(plan, incident, language),
             "count": incident.count,
             "deadline": incident.deadline_at.astimezone(_zone(plan)).strftime("%m-%d %H:%M"),
-            "id": incident.id,
             "result": incident.result_report or "",
         }
         subject = gettext(language, SUBJECTS[event], **values)
@@ -39,6 +36,17 @@ def tell(
     notify.enqueue(
         session, now, event=event, roles=roles, render=render, incident_id=incident.id, level=incident.level
     )
+
+
+def named(plan: Plan, incident: Incident, language: str) -> dict[str, object]:
+    """What every message about an incident names: its level and kind in the reader's language,
+    its area and its number. Pages and client-update reminders build on it too."""
+    return {
+        "level": get_level(plan, incident.level).name.get(language),
+        "kind": get_kind(plan, incident.kind).name.get(language),
+        "area": incident.area,
+        "id": incident.id,
+    }
 
 
 def _zone(plan: Plan) -> ZoneInfo:

@@ -33,6 +33,7 @@ from peakguard.audit.service import Actor
 from peakguard.errors import NotFound
 from peakguard.i18n import gettext
 from peakguard.incidents.models import Incident
+from peakguard.incidents.notices import named
 from peakguard.incidents.timeline import add_entry
 from peakguard.notify import service as notify
 from peakguard.notify.delivery import redact
@@ -40,7 +41,7 @@ from peakguard.oncall import mutes
 from peakguard.oncall.duty import on_duty
 from peakguard.oncall.models import Page
 from peakguard.plan.schemas import Escalation, Plan
-from peakguard.plan.service import get_kind, get_level
+from peakguard.plan.service import get_level
 from peakguard.roster.models import Person
 
 Target = tuple[str, Person | None]
@@ -204,10 +205,7 @@ def _renderer(plan: Plan, incident: Incident, due: datetime, round_: int, minute
 
     def render(language: str) -> tuple[str, str]:
         values = {
-            "level": get_level(plan, incident.level).name.get(language),
-            "kind": get_kind(plan, incident.kind).name.get(language),
-            "area": incident.area,
-            "id": incident.id,
+            **named(plan, incident, language),
             "minutes": minutes,
             "due": due.astimezone(zone).strftime("%H:%M"),
             "round": round_,

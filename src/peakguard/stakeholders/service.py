@@ -29,11 +29,12 @@ from peakguard.db import Database
 from peakguard.errors import Conflict, InvalidInput, NotFound
 from peakguard.i18n import gettext
 from peakguard.incidents.models import ACTIVE, Incident
+from peakguard.incidents.notices import named
 from peakguard.incidents.timeline import add_entry
 from peakguard.limits import MAX_TEXT
 from peakguard.notify import service as notify
 from peakguard.plan.schemas import Plan
-from peakguard.plan.service import current_plan, get_kind, get_level
+from peakguard.plan.service import current_plan
 from peakguard.roster.models import Person
 from peakguard.stakeholders.models import ClientUpdate, IncidentClient, UpdateClock
 from peakguard.warehouse.models import Client, Order, Package
@@ -224,10 +225,7 @@ def _remind(session: Session, now: datetime, plan: Plan, incident: Incident, fol
 
     def render(language: str) -> tuple[str, str]:
         values = {
-            "level": get_level(plan, incident.level).name.get(language),
-            "kind": get_kind(plan, incident.kind).name.get(language),
-            "area": incident.area,
-            "id": incident.id,
+            **named(plan, incident, language),
             "clients": "、".join(names) if language != "en" else ", ".join(names),
             "next": following.astimezone(zone).strftime("%H:%M"),
         }
