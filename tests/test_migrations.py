@@ -1,16 +1,19 @@
 """Every schema change is a migration (ARCHITECTURE): the migrated database matches the models
 exactly, on SQLite and PostgreSQL; and a migration that adds derived data fills it in for rows
-made before it (0008: the walking order of waves already released, S2.9)."""
+made before it (0008: the walking order of waves already released, S2.9). A one-shot command
+skips Alembic when the database is at the heads read from the scripts' text, so that reading
+must agree with Alembic's own."""
 
 from __future__ import annotations
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
 import peakguard.models  # noqa: F401  (every domain's tables on Base.metadata)
-from peakguard.db import Base, alembic_config, upgrade
+from peakguard.db import Base, Database, alembic_config, applied_heads, database_for, script_heads, upgrade
 from peakguard.warehouse import clients, inbound, outbound, picking, skus
 from peakguard.warehouse.models import PickTask
 from tests.factories import ADMIN
@@ -19,6 +22,20 @@ from tests.factories import ADMIN
 def test_migrated_schema_matches_the_models(db):
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_heads_read_from_the_scripts_are_alembics_and_a_migrated_database_is_at_them(db):
+    alembic_heads = frozenset(ScriptDirectory.from_config(alembic_config(db)).get_heads())
+    assert script_heads() == alembic_heads
+    assert applied_heads(db) == alembic_heads
+
+
+def test_a_database_behind_the_scripts_is_migrated_on_first_use(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    assert applied_heads(Database(url)) is None  # no alembic_version table yet
+    upgrade(Database(url), "0001")
+    assert applied_heads(Database(url)) == {"0001"}
+    assert applied_heads(database_for(url)) == script_heads()
 
 
 def test_walk_rank_migration_ranks_released_waves_by_location_code(db, clock, plan):

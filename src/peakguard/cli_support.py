@@ -18,7 +18,12 @@ err_console = Console(stderr=True)
 
 
 def open_db() -> Database:
-    """The configured database, migrated to the newest schema (applied automatically on start)."""
+    """The configured database, migrated to the newest schema (applied automatically on start).
+    Every domain's tables are loaded (Alembic's environment did it when every command ran
+    Alembic), so a foreign key into a domain the command never touches still resolves; here, not
+    at the top, so that ``--help`` stays free of SQLAlchemy."""
+    import peakguard.models  # noqa: F401
+
     return database_for(get_settings().database_url)
 
 

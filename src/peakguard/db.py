@@ -7,14 +7,17 @@ commits at the end or rolls everything back, so a failed request leaves nothing 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -165,9 +168,41 @@ def upgrade(db: Database, revision: str = "heads") -> None:
         command.upgrade(cfg, revision)
 
 
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
+
+
+@lru_cache(maxsize=1)
+def script_heads() -> frozenset[str]:
+    """The newest revision of each migration branch, read from the scripts' own ``revision`` and
+    ``down_revision`` lines as text: the revisions no other script names as its parent.
+
+    Why not ask Alembic: importing it and loading its script directory takes about a second,
+    which every one-shot command paid only to learn there was nothing to apply (issue 14: CLI
+    start-up). ``tests/test_migrations.py`` holds this equal to Alembic's own heads."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in MIGRATIONS.glob("*.py"):
+        for key, value in _REVISION_LINE.findall(script.read_text(encoding="utf-8")):
+            (revisions if key == "revision" else parents).update(_QUOTED.findall(value))
+    return frozenset(revisions - parents)
+
+
+def applied_heads(db: Database) -> frozenset[str] | None:
+    """The revisions the database says it is at, or None before its first migration."""
+    try:
+        with db.engine.connect() as conn:
+            return frozenset(row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version"))
+    except SQLAlchemyError:
+        return None
+
+
 @lru_cache(maxsize=4)
 def database_for(url: str) -> Database:
-    """The process's :class:`Database` for a URL, migrated on first use."""
+    """The process's :class:`Database` for a URL, migrated on first use; Alembic runs only when
+    the database is behind the scripts (:func:`script_heads`)."""
     db = Database(url)
-    db.upgrade()
+    if applied_heads(db) != script_heads():
+        db.upgrade()
     return db

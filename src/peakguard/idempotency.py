@@ -21,30 +21,17 @@ from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor
-from peakguard.db import Base, UTCDateTime
 from peakguard.errors import Conflict, InvalidInput
+from peakguard.idempotency_models import StoredAnswer
 
 HEADER = "Idempotency-Key"
 KEEP = timedelta(hours=24)
 M = TypeVar("M", bound=BaseModel)
-
-
-class StoredAnswer(Base):
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("owner", "key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner: Mapped[str] = mapped_column(String(120))
-    key: Mapped[str] = mapped_column(String(200))
-    request: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (Alembic autogenerate and
 ``tests`` rely on it). A new domain adds its ``models`` import here."""
 
-from peakguard import idempotency as idempotency_models
+from peakguard import idempotency_models
 from peakguard.audit import models as audit_models
 from peakguard.auth import models as auth_models
 from peakguard.chatops import models as chatops_models

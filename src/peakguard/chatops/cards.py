@@ -14,9 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import apprise
 import httpx
-from apprise.plugins.dingtalk import NotifyDingTalk
 
 from peakguard.chatops.commands import buttons
 
@@ -40,7 +38,11 @@ def dingtalk_action_card(subject: str, body: str, language: str, incident_id: in
 
 
 def send_dingtalk_card(url: str, card: dict[str, Any], base: str = DINGTALK_API) -> bool:
-    """Post the card to the robot of a ``dingtalk://`` URL; True if DingTalk took it."""
+    """Post the card to the robot of a ``dingtalk://`` URL; True if DingTalk took it. (Apprise
+    is imported here, when a card is sent, as in :func:`peakguard.notify.delivery.apprise_send`.)"""
+    import apprise
+    from apprise.plugins.dingtalk import NotifyDingTalk
+
     robot = apprise.Apprise.instantiate(url)
     if not isinstance(robot, NotifyDingTalk):
         return False

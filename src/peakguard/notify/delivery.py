@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import apprise
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,6 +46,10 @@ CardSender = Callable[[str, dict[str, Any]], bool]
 
 
 def apprise_send(url: str, title: str, body: str) -> bool:
+    """Send through Apprise, imported here: it pulls in requests and its plugins (about half a
+    second), which a one-shot command that only reads incidents should not pay for."""
+    import apprise
+
     sender = apprise.Apprise()
     if not sender.add(url):
         return False
