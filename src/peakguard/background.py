@@ -26,6 +26,7 @@ RoundObserver = Callable[[str, float, bool], None]
 def jobs() -> list[tuple[str, Job]]:
     """The jobs in the order they run each round."""
     from peakguard.incidents.deadlines import tick_job
+    from peakguard.incidents.followups import followups_job
     from peakguard.monitor.live import detection_job
     from peakguard.notify.delivery import delivery_job
     from peakguard.oncall.jobs import oncall_job
@@ -35,6 +36,7 @@ def jobs() -> list[tuple[str, Job]]:
 
     return [
         ("detection", detection_job),
+        ("followups", followups_job),
         ("deadlines", tick_job),
         ("oncall", oncall_job),
         ("stakeholders", stakeholders_job),

@@ -6,6 +6,8 @@ tables. Its modules, along the engine's parts:
 - :mod:`.reviews`: the playbook's steps, the after-action review and its measures;
 - :mod:`.deadlines`: the ticker that warns and escalates, each deadline exactly once;
 - :mod:`.notices`: the message text people are told, in their language;
+- :mod:`.followups`: the notices, pages and client matching of a detected incident, done
+  after it commits (a durable, retried queue);
 - :mod:`.queries`: reading incidents, and the guards the writers share.
 
 Beside them :mod:`.timeline` and :mod:`.timeline_text` (timeline rows and their sentences),

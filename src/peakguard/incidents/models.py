@@ -72,6 +72,31 @@ class Deadline(Base):
     """When the handler was told the deadline is near (``deadline_warning_percent`` of it gone)."""
 
 
+class FollowUp(Base):
+    """What follows an incident the detectors opened or raised, done after its commit
+    (:mod:`peakguard.incidents.followups`): a row written with the change, so it survives the
+    process."""
+
+    __tablename__ = "incident_followups"
+    __table_args__ = (Index("ix_incident_followups_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    """opened or level_raised (tell the level's roles, page the assignee), clients (match ids)."""
+    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """The level the incident took with the change: its roles are told, its escalation paged."""
+    ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The parcel and order ids counted (``clients``): matched to the warehouse's clients."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    """pending (to do, or to retry at ``next_attempt_at``) -> done."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class TimelineEntry(Base):
     __tablename__ = "incident_timeline"
 

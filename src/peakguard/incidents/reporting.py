@@ -12,6 +12,9 @@
   person can change it by hand, with a reason (and the deadline then restarts too).
 * **Paging** (issue 17, :mod:`peakguard.oncall.paging`): opening or re-levelling pages the
   assignee until someone acknowledges. It runs beside the deadline and never changes it.
+* **Follow-ups** (issue 14): the notices and the page are done in the report's transaction,
+  or, with ``defer`` (the detectors' reports), queued in it and done after the commit by
+  :mod:`peakguard.incidents.followups`, so the incident is open without waiting for them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.audit.service import Actor, record
 from peakguard.errors import Conflict, InvalidInput
+from peakguard.incidents import followups
 from peakguard.incidents.deadlines import pending_deadline, start_deadline
 from peakguard.incidents.models import ACTIVE, Incident, PlaybookStep
 from peakguard.incidents.notices import tell
@@ -60,8 +64,10 @@ def report(
     source: str = "manual",
     details: dict[str, Any] | None = None,
     plan: Plan | None = None,
+    defer: bool = False,
 ) -> ReportResult:
-    """Open an incident, or update the active one of the same kind and area (see module doc)."""
+    """Open an incident, or update the active one of the same kind and area (see module doc);
+    ``defer`` leaves the notices and the page to :mod:`peakguard.incidents.followups`."""
     plan = plan or current_plan()
     get_kind(plan, kind)
     area = _check_area(area)
@@ -73,14 +79,16 @@ def report(
     if existing is None:
         try:
             with session.begin_nested():
-                incident = _open(session, actor, now, plan, kind, area, count, summary, source, details)
+                incident = _open(
+                    session, actor, now, plan, kind, area, count, summary, source, details, defer
+                )
             return ReportResult(incident, created=True)
         except IntegrityError:
             # Another process opened the same kind and area between our look and our insert.
             existing = _active(session, kind, area)
             if existing is None:
                 raise
-    return _update(session, actor, now, plan, existing, count, mode, summary, details)
+    return _update(session, actor, now, plan, existing, count, mode, summary, details, defer)
 
 
 def _open(
@@ -94,6 +102,7 @@ def _open(
     summary: str,
     source: str,
     details: dict[str, Any] | None,
+    defer: bool,
 ) -> Incident:
     level = level_for(plan, kind, count)
     incident = Incident(
@@ -129,8 +138,7 @@ def _open(
         level=level,
         source=source,
     )
-    tell(session, plan, incident, now, "opened", incident.notify_roles)
-    paging.start(session, plan, incident, now)
+    _follow_up(session, plan, incident, now, "opened", defer)
     record(
         session,
         actor,
@@ -156,6 +164,7 @@ def _update(
     mode: CountMode,
     summary: str,
     details: dict[str, Any] | None,
+    defer: bool,
 ) -> ReportResult:
     old_count, old_level = incident.count, incident.level
     incident.count = old_count + count if mode == "add" else count
@@ -185,6 +194,7 @@ def _update(
             measured,
             event="level_raised",
             reason=f"count {incident.count} reached {measured}",
+            defer=defer,
         )
         raised_from = old_level
     record(
@@ -211,6 +221,7 @@ def _change_level(
     *,
     event: str,
     reason: str,
+    defer: bool = False,
 ) -> None:
     old = incident.level
     incident.level = level
@@ -227,6 +238,16 @@ def _change_level(
     _timeline(
         session, incident, actor, now, event, f"{old} -> {level}: {reason}", old=old, new=level, reason=reason
     )
+    _follow_up(session, plan, incident, now, event, defer)
+
+
+def _follow_up(
+    session: Session, plan: Plan, incident: Incident, now: datetime, event: str, defer: bool
+) -> None:
+    """Tell the level's roles and page the assignee: now, or after the commit (``defer``)."""
+    if defer:
+        followups.queue(session, incident, now, event)
+        return
     tell(session, plan, incident, now, event, incident.notify_roles)
     paging.start(session, plan, incident, now)
 

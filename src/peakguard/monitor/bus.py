@@ -43,6 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from peakguard.audit.service import Actor
 from peakguard.clock import Clock
 from peakguard.db import Database
+from peakguard.incidents import followups
 from peakguard.monitor import partitions, service
 from peakguard.monitor.bulk import scan_row
 from peakguard.monitor.events import Rejected
@@ -282,6 +283,7 @@ class _Worker:
         self.combiner = partitions.Combiner(bus.stream)
         self.pacer = partitions.Pacer()
         self.reported_at = 0.0
+        self.follow_up = False
         self.report_lock = asyncio.Lock()
         self.db_lock = asyncio.Lock() if db.dialect == "sqlite" else None
         self.done = asyncio.Event()
@@ -554,8 +556,13 @@ class _Worker:
         async with self.report_lock:
             if not self.reporter:
                 self.reporter = await run_in_threadpool(self.leases.acquire, partitions.REPORTER)
+                self.follow_up = self.reporter  # what an earlier reporter left pending
             if self.reporter:
-                self.stats.incidents_touched += await self._db(self._report_now, force, final)
+                touched = await self._db(self._report_now, force, final)
+                self.stats.incidents_touched += touched
+                if touched or self.follow_up:  # after the report's commit: the incidents are open
+                    self.follow_up = False
+                    await self._db(followups.run_due, self.db, self.clock.now(), self.plan)
 
     def _report_now(self, force: bool, final: bool) -> int:
         """Sum the partitions' counts (re-reading those that moved) with the shop signals and

@@ -25,6 +25,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from peakguard.db import Database
+from peakguard.incidents import followups
 from peakguard.monitor import service
 from peakguard.monitor.models import MonitorEvent
 from peakguard.monitor.parcels import ParcelCheckpoint
@@ -144,5 +145,10 @@ def detector_for(db: Database) -> LiveDetector:
 
 
 def detection_job(db: Database, now: datetime) -> list[int]:
-    """The live detector inside ``peakguard serve``: one round, its own transaction."""
-    return detector_for(db).round(db, now, current_plan())
+    """The live detector inside ``peakguard serve``: one round, its own transaction; then,
+    after that commit, the notices, pages and client matching of what it reported."""
+    plan = current_plan()
+    touched = detector_for(db).round(db, now, plan)
+    if touched:
+        followups.run_due(db, now, plan)
+    return touched

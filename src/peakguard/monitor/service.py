@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from peakguard.audit.service import Actor, record
 from peakguard.clock import Clock
 from peakguard.db import Database
-from peakguard.incidents import reporting
+from peakguard.incidents import followups, reporting
 from peakguard.monitor import bulk, shop, store
 from peakguard.monitor.bulk import Record
 from peakguard.monitor.events import Rejected, read_file
@@ -174,9 +174,10 @@ def load_checkpoint(session: Session, delivered: bool = True) -> ParcelCheckpoin
 
 
 def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal]) -> list[int]:
-    """Feed changed signals to the incident engine; return the incident ids touched."""
+    """Feed changed signals to the incident engine; return the incident ids touched. The notices,
+    pages and client matching are queued (:mod:`peakguard.incidents.followups`): the caller runs
+    them after its commit, so the incidents are open without waiting for them (issue 14)."""
     from peakguard.compensation import service as compensation
-    from peakguard.stakeholders import service as stakeholders  # imports the warehouse: only when reporting
 
     actor = Actor.system("detector")
     touched = []
@@ -197,6 +198,7 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
             source="detector",
             plan=plan,
             details={"ids": list(signal.ids[:MAX_IDS_IN_INCIDENT]), "ids_total": signal.count},
+            defer=True,
         )
         if last is None:
             session.add(
@@ -204,7 +206,7 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
             )
         else:
             last.count, last.reported_at, last.incident_id = signal.count, now, result.incident.id
-        stakeholders.link_touched(session, now, result.incident.id, signal.ids)  # issue 17: clients told
+        followups.queue_clients(session, result.incident.id, now, signal.ids)  # issue 17: clients told
         if signal.kind == "coupon_failure":
             compensation.register_affected(
                 session,
