@@ -1,25 +1,28 @@
 """A validated batch into the monitor tables by the database's bulk path (issue 14, S3.3).
 
-The batch goes into a temporary staging table in one step (PostgreSQL ``COPY``, SQLite
-``executemany``), and everything after that is a few set-based statements inside the caller's
-transaction:
+Two set-based statements inside the caller's transaction, whatever the batch's size:
 
-1. the events not stored yet are inserted into ``monitor_events`` and marked *fresh* in the
-   staging table (PostgreSQL: ``INSERT .. ON CONFLICT (event_id) DO NOTHING RETURNING`` in the
-   same statement, so two concurrent batches with a shared event cannot both insert it; SQLite
-   writers are serialised by ``BEGIN IMMEDIATE``);
-2. ``parcel_state`` gets each parcel's latest fresh scan by one ``INSERT .. ON CONFLICT DO
-   UPDATE .. WHERE excluded.ts >= parcel_state.ts`` (the newer scan wins; among equal times the
-   later row, as the checkpoint folds them);
-3. orders, a minority, are folded per order in Python and upserted in one executemany.
+1. the events are inserted into ``monitor_events`` with ``ON CONFLICT (event_id) DO NOTHING``
+   (PostgreSQL: one ``INSERT .. SELECT FROM unnest(..)`` of the columns as arrays; SQLite: one
+   ``executemany``), which says which of them were new. When all were (the usual case: a
+   feed's new events) nothing more is asked; when only some were (a replay overlapping new
+   events) the new ones are the ids the insert returned (PostgreSQL ``RETURNING``, so two
+   concurrent batches with a shared event cannot both count it) or, on SQLite, whose writers
+   are serialised by ``BEGIN IMMEDIATE``, the rows above the highest id before the insert;
+2. ``parcel_state`` gets each parcel's latest new scan (picked in Python: the newer scan wins,
+   among equal times the later row, as the checkpoint folds them) by one ``INSERT .. ON
+   CONFLICT DO UPDATE .. WHERE excluded.ts >= parcel_state.ts``;
 
-Only fresh events touch the state, so a replayed file, batch or bus message changes nothing:
-idempotent by ``event_id`` in the same transaction as the state it produced.
+and orders, a minority, are folded per order in Python and upserted in one executemany.
+
+Only new events touch the state, so a replayed file, batch or bus message changes nothing:
+idempotent by ``event_id`` in the same transaction as the state it produced. Rows go in the
+batch's order, so ids follow arrival order (the live detector folds by id).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -29,50 +32,32 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from peakguard.monitor.bulk import Batch, Record
+from peakguard.monitor.bulk import Batch, Record, scan_row
 from peakguard.monitor.events import OrderEvent
 from peakguard.monitor.models import OrderState
 
-STAGE = "monitor_stage"
-_COLUMNS = "seq, event_id, type, ts, subject, scope, status, site, exception, payload"
-_STAGE_TABLE = {
-    "postgresql": f"""CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-        seq integer, event_id text, type text, ts timestamptz, subject text, scope text,
-        status text, site text, exception text, payload text, fresh boolean NOT NULL DEFAULT false
-    ) ON COMMIT DELETE ROWS""",
-    "sqlite": f"""CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-        seq integer, event_id text, type text, ts text, subject text, scope text,
-        status text, site text, exception text, payload text, fresh integer NOT NULL DEFAULT 0
-    )""",
+_EVENTS = "monitor_events (event_id, type, ts, received_at, subject, scope, status, payload)"
+_INSERT_EVENTS = {
+    "postgresql": f"""INSERT INTO {_EVENTS}
+        SELECT event_id, type, ts, %(now)s, subject, scope, status, payload::json
+        FROM unnest(%(event_id)b::text[], %(type)b::text[], %(ts)b::timestamptz[], %(subject)b::text[],
+                    %(scope)b::text[], %(status)b::text[], %(payload)b::text[])
+             AS batch (event_id, type, ts, subject, scope, status, payload)
+        ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+    "sqlite": f"""INSERT INTO {_EVENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (event_id) DO NOTHING""",
 }
-_MARK_AND_INSERT = {
-    "postgresql": [
-        f"""WITH new AS (
-            INSERT INTO monitor_events (event_id, type, ts, received_at, subject, scope, status, payload)
-            SELECT event_id, type, ts, %(now)s, subject, scope, status, payload::json
-            FROM {STAGE} ORDER BY seq
-            ON CONFLICT (event_id) DO NOTHING RETURNING event_id
-        ) UPDATE {STAGE} SET fresh = true FROM new WHERE {STAGE}.event_id = new.event_id"""
-    ],
-    "sqlite": [
-        f"""UPDATE {STAGE} SET fresh = 1 WHERE NOT EXISTS
-            (SELECT 1 FROM monitor_events m WHERE m.event_id = {STAGE}.event_id)""",
-        f"""INSERT INTO monitor_events (event_id, type, ts, received_at, subject, scope, status, payload)
-            SELECT event_id, type, ts, :now, subject, scope, status, payload
-            FROM {STAGE} WHERE fresh ORDER BY seq""",
-    ],
-}
-_LATEST_SCANS = f"""
-    INSERT INTO parcel_state (parcel_id, ts, status, area, site, exception)
-    SELECT subject, ts, status, scope, site, exception FROM (
-        SELECT subject, ts, status, scope, site, exception,
-               row_number() OVER (PARTITION BY subject ORDER BY ts DESC, seq DESC) AS newest
-        FROM {STAGE} WHERE fresh AND type = 'scan'
-    ) latest WHERE newest = 1
-    ON CONFLICT (parcel_id) DO UPDATE SET
+_NEWER_SCAN = """ON CONFLICT (parcel_id) DO UPDATE SET
         ts = excluded.ts, status = excluded.status, area = excluded.area,
         site = excluded.site, exception = excluded.exception
     WHERE excluded.ts >= parcel_state.ts"""
+_UPSERT_SCANS = {
+    "postgresql": f"""INSERT INTO parcel_state (parcel_id, ts, status, area, site, exception)
+        SELECT * FROM unnest(%b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[], %b::text[])
+        {_NEWER_SCAN}""",
+    "sqlite": f"""INSERT INTO parcel_state (parcel_id, ts, status, area, site, exception)
+        VALUES (?, ?, ?, ?, ?, ?) {_NEWER_SCAN}""",
+}
 
 
 def store(
@@ -83,47 +68,71 @@ def store(
     if not batch.records:
         return 0, []
     dialect = session.get_bind().dialect.name
-    connection = session.connection()
-    dbapi = connection.connection.driver_connection
+    dbapi = session.connection().connection.driver_connection
     assert dbapi is not None
-    connection.exec_driver_sql(_STAGE_TABLE[dialect])
-    connection.exec_driver_sql(f"DELETE FROM {STAGE}")  # left by an earlier batch of this transaction
-    if dialect == "postgresql":
-        _copy(dbapi, batch.records)
-        (mark,) = _MARK_AND_INSERT[dialect]
-        with dbapi.cursor() as cursor:
-            cursor.execute(mark, {"now": now})
-            fresh = cursor.rowcount
-    else:
-        _executemany(dbapi, batch.records)
-        mark, insert = _MARK_AND_INSERT[dialect]
-        cursor = dbapi.cursor()
-        fresh = cursor.execute(mark).rowcount
-        cursor.execute(insert, {"now": _sqlite_time(now)})
-    if fresh == 0:
+    insert = _insert_postgresql if dialect == "postgresql" else _insert_sqlite
+    new = insert(dbapi, now, batch.records)
+    if not new:
         return 0, []
-    connection.exec_driver_sql(_LATEST_SCANS)
-    kinds = [kind for kind, wanted in (("'order'", bool(batch.orders)), ("'scan'", scans_wanted)) if wanted]
-    if not kinds:
-        return fresh, []
-    query = f"SELECT seq FROM {STAGE} WHERE fresh AND type IN ({', '.join(kinds)})"
-    lines = {row[0] for row in connection.exec_driver_sql(query)}
-    new = [r for r in batch.records if r[0] in lines]
-    _update_orders(session, [batch.orders[r[1]] for r in new if r[2] == "order"])
-    return fresh, [r for r in new if r[2] == "scan"]
+    _upsert_scans(dialect, dbapi, latest_scans(new))
+    if batch.orders:
+        _update_orders(session, [batch.orders[r[1]] for r in new if r[2] == "order"])
+    return len(new), [r for r in new if r[2] == "scan"] if scans_wanted else []
 
 
-def _copy(dbapi: Any, records: Sequence[Record]) -> None:
-    with dbapi.cursor() as cursor, cursor.copy(f"COPY {STAGE} ({_COLUMNS}) FROM STDIN") as copy:
-        write = copy.write_row
-        for record in records:
-            write(record)
+def latest_scans(records: Iterable[Record]) -> list[Record]:
+    """Each parcel's latest scan among ``records`` (in arrival order): the newer time wins, among
+    equal times the later row, as the checkpoint and the stored state decide."""
+    latest: dict[str, Record] = {}
+    for record in records:
+        if record[2] == "scan":
+            held = latest.get(record[4])
+            if held is None or record[3] >= held[3]:
+                latest[record[4]] = record
+    return list(latest.values())
 
 
-def _executemany(dbapi: Any, records: Sequence[Record]) -> None:
+def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list[Record]:
+    """Insert; the records that were new (all of them, or those whose ids came back)."""
+    _, event_id, kind, ts, subject, scope, status, _, _, payload = zip(*records, strict=True)
+    columns = {"event_id": event_id, "type": kind, "ts": ts, "subject": subject, "scope": scope,
+               "status": status, "payload": payload}  # fmt: skip
+    with dbapi.cursor() as cursor:
+        cursor.execute(_INSERT_EVENTS["postgresql"], {"now": now, **{k: list(v) for k, v in columns.items()}})
+        if cursor.rowcount == len(records):
+            return records
+        fresh = {row[0] for row in cursor.fetchall()}
+    return [r for r in records if r[1] in fresh]
+
+
+def _insert_sqlite(dbapi: Any, now: datetime, records: list[Record]) -> list[Record]:
+    """Insert; the records that were new (all of them, or those stored above the highest id
+    before the insert: the writers are serialised, so no other batch's rows are among them)."""
+    cursor = dbapi.cursor()
+    (before,) = cursor.execute("SELECT coalesce(max(id), 0) FROM monitor_events").fetchone()
+    received = _sqlite_time(now)
+    cursor.executemany(
+        _INSERT_EVENTS["sqlite"],
+        [(r[1], r[2], _sqlite_time(r[3]), received, r[4], r[5], r[6], r[9]) for r in records],
+    )
+    if cursor.rowcount == len(records):
+        return records
+    if cursor.rowcount == 0:
+        return []
+    fresh = {row[0] for row in cursor.execute("SELECT event_id FROM monitor_events WHERE id > ?", (before,))}
+    return [r for r in records if r[1] in fresh]
+
+
+def _upsert_scans(dialect: str, dbapi: Any, scans: Sequence[Record]) -> None:
+    if not scans:
+        return
+    if dialect == "postgresql":
+        columns = [list(c) for c in zip(*map(scan_row, scans), strict=True)]
+        with dbapi.cursor() as cursor:
+            cursor.execute(_UPSERT_SCANS[dialect], columns)
+        return
     dbapi.cursor().executemany(
-        f"INSERT INTO {STAGE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(r[0], r[1], r[2], _sqlite_time(r[3]), *r[4:]) for r in records],
+        _UPSERT_SCANS[dialect], [(s[4], _sqlite_time(s[3]), s[6], s[5], s[7], s[8]) for s in scans]
     )
 
 
