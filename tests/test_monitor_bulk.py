@@ -10,13 +10,13 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from peakguard.monitor import bulk, service
-from peakguard.monitor.events import parse_rows
-from peakguard.monitor.models import OrderState, ParcelState
+from peakguard.monitor import bulk, service, store
+from peakguard.monitor.events import Rejected, parse_rows
+from peakguard.monitor.models import DeadLetter, OrderState, ParcelState
 from tests.factories import ADMIN
-from tests.test_monitor_ingest import scan
+from tests.test_monitor_ingest import ingest_rows, scan
 
 TRICKY_TIMES = [
     "2026-11-11T08:00:00+08:00",
@@ -113,3 +113,90 @@ def test_set_based_state_equals_the_event_by_event_replay(db, clock):
         }
     assert stored == parcels
     assert stored_orders == orders
+
+
+def good_lines(clock, n, start=0):
+    return [json.dumps(scan(start + i, f"P{start + i}", clock.now())).encode() for i in range(n)]
+
+
+def alone(line, row):
+    """The verdict a row gets on its own (a chunk of one still decodes as a chunk, so the
+    reference is the models)."""
+    (expected,) = parse_rows([(line, row)])
+    return expected.reason if isinstance(expected, Rejected) else expected.event_id
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b'{"event_id": "x", "type": "scan"}',  # fields missing
+        b'{"event_id": "x", "type": "scan", "parcel_id": "P", "ts": "2026-02-30T08:00:00+08:00", '
+        b'"status": "hub_arrived", "area": "A", "site": "S"}',  # a date that does not exist
+        b'{"event_id": "x\\u0001", "type": "scan", "parcel_id": "P", "ts": "2026-11-11T08:00:00Z", '
+        b'"status": "hub_arrived", "area": "A", "site": "S"}',  # an escaped control character
+        b'{"event_id": "x", "type": "scan", "parcel_id": "P", "ts": "2026-11-11T08:00:00Z", '
+        b'"status": "hub_arrived", "area": "A\x7f", "site": "S"}',  # DEL, which JSON allows raw
+        b'{"event_id": "x", "type": "scan"}}',  # trailing garbage
+        b'{"event_id": "x", "type": "scan", "parcel_id": "P", "ts": "2026-11-11T08:00:00Z", '
+        b'"status": "hub_arrived", "area": "A", "site": "S"}, {"event_id": "y", "type": "scan", '
+        b'"parcel_id": "P", "ts": "2026-11-11T08:00:00Z", "status": "hub_arrived", "area": "A", '
+        b'"site": "S"}',  # two good scans on one line: one element too many in the chunk
+    ],
+)
+def test_one_bad_row_in_a_decoded_chunk_costs_only_itself(bad, db, clock):
+    lines = good_lines(clock, 300) + [bad] + good_lines(clock, 300, start=300)
+    batch = bulk.validate(enumerate(lines, start=1))
+    assert [r.line for r in batch.rejected] == [301]
+    assert batch.rejected[0].reason == alone(301, bad)
+    assert [r[0] for r in batch.records] == [n for n in range(1, 602) if n != 301]
+    result = ingest_rows(db, clock, lines)
+    assert result.accepted == 600
+    assert [(r.line, r.reason) for r in result.rejected] == [(301, alone(301, bad))]
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(ParcelState)) == 600
+        assert s.scalars(select(DeadLetter.line)).all() == [301]
+
+
+def test_lines_that_would_join_or_split_inside_a_chunk_keep_their_own_verdicts(clock):
+    """Joined into one array by plain commas, a line holding two scans and two halves of one
+    scan (each half ending in ``}``, both looking like scans) would give as many elements as
+    there are lines, every one a good scan: each line must still be judged as the line it is."""
+    one, two, three = (json.dumps(scan(i, f"P{i}", clock.now())) for i in (1, 2, 3))
+    fields = {k: v for k, v in scan(4, "P4", clock.now()).items() if k not in ("site", "area")}
+    halves = json.dumps({**fields, "site": "ab}, {cd", "area": "scan"})
+    first, second = halves.split("}, {", 1)
+    lines = [f"{one}, {two}".encode(), f"{first}}}".encode(), f"{{{second}".encode(), three.encode()]
+    assert all(b'"scan"' in line for line in lines)
+    batch = bulk.validate(enumerate(lines, start=1))
+    assert [r[1] for r in batch.records] == ["s3"]
+    assert {r.line: r.reason for r in batch.rejected} == {
+        n: alone(n, line) for n, line in enumerate(lines[:3], 1)
+    }
+
+
+def test_the_chunked_decoder_keeps_order_ties_and_first_of_repeated_ids(clock):
+    at = clock.now().isoformat()
+    rows = [
+        json.dumps({**scan(1, "P1", clock.now()), "status": "hub_arrived"}).encode(),
+        json.dumps(
+            {
+                "event_id": "o1",
+                "type": "order",
+                "order_id": "O1",
+                "shop": "s",
+                "ts": at,
+                "status": "created",
+                "amount": "1.00",
+            }
+        ).encode(),  # fmt: skip
+        json.dumps({**scan(1, "P1", clock.now()), "status": "delivered"}).encode(),  # the same id again
+        json.dumps({**scan(2, "P1", clock.now()), "status": "hub_departed"}).encode(),
+    ]
+    batch = bulk.validate(enumerate(rows, start=1))
+    assert [(r[0], r[1], r[6]) for r in batch.records] == [
+        (1, "s1", "hub_arrived"),
+        (2, "o1", "created"),
+        (4, "s2", "hub_departed"),
+    ]
+    assert batch.repeated == 1
+    assert store.latest_scans(batch.records) == [batch.records[2]]
