@@ -16,8 +16,10 @@ bench starts (the consumers judge it by the wall clock):
 - **HTTP**: ``POST /api/v1/events`` in batches of 1,000 to a real uvicorn server (two clients
   at once, PostgreSQL), each answer a 200 that accepted the whole batch;
 - **NATS**: the file published to a JetStream stream of four partitions by parcel id (not
-  timed), then ``peakguard monitor --bus --workers N`` (1 and 2 worker processes,
-  micro-batches of 1,000) from the first batch's commit to the last;
+  timed), then ``peakguard monitor --bus --workers N`` from the first batch's commit to the
+  last: a message per event in micro-batches of 1,000 (how it ran before packing), and
+  ``peakguard publish``'s packed messages (500 events of one partition a message, NDJSON) in
+  the default micro-batches, with 1 and 2 worker processes;
 - **baseline**, per database, in a fresh database: the rows already decoded in memory, one
   ``COPY`` (PostgreSQL) or ``executemany`` (SQLite) into ``monitor_events`` and one
   ``INSERT .. ON CONFLICT DO UPDATE`` of the latest scan per parcel into ``parcel_state``: the
@@ -243,20 +245,23 @@ def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000) -> flo
 BUS_PARTITIONS = 4
 
 
-def nats_ingest(url: str, path: Path, workers: int = 1) -> float:
-    """``peakguard publish`` into a stream of :data:`BUS_PARTITIONS` partitions (not timed),
-    then ``peakguard monitor --bus --workers N --until-idle``; timed from the first batch's
-    commit to the last one's (``received_at``), so the workers' start-up (a process each,
-    imports, reading the checkpoint) is not counted for one worker and not for two."""
+def nats_ingest(
+    url: str, path: Path, workers: int = 1, pack: int = bus.PACK, batch: int = bus.BATCH
+) -> float:
+    """``peakguard publish --pack`` into a stream of :data:`BUS_PARTITIONS` partitions (not
+    timed), then ``peakguard monitor --bus --workers N --batch B --until-idle``; timed from the
+    first batch's commit to the last one's (``received_at``), so the workers' start-up (a
+    process each, imports, reading the checkpoint) is not counted for one worker and not for
+    two."""
     tag = uuid.uuid4().hex[:8]
     target = bus.Bus(NATS_URL, f"bench.{tag}", f"BENCH_{tag}", f"bench-{tag}", partitions=BUS_PARTITIONS)
-    total = asyncio.run(bus.publish(target, read_file(path)))
+    total = asyncio.run(bus.publish(target, read_file(path), pack))
     env = {**os.environ, "PEAKGUARD_DATABASE_URL": url}
     common = ["--bus", NATS_URL, "--subject", target.subject, "--stream", target.stream]
     try:
         subprocess.run(
             [sys.executable, "-m", "peakguard.cli", "monitor", *common, "--partitions", str(BUS_PARTITIONS),
-             "--durable", target.durable, "--workers", str(workers), "--batch", "1000", "--until-idle"],
+             "--durable", target.durable, "--workers", str(workers), "--batch", str(batch), "--until-idle"],
             env=env, check=True, capture_output=True,
         )  # fmt: skip
         db = Database(url)
@@ -284,6 +289,11 @@ def _one_batch_seconds(session: Any) -> float:
     if len(stamps) < 2:
         return 0.0
     return (stamps[-1] - stamps[0]).total_seconds() / (len(stamps) - 1)
+
+
+def nats_single_messages(url: str, path: Path) -> float:
+    """As before packing: a message per event, micro-batches of 1,000."""
+    return nats_ingest(url, path, pack=1, batch=1000)
 
 
 def nats_two_workers(url: str, path: Path) -> float:
@@ -429,8 +439,21 @@ def main() -> None:
                 if backend == "postgresql":
                     runs += [
                         ("HTTP, batches of 1,000, 2 clients", http_ingest),
-                        (f"NATS consumer, 1 worker ({BUS_PARTITIONS} partitions)", nats_ingest),
-                        (f"NATS consumer, 2 workers ({BUS_PARTITIONS} partitions)", nats_two_workers),
+                        (
+                            f"NATS, a message per event, 1 worker, batches of 1,000 ({BUS_PARTITIONS} "
+                            "partitions)",
+                            nats_single_messages,
+                        ),
+                        (
+                            f"NATS, {bus.PACK} events a message, 1 worker, batches of {bus.BATCH:,} "
+                            f"({BUS_PARTITIONS} partitions)",
+                            nats_ingest,
+                        ),
+                        (
+                            f"NATS, {bus.PACK} events a message, 2 workers, batches of {bus.BATCH:,} "
+                            f"({BUS_PARTITIONS} partitions)",
+                            nats_two_workers,
+                        ),
                     ]
                 table.add_row(
                     "plain COPY/executemany + upsert (baseline)",

@@ -82,7 +82,7 @@ def consume_until_idle(db, clock, target) -> bus.ConsumeStats:
 def test_events_from_the_bus_open_incidents_and_bad_ones_are_dead_lettered(db, clock, target):
     rows = [(i, e) for i, e in enumerate(backlog_scans(clock, 20), 1)]
     rows.append((21, {"event_id": "bad-1", "type": "scan", "parcel_id": "X", "ts": "yesterday"}))
-    asyncio.run(bus.publish(target, rows))
+    asyncio.run(bus.publish(target, rows, pack=1))
 
     async def raw() -> None:
         import nats
@@ -112,7 +112,7 @@ def test_a_batch_stored_but_not_acknowledged_is_redelivered_and_changes_nothing(
     """The consumer died after its commit and before its acks: the durable consumer hands the
     same messages out again and idempotency by event_id absorbs them."""
     events = backlog_scans(clock, 5)
-    asyncio.run(bus.publish(target, list(enumerate(events, 1))))
+    asyncio.run(bus.publish(target, list(enumerate(events, 1)), pack=1))
     with db.transaction() as s:  # what the dead consumer had committed
         ingest(s, ADMIN, clock.now(), list(enumerate(events, 1)), source="nats:before-the-crash")
     stats = consume_until_idle(db, clock, target)
@@ -131,7 +131,7 @@ def test_a_consumer_that_died_before_its_acks_gets_the_batch_again_and_nothing_c
     dead letter, no incident update."""
     target = replace(target, ack_wait=1.0)
     rows = [*enumerate(backlog_scans(clock, 20), 1), (21, {"event_id": "bad-2", "type": "scan"})]
-    asyncio.run(bus.publish(target, rows))
+    asyncio.run(bus.publish(target, rows, pack=1))
 
     def crash(messages) -> None:
         raise Crash

@@ -191,7 +191,7 @@ def test_a_nul_message_is_dead_lettered_and_the_49_behind_it_are_stored(db, cloc
     poison = {**backlog_scans(clock, 1)[0], "event_id": "poison", "parcel_id": "P\u0000"}
     good = backlog_scans(clock, 50)[1:]
     try:
-        asyncio.run(bus.publish(target, list(enumerate([poison, *good], 1))))
+        asyncio.run(bus.publish(target, list(enumerate([poison, *good], 1)), pack=1))
         stats = asyncio.run(
             bus.consume(db, clock, target, batch=100, stop=lambda s: s.idle_polls > 0 and s.messages > 0)
         )
@@ -223,7 +223,7 @@ def test_a_message_the_database_refuses_goes_to_dead_letters_after_n_deliveries(
     monkeypatch.setattr(bus.service, "ingest", ingest)
     monkeypatch.setattr(bus, "REDELIVERY_DELAY", 0.2)
     try:
-        asyncio.run(bus.publish(target, list(enumerate(events, 1))))
+        asyncio.run(bus.publish(target, list(enumerate(events, 1)), pack=1))
         stats = asyncio.run(
             bus.consume(
                 db, clock, target, batch=100, stop=lambda s: s.dead_lettered >= 1 or s.idle_polls > 20

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import nats
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig
@@ -54,6 +55,9 @@ from peakguard.plan.service import current_plan
 DEFAULT_SUBJECT = "peakguard.events"
 DEFAULT_STREAM = "PEAKGUARD_EVENTS"
 DEFAULT_DURABLE = "peakguard-monitor"
+BATCH = 10_000
+"""Events per micro-batch by default: a transaction's fixed costs (the staging table, the
+progress, the audit entry) spread over many events, a batch's rows still a few MiB."""
 PUBLISH_WINDOW = 500
 """Publishes awaiting the stream's ack at once: hides the round trip, bounds memory."""
 
@@ -79,9 +83,14 @@ class ConsumeStats:
     started: float = field(default_factory=time.perf_counter)
 
     @property
+    def events(self) -> int:
+        """Events the messages held: stored, repeated or dead-lettered."""
+        return self.accepted + self.duplicates + self.dead_lettered
+
+    @property
     def rate(self) -> float:
-        """Messages per second since the consumer started."""
-        return self.messages / max(time.perf_counter() - self.started, 1e-9)
+        """Events per second since the consumer started."""
+        return self.events / max(time.perf_counter() - self.started, 1e-9)
 
 
 class BusMismatch(ValueError):
@@ -135,26 +144,65 @@ async def ensure_stream(js: Any, bus: Bus) -> None:
         )
 
 
-async def publish(bus: Bus, rows: Iterable[tuple[int, Any]]) -> int:
-    """Send rows (as read from an event file) to their partitions' subjects, each one stored by
-    the stream (acknowledged) before this returns, up to :data:`PUBLISH_WINDOW` in flight at
-    once; a row the file reader already refused is sent as its raw text, so the consumer
-    dead-letters it rather than it vanishing here."""
+PACK = 500
+"""Events per bus message that ``peakguard publish`` packs by default (one partition's, one a
+line): each message costs the client, the server and the consumer about as much as a small
+event's bytes, so a message per event spent most of the consumer's time on the messages."""
+MESSAGE_BYTES = 256 * 1024
+"""Most bytes packed into one message (the server's ``max_payload`` is 1 MiB by default)."""
+
+
+async def publish(bus: Bus, rows: Iterable[tuple[int, Any]], pack: int = PACK) -> int:
+    """Send rows (as read from an event file) to their partitions' subjects, up to ``pack`` of
+    one partition a message (NDJSON: one event a line, in order), each message stored by the
+    stream (acknowledged) before this returns, up to :data:`PUBLISH_WINDOW` in flight at once.
+    A row the file reader already refused is sent as its raw text, so the consumer
+    dead-letters it rather than it vanishing here; one with a line break in it goes alone.
+    Returns the events sent."""
     nc = await nats.connect(bus.url, connect_timeout=3, error_cb=_quiet, allow_reconnect=False)
     try:
         js = nc.jetstream()
         await ensure_stream(js, bus)
-        sent = 0
+        limit = min(MESSAGE_BYTES, nc.max_payload // 2)
+        packs: dict[str, _Pack] = {}
         window: list[tuple[str, bytes]] = []
+        sent = 0
         for _line, row in rows:
             subject = bus.subject_of(partitions.partition_of(partitions.routing_key(row), bus.partitions))
-            window.append((subject, _message(row)))
+            data = _message(row)
+            sent += 1
+            held = packs.setdefault(subject, _Pack())
+            if held.lines and (len(held.lines) >= pack or held.size + len(data) >= limit or b"\n" in data):
+                window.append((subject, held.take()))
+            if pack <= 1 or b"\n" in data:
+                window.append((subject, data))
+            else:
+                held.add(data)
             if len(window) >= PUBLISH_WINDOW:
-                sent += await _send(js, bus, window)
+                await _send(js, bus, window)
                 window = []
-        return sent + await _send(js, bus, window)
+        window += [(subject, held.take()) for subject, held in packs.items() if held.lines]
+        await _send(js, bus, window)
+        return sent
     finally:
         await nc.close()
+
+
+@dataclass
+class _Pack:
+    """One partition's events waiting to go out as one message."""
+
+    lines: list[bytes] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, data: bytes) -> None:
+        self.lines.append(data)
+        self.size += len(data) + 1
+
+    def take(self) -> bytes:
+        data = b"\n".join(self.lines)
+        self.lines, self.size = [], 0
+        return data
 
 
 def _message(row: Any) -> bytes:
@@ -165,9 +213,8 @@ def _message(row: Any) -> bytes:
     return text.encode("utf-8")
 
 
-async def _send(js: Any, bus: Bus, window: list[tuple[str, bytes]]) -> int:
+async def _send(js: Any, bus: Bus, window: list[tuple[str, bytes]]) -> None:
     await asyncio.gather(*(js.publish(subject, data, stream=bus.stream) for subject, data in window))
-    return len(window)
 
 
 async def consume(
@@ -175,7 +222,7 @@ async def consume(
     clock: Clock,
     bus: Bus,
     *,
-    batch: int = 1000,
+    batch: int = BATCH,
     stop: Callable[[ConsumeStats], bool],
     on_batch: Callable[[ConsumeStats], None] | None = None,
     plan: Plan | None = None,
@@ -249,6 +296,65 @@ REPORT_EVERY = 0.25
 """Seconds between the reporter's looks at the partitions' counts."""
 
 
+class _Unpacked:
+    """A micro-batch's events in arrival order as rows numbered from 1, and where each came from.
+
+    A message holds one event, or several, one a line (NDJSON, as ``peakguard publish`` packs
+    them); a message with one line, or whose first line is no JSON on its own while the whole
+    is (one event written over several lines), is one event. A refused event's dead letter
+    names its message: ``nats:<subject>`` and the stream sequence for a message of one event,
+    ``nats:<subject>@<sequence>`` and the line within the message for a packed one."""
+
+    def __init__(self, messages: list[Msg], subject: str) -> None:
+        self.messages, self.subject = messages, subject
+        self.rows: list[tuple[int, bytes]] = []
+        self.places: list[tuple[int, int]] = []
+        """Per row: its message's index, and its line within the message (0: the whole)."""
+        for index, message in enumerate(messages):
+            for within, data in _lines(message.data):
+                self.rows.append((len(self.rows) + 1, data))
+                self.places.append((index, within))
+
+    def sequence(self, line: int) -> int:
+        return int(self.messages[self.places[line - 1][0]].metadata.sequence.stream)
+
+    def origin(self, line: int) -> tuple[str, int]:
+        within = self.places[line - 1][1]
+        if within == 0:
+            return f"nats:{self.subject}", self.sequence(line)
+        return f"nats:{self.subject}@{self.sequence(line)}", within
+
+    def text(self, line: int) -> bytes:
+        return self.rows[line - 1][1]
+
+    def last_sequence(self, rows: list[tuple[int, Any]]) -> int:
+        return max(self.sequence(line) for line in {self.places[n - 1][0]: n for n, _ in rows}.values())
+
+    def by_message(self, lines: Iterable[int]) -> dict[int, list[int]]:
+        """The given lines grouped by the index of their message."""
+        out: dict[int, list[int]] = {}
+        for line in sorted(lines):
+            out.setdefault(self.places[line - 1][0], []).append(line)
+        return out
+
+
+def _lines(data: bytes) -> list[tuple[int, bytes]]:
+    """A message's events with their line numbers, or ``[(0, data)]`` for one event."""
+    found = [(n, line.rstrip(b"\r")) for n, line in enumerate(data.split(b"\n"), 1) if line.strip()]
+    if len(found) < 2:
+        return [(0, data)]
+    try:
+        _JSON.decode(found[0][1])
+    except msgspec.DecodeError:
+        with contextlib.suppress(msgspec.DecodeError):
+            _JSON.decode(data)
+            return [(0, data)]
+    return found
+
+
+_JSON = msgspec.json.Decoder()
+
+
 @dataclass
 class _Partition:
     number: int
@@ -262,6 +368,8 @@ class _Partition:
     written_at: float = 0.0
     idle: bool = False
     pending: int = 0
+    per_message: float = float(PACK)
+    """Events a message held in the last fetches (see ``_fetch``)."""
 
 
 class _Worker:
@@ -391,11 +499,20 @@ class _Worker:
             return sequence, checkpoint
 
     async def _subscribe(self, js: Any, number: int) -> Any:
+        """The partition's durable consumer, made if missing; one made with a smaller
+        ``max_ack_pending`` than a fetch of this worker's batch (the server's default is 1,000
+        messages) is raised in place, which the server allows."""
+        durable, pending = self.bus.durable_of(number), max(self.batch, MIN_ACK_PENDING)
+        with contextlib.suppress(NotFoundError):
+            info = await js.consumer_info(self.bus.stream, durable)
+            if (info.config.max_ack_pending or 0) < pending:
+                info.config.max_ack_pending = pending
+                await js.add_consumer(self.bus.stream, config=info.config)
         return await js.pull_subscribe(
             self.bus.subject_of(number),
-            durable=self.bus.durable_of(number),
+            durable=durable,
             stream=self.bus.stream,
-            config=ConsumerConfig(ack_wait=self.bus.ack_wait),
+            config=ConsumerConfig(ack_wait=self.bus.ack_wait, max_ack_pending=pending),
         )
 
     async def _drop(self, part: _Partition) -> None:
@@ -415,10 +532,7 @@ class _Worker:
     ) -> None:
         stats = self.stats
         while not self.done.is_set():
-            try:
-                messages = await part.subscription.fetch(self.batch, timeout=self.bus.fetch_timeout)
-            except TimeoutError:  # nats-py raises its own subclass or asyncio's (this one since 3.11)
-                messages = []
+            messages = await self._fetch(part)
             if not messages:
                 part.idle = not await self._awaiting_acks(part)
                 if all(p.idle for p in self.owned.values()):
@@ -457,6 +571,26 @@ class _Worker:
             if stop(stats):
                 self.done.set()
 
+    async def _fetch(self, part: _Partition) -> list[Msg]:
+        """Messages holding up to a batch of events: fetched in as many messages as the batch's
+        events would take at the partition's last events per message (at first as if packed,
+        so that a first fetch of packed messages is not 500 times the batch), then more while
+        the partition has more waiting and the batch is not full."""
+        got: list[Msg] = []
+        events = 0
+        while events < self.batch:
+            wanted = max(1, int((self.batch - events) / part.per_message))
+            try:
+                messages = await part.subscription.fetch(wanted, timeout=self.bus.fetch_timeout)
+            except TimeoutError:  # nats-py raises its own subclass or asyncio's (this one since 3.11)
+                break
+            got += messages
+            events += sum(m.data.count(b"\n") + 1 for m in messages)
+            part.per_message = events / len(got)
+            if not messages[-1].metadata.num_pending:
+                break
+        return got
+
     async def _awaiting_acks(self, part: _Partition) -> bool:
         """Whether messages of the partition are out unacknowledged (a dead worker's last batch,
         a message handed back for a retry): they will come again, so the partition is not idle."""
@@ -467,58 +601,75 @@ class _Worker:
         """One micro-batch: ingest and commit with the partition's progress, then fold the new
         scans into its checkpoint. Returns the messages to hand out again later, and the results.
 
-        A batch the database refuses as a whole is stored message by message instead, so one
-        poison message cannot hold back the good ones behind it (issue 13 item 4); the one that
-        fails alone is retried later and, at its ``max_deliveries``-th delivery, dead-lettered
-        with the error."""
+        A batch the database refuses as a whole is halved until each part is stored or is one
+        event that fails alone, so one poison event cannot hold back the good ones around it
+        (issue 13 item 4); the message holding it is handed out again and, at its
+        ``max_deliveries``-th delivery, the event is dead-lettered with the error."""
         now = self.clock.now()
-        again: list[Msg] = []
+        batch = _Unpacked(messages, part.subject)
+        failed: dict[int, Exception] = {}
         try:
-            results = [self._ingest(now, part, messages)]
+            results = [self._ingest(now, part, batch, batch.rows)]
         except partitions.LostPartition:
             raise
         except Exception:
             if not _database_answers(self.db):
                 raise
-            results = []
-            for message in messages:
-                try:
-                    results.append(self._ingest(now, part, [message]))
-                except partitions.LostPartition:
-                    raise
-                except Exception as alone:
-                    if (message.metadata.num_delivered or 1) < self.bus.max_deliveries:
-                        again.append(message)
-                        continue
-                    results.append(self._dead_letter(now, part, message, alone))
+            results = self._halves(now, part, batch, batch.rows, failed)
+        again: list[Msg] = []
+        for index, lines in batch.by_message(failed).items():
+            message = messages[index]
+            if (message.metadata.num_delivered or 1) < self.bus.max_deliveries:
+                again.append(message)
+            else:
+                results.append(self._dead_letter(now, part, batch, {n: failed[n] for n in lines}))
         for result in results:
             part.checkpoint.add(scan_row(r) for r in result.scans)
         return again, results
 
-    def _ingest(self, now: datetime, part: _Partition, messages: list[Msg]) -> service.IngestResult:
-        rows = [(m.metadata.sequence.stream, m.data) for m in messages]
+    def _halves(
+        self, now: datetime, part: _Partition, batch: _Unpacked, rows: list[tuple[int, bytes]],
+        failed: dict[int, Exception],
+    ) -> list[service.IngestResult]:  # fmt: skip
+        """Store ``rows`` in parts: halves of a part the database refuses, down to single rows,
+        whose errors go into ``failed`` by line."""
+        try:
+            return [self._ingest(now, part, batch, rows)]
+        except partitions.LostPartition:
+            raise
+        except Exception as exc:
+            if len(rows) == 1:
+                failed[rows[0][0]] = exc
+                return []
+        middle = len(rows) // 2
+        return self._halves(now, part, batch, rows[:middle], failed) + self._halves(
+            now, part, batch, rows[middle:], failed
+        )
+
+    def _ingest(
+        self, now: datetime, part: _Partition, batch: _Unpacked, rows: list[tuple[int, Any]]
+    ) -> service.IngestResult:
         with self.db.transaction() as session:
             result = service.ingest(
-                session, self.actor, now, rows, source=f"nats:{part.subject}", scans_wanted=True
-            )
-            partitions.advance(session, self.bus.stream, part.number, self.name, rows[-1][0])
+                session, self.actor, now, rows, source=f"nats:{part.subject}", scans_wanted=True,
+                origin=batch.origin,
+            )  # fmt: skip
+            partitions.advance(session, self.bus.stream, part.number, self.name, batch.last_sequence(rows))
             return result
 
     def _dead_letter(
-        self, now: datetime, part: _Partition, message: Msg, error: Exception
+        self, now: datetime, part: _Partition, batch: _Unpacked, errors: dict[int, Exception]
     ) -> service.IngestResult:
-        """A message that failed alone ``max_deliveries`` times, as a dead letter naming the error."""
-        sequence = message.metadata.sequence.stream
-        raw = message.data[:2000].decode("utf-8", "replace")
-        first_line = (str(error).splitlines() or [""])[0][:300]
-        reason = (
-            f"not stored after {self.bus.max_deliveries} deliveries: {type(error).__name__}: {first_line}"
-        )
-        rejected = [(sequence, Rejected(sequence, raw, reason))]
-        with self.db.transaction() as session:
-            result = service.ingest(session, self.actor, now, rejected, f"nats:{part.subject}")
-            partitions.advance(session, self.bus.stream, part.number, self.name, sequence)
-            return result
+        """Events that failed alone ``max_deliveries`` times, as dead letters naming the error."""
+        rejected = []
+        for line, error in errors.items():
+            raw = batch.text(line)[:2000].decode("utf-8", "replace")
+            first_line = (str(error).splitlines() or [""])[0][:300]
+            reason = (
+                f"not stored after {self.bus.max_deliveries} deliveries: {type(error).__name__}: {first_line}"
+            )
+            rejected.append((line, Rejected(line, raw, reason)))
+        return self._ingest(now, part, batch, rejected)
 
     # --- counts and the reporter ---------------------------------------------------------
 
@@ -593,6 +744,8 @@ class _Worker:
 
 RECONNECT_FIRST_PAUSE = 0.5
 RECONNECT_MAX_PAUSE = 10.0
+MIN_ACK_PENDING = 1000
+"""Unacknowledged messages a partition's consumer may have out at least (the server's default)."""
 REDELIVERY_DELAY = 1.0
 """Seconds before a message that could not be stored alone is handed out again."""
 

@@ -54,7 +54,9 @@ def monitor(
     subject: str = SUBJECT,
     stream: str = STREAM,
     durable: str = typer.Option(bus.DEFAULT_DURABLE, help="durable consumer name: a restart resumes there"),
-    batch: int = typer.Option(1000, min=1, help="messages per micro-batch"),
+    batch: int = typer.Option(
+        bus.BATCH, min=1, help="events per micro-batch (a fetch takes the messages that hold them)"
+    ),
     until_idle: bool = typer.Option(False, "--until-idle", help="stop once the stream has nothing new"),
     partitions: int = PARTITIONS,
     workers: int = typer.Option(
@@ -77,20 +79,21 @@ def monitor(
         raise typer.Exit(_run_workers(target, batch, until_idle, workers, fleet or workers))
     columns = (
         TextColumn("[bold]monitor {task.fields[subject]}"),
-        TextColumn("{task.completed} messages"),
+        TextColumn("{task.completed} messages · {task.fields[events]} events"),
         TextColumn("accepted {task.fields[accepted]} · dup {task.fields[dup]} · dead {task.fields[dead]}"),
-        TextColumn("· {task.fields[rate]:,.0f} msg/s · {task.fields[pending]} waiting"),
+        TextColumn("· {task.fields[rate]:,.0f} events/s · {task.fields[pending]} messages waiting"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err_console) as progress:
         task = progress.add_task(
-            "bus", total=None, subject=subject, accepted=0, dup=0, dead=0, rate=0.0, pending=0
+            "bus", total=None, subject=subject, events=0, accepted=0, dup=0, dead=0, rate=0.0, pending=0
         )
 
         def shown(stats: bus.ConsumeStats) -> None:
             progress.update(
                 task,
                 completed=stats.messages,
+                events=stats.events,
                 accepted=stats.accepted,
                 dup=stats.duplicates,
                 dead=stats.dead_lettered,
@@ -207,6 +210,9 @@ def publish(
     subject: str = SUBJECT,
     stream: str = STREAM,
     partitions: int = PARTITIONS,
+    pack: int = typer.Option(
+        bus.PACK, min=1, help="events of one partition per message, one a line (NDJSON); 1: a message each"
+    ),
 ) -> None:
     """Send an event file (NDJSON, CSV, Parquet; e.g. from `peakguard sim`) to the bus."""
     if not file.exists():
@@ -214,7 +220,7 @@ def publish(
         raise typer.Exit(2)
     target = bus.Bus(bus_url, subject, stream, partitions=partitions)
     try:
-        sent = asyncio.run(bus.publish(target, read_file(file)))
+        sent = asyncio.run(bus.publish(target, read_file(file), pack))
     except bus.BusMismatch as exc:
         err_console.print(f"[red]error[/red] partitions: {exc}")
         raise typer.Exit(2) from None

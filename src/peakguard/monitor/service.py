@@ -39,6 +39,10 @@ CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
 MAX_IDS_IN_INCIDENT = 100
 
 
+Origin = Callable[[int], tuple[str, int]]
+"""A row's line to the (source, line) its dead letter names."""
+
+
 @dataclass
 class IngestResult:
     accepted: int = 0
@@ -64,16 +68,19 @@ def ingest(
     rows: Iterable[tuple[int, Any]],
     source: str,
     scans_wanted: bool = False,
+    origin: Origin | None = None,
 ) -> IngestResult:
     """Store each new event once, dead-letter each bad row with its line and reason. Rows are
     validated as a batch and written by the database's bulk path (:mod:`.bulk`, :mod:`.store`);
-    ``scans_wanted`` also returns the new scans, for a caller keeping its own checkpoint."""
+    ``scans_wanted`` also returns the new scans, for a caller keeping its own checkpoint.
+    ``origin`` names a refused row's place when its line is not the place itself (a bus
+    message of several events: the stream sequence and the line within the message)."""
     batch = bulk.validate(rows)
     result = IngestResult(rejected=batch.rejected)
     result.accepted, result.scans = store.store(session, now, batch, scans_wanted)
     result.duplicates = batch.repeated + len(batch.records) - result.accepted
     result.dead_letters_known = len(result.rejected) - store_dead_letters(
-        session, now, source, result.rejected
+        session, now, source, result.rejected, origin
     )
     record(
         session,
@@ -120,7 +127,9 @@ _DEAD_LETTER_INSERT = {
 }
 
 
-def store_dead_letters(session: Session, now: datetime, source: str, rejected: Sequence[Rejected]) -> int:
+def store_dead_letters(
+    session: Session, now: datetime, source: str, rejected: Sequence[Rejected], origin: Origin | None = None
+) -> int:
     """Store each refused row once (issue 13 item 11: a re-ingest used to add them again);
     return how many were new. NUL, which PostgreSQL cannot keep in text, is stored escaped."""
     if not rejected:
@@ -128,11 +137,12 @@ def store_dead_letters(session: Session, now: datetime, source: str, rejected: S
     rows = []
     for bad in rejected:
         raw = bad.raw.replace("\x00", "\\u0000")
+        where, line = (source, bad.line) if origin is None else origin(bad.line)
         rows.append(
             {
                 "received_at": now,
-                "source": source[:200],
-                "line": bad.line,
+                "source": where[:200],
+                "line": line,
                 "raw": raw,
                 "reason": bad.reason.replace("\x00", "\\u0000"),
                 "digest": hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32],
