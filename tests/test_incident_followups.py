@@ -3,24 +3,29 @@ SQLite and PostgreSQL with the injected clock: the incident commits with its lev
 and assignee; the notices, the page and the client matching are rows done after the commit,
 with the same result as a person's report, once; a process that stopped in between leaves them
 to the next runner; one that fails is retried, never dropped. And the bus reporter's cadence
-holds back only same-level count changes: a threshold crossing goes at once."""
+holds back only same-level count changes: a threshold crossing goes at once; it does the
+follow-ups after its report, and those a reporter before it left."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from peakguard import background
 from peakguard.db import Database
 from peakguard.incidents import followups, reporting
 from peakguard.incidents.models import Deadline, Incident
+from peakguard.monitor import bus
 from peakguard.monitor import service as monitor
 from peakguard.monitor.partitions import Pacer
 from peakguard.monitor.signals import Signal
 from peakguard.notify.models import Notification
 from peakguard.oncall.models import Page
 from tests.factories import ADMIN
+from tests.test_monitor_bus import NATS_URL, _nats_answers, backlog_scans, target  # noqa: F401 (a fixture)
 from tests.test_oncall_schedule import people
 
 
@@ -142,3 +147,19 @@ def test_the_reporters_cadence_holds_only_same_level_counts():
     assert [s.level for s in pacer.due([backlog("A-06", 25, "L2")])] == ["L2"]  # threshold crossed: at once
     assert pacer.due([backlog("A-06", 26, "L2")]) == []
     assert [s.count for s in pacer.due([backlog("A-06", 27, "L2")], final=True)] == [27]  # the last report
+
+
+@pytest.mark.skipif(not _nats_answers(), reason=f"no NATS server answers at {NATS_URL}")
+def test_the_bus_reporter_does_the_followups_and_those_an_earlier_reporter_left(db, clock, plan, target):  # noqa: F811
+    (wang,) = people(db, clock, plan, ("Wang", "member"))
+    (left,) = detect(db, clock.now(), plan, backlog("A-07", 3))  # its reporter died before the follow-ups
+    asyncio.run(bus.publish(target, enumerate(backlog_scans(clock, 20), 1)))
+    asyncio.run(bus.consume(db, clock, target, batch=7, stop=lambda s: s.idle_polls > 0))
+    with db.transaction() as s:
+        (detected,) = s.scalars(select(Incident.id).where(Incident.area == "FZ-09")).all()
+        assert followups.pending(s) == []
+    assert told(db, left) == [("opened", "member", wang)]
+    notices = told(db, detected)  # opened at L3 by a first batch and raised, or opened at L2
+    assert {event for event, _, _ in notices} <= {"opened", "level_raised"}
+    assert [(role, person) for _, role, person in notices[-2:]] == [("member", wang), ("deputy", None)]
+    assert [p for p in paged(db, detected) if p[3] == "waiting"] == [("L2", "member", wang, "waiting")]

@@ -396,6 +396,7 @@ class _Worker:
         self.db_lock = asyncio.Lock() if db.dialect == "sqlite" else None
         self.done = asyncio.Event()
         self.report_due = asyncio.Event()
+        self.followups_due = asyncio.Event()
         self.failure: BaseException | None = None
 
     async def _db(self, work: Callable[..., Any], *args: Any) -> Any:
@@ -428,6 +429,7 @@ class _Worker:
         if not self.owned and stop(self.stats):
             self.done.set()
         tasks.append(asyncio.create_task(self._guard(self._report_loop())))
+        tasks.append(asyncio.create_task(self._guard(self._follow_up_loop())))
         tasks.append(asyncio.create_task(self._guard(self._rebalance_loop(js, start, stop))))
         await self.done.wait()
         while tasks:  # every loop ends by itself once done is set
@@ -711,9 +713,19 @@ class _Worker:
             if self.reporter:
                 touched = await self._db(self._report_now, force, final)
                 self.stats.incidents_touched += touched
-                if touched or self.follow_up:  # after the report's commit: the incidents are open
+                if touched or self.follow_up:
                     self.follow_up = False
-                    await self._db(followups.run_due, self.db, self.clock.now(), self.plan)
+                    self.followups_due.set()
+
+    async def _follow_up_loop(self) -> None:
+        """The reported incidents' notices, pages and client matching, after the report's commit
+        and beside the consuming: a caught-up partition waits for its report, not for these."""
+        while not self.done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.followups_due.wait(), REPORT_EVERY)
+            if self.followups_due.is_set():
+                self.followups_due.clear()
+                await self._db(followups.run_due, self.db, self.clock.now(), self.plan)
 
     def _report_now(self, force: bool, final: bool) -> int:
         """Sum the partitions' counts (re-reading those that moved) with the shop signals and
@@ -734,6 +746,9 @@ class _Worker:
             if part.unwritten:
                 await self._count(part)
         await self._report(force=True, final=True)
+        if self.followups_due.is_set():
+            self.followups_due.clear()
+            await self._db(followups.run_due, self.db, self.clock.now(), self.plan)
         for number in list(self.owned):
             await run_in_threadpool(self.leases.release, number)
         self.owned.clear()
