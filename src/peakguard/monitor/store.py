@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -74,16 +73,19 @@ _UPSERT_SCANS = {
 
 
 def _columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, str]:
-    """Rows as one joined text per column (see ``_SEP``); times in ISO 8601 with their offset."""
+    """Rows as one joined text per column (see ``_SEP``): times in ISO 8601 with their offset,
+    numbers and booleans as PostgreSQL reads them from text."""
     out = {}
     for name, values in zip(names, zip(*rows, strict=True), strict=True):
-        text = _SEP.join(
-            [_NULL if v is None else v.isoformat() if isinstance(v, datetime) else v for v in values]
-        )
+        text = _SEP.join([v if type(v) is str else _NULL if v is None else _text(v) for v in values])
         if text.count(_SEP) != len(values) - 1:
             raise ValueError(f"a {name} holds the column separator")  # validation refuses it: a bug
         out[name] = text
     return out
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def store(
@@ -193,8 +195,11 @@ def _update_orders(session: Session, orders: list[OrderEvent]) -> None:
         if event.ts >= row["ts"]:
             row["ts"], row["status"] = event.ts, event.status
         row["coupon_error"] = row["coupon_error"] or event.coupon_error
+    if session.get_bind().dialect.name == "postgresql":
+        _write_orders_postgresql(session, list(folded.values()))
+        return
     table = cast(Table, OrderState.__table__)
-    insert: Any = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name](table)
+    insert: Any = sqlite_insert(table)
     newer = insert.excluded.ts >= table.c.ts
     session.execute(
         insert.on_conflict_do_update(
@@ -220,3 +225,31 @@ def _update_orders(session: Session, orders: list[OrderEvent]) -> None:
             .values(created_at=created),
             earlier,
         )
+
+
+_ORDER_COLUMNS = ("order_id", "shop", "created_at", "ts", "status", "amount", "coupon_error")
+_UPSERT_ORDERS = f"""INSERT INTO order_state ({", ".join(_ORDER_COLUMNS)})
+    SELECT * FROM unnest({_split("order_id")}, {_split("shop")}, {_split("created_at", "timestamptz")},
+                         {_split("ts", "timestamptz")}, {_split("status")}, {_split("amount", "numeric")},
+                         {_split("coupon_error", "boolean")})
+    ON CONFLICT (order_id) DO UPDATE SET
+        ts = CASE WHEN excluded.ts >= order_state.ts THEN excluded.ts ELSE order_state.ts END,
+        status = CASE WHEN excluded.ts >= order_state.ts THEN excluded.status ELSE order_state.status END,
+        coupon_error = order_state.coupon_error OR excluded.coupon_error"""
+_EARLIER_CREATED = f"""UPDATE order_state SET created_at = earlier.created
+    FROM unnest({_split("order_id")}, {_split("created", "timestamptz")}) AS earlier (order_id, created)
+    WHERE order_state.order_id = earlier.order_id AND order_state.created_at > earlier.created"""
+
+
+def _write_orders_postgresql(session: Session, folded: list[dict[str, Any]]) -> None:
+    """The same two statements as the SQLite path's, each once for the batch (as joined
+    columns, see ``_SEP``) rather than once per order."""
+    dbapi = session.connection().connection.driver_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cursor:
+        cursor.execute(
+            _UPSERT_ORDERS, _columns(_ORDER_COLUMNS, ([r[c] for c in _ORDER_COLUMNS] for r in folded))
+        )
+        earlier = [(r["order_id"], r["created_min"]) for r in folded if r["created_min"] is not None]
+        if earlier:
+            cursor.execute(_EARLIER_CREATED, _columns(("order_id", "created"), earlier))
