@@ -150,6 +150,55 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(db_url
         asyncio.run(_drop(target.stream))
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # two workers: PostgreSQL
+def test_a_worker_started_later_gets_its_share_of_the_partitions(db, clock):
+    """One worker alone takes all four partitions; a second one started later gets two of
+    them within 10 s, handed over between batches, and the events published before, during
+    and after are each stored once, with one incident per kind and area at the exact count."""
+    tag = uuid.uuid4().hex[:8]
+    target = bus.Bus(NATS_URL, f"late.{tag}", f"LATE_{tag}", f"late-{tag}", partitions=4, fetch_timeout=0.2)
+    events, expected = day(clock.now(), 600, 3)
+    done = False
+
+    def owners() -> Counter[str]:
+        return Counter(partition_owners(db, target.stream).values())
+
+    async def until(probe, seconds: float, what: str):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(probe):
+                return time.monotonic()
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no {what} within {seconds} s")
+
+    async def scenario() -> tuple[bus.ConsumeStats, bus.ConsumeStats, float]:
+        await bus.publish(target, list(enumerate(events[:400], 1)), pack=20)
+        first = asyncio.create_task(bus.consume(db, clock, target, batch=50, stop=lambda s: done))
+        await until(lambda: list(owners().values()) == [4], 30, "first worker owning all four")
+        await bus.publish(target, list(enumerate(events[400:800], 401)), pack=20)
+        started = time.monotonic()
+        second = asyncio.create_task(bus.consume(db, clock, target, batch=50, stop=lambda s: done))
+        shared = await until(lambda: sorted(owners().values()) == [2, 2], 10, "two workers with two each")
+        await bus.publish(target, list(enumerate(events[800:], 801)), pack=20)
+        await until(lambda: count(db, MonitorEvent) == len(events), 60, "every event stored")
+        nonlocal done
+        done = True
+        return await first, await second, shared - started
+
+    try:
+        a, b, taken_in = asyncio.run(scenario())
+        assert taken_in < 10 and (len(a.partitions), len(b.partitions)) == (2, 2)
+        assert a.accepted + b.accepted == len(events) == count(db, MonitorEvent)
+        with db.transaction() as s:
+            incidents = Counter()
+            for i in s.scalars(select(Incident).where(Incident.source == "detector")):
+                incidents[(i.kind, i.area)] += 1
+                assert i.count == expected[(i.kind, i.area)], (i.kind, i.area)
+        assert set(incidents) == set(expected) and set(incidents.values()) == {1}
+    finally:
+        asyncio.run(_drop(target.stream))
+
+
 def partition_owners(db, stream: str) -> dict[int, str]:
     with db.transaction() as s:
         rows = s.execute(

@@ -368,6 +368,8 @@ class _Partition:
     written_at: float = 0.0
     idle: bool = False
     pending: int = 0
+    leaving: bool = False
+    """Handed over to another worker once the batch in hand is acknowledged."""
     per_message: float = float(PACK)
     """Events a message held in the last fetches (see ``_fetch``)."""
 
@@ -380,7 +382,8 @@ class _Worker:
         on_takeover: Callable[[int, int], None] | None,
     ) -> None:  # fmt: skip
         self.db, self.clock, self.bus, self.plan, self.batch, self.name = db, clock, bus, plan, batch, name
-        self.share = -(-bus.partitions // max(workers, 1))
+        self.fleet = max(workers, 1)
+        self.share = -(-bus.partitions // self.fleet)
         self.on_takeover = on_takeover
         self.actor = Actor.system(f"bus:{bus.subject}")
         self.stats = ConsumeStats()
@@ -464,9 +467,21 @@ class _Worker:
                     self.done.set()
 
     async def _rebalance(self, js: Any, start: Callable[[_Partition], None]) -> None:
-        """Take the free partitions this worker is due: its share, and any left free too long."""
+        """Take the free partitions this worker is due: its share, and any left free too long;
+        hand over the ones beyond its share when other workers have room for them (a worker
+        started later than the others, or more workers than ``--fleet`` said).
+
+        The share is ``ceil(partitions / workers)``, the workers being the ones alive (their
+        member leases) or the fleet, whichever is more; so a lone survivor keeps what it took
+        over, and a newcomer gets partitions from the ones with too many."""
         if not await run_in_threadpool(self.leases.alive):
             raise partitions.LostPartition("the lease connection is gone")
+        members = await run_in_threadpool(self.leases.members)
+        self.share = -(-self.bus.partitions // max(members, self.fleet))
+        staying = [n for n, p in sorted(self.owned.items()) if not p.leaving]
+        room = (members - 1) * self.share - (self.bus.partitions - len(self.owned))
+        for number in staying[self.share :][: max(room, 0)]:
+            self.owned[number].leaving = True  # its consumer hands it over between batches
         now, free = time.monotonic(), {}
         for number in range(self.bus.partitions):
             if number in self.owned:
@@ -534,6 +549,9 @@ class _Worker:
     ) -> None:
         stats = self.stats
         while not self.done.is_set():
+            if part.leaving:
+                await self._drop(part)
+                return
             messages = await self._fetch(part)
             if not messages:
                 part.idle = not await self._awaiting_acks(part)

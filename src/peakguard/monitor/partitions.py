@@ -44,6 +44,10 @@ MAX_OLDEST = 100
 """Longest-silent parcels kept per partition and signal: the incident lists this many."""
 REPORTER = -1
 """The lease number of the reporter (partitions are 0 and up)."""
+MEMBERS = 1 << 20
+"""Lease numbers from here up say which workers are alive on a stream, one each (partitions
+stop well below: ``--partitions`` is at most 1,024)."""
+MAX_MEMBERS = 4096
 COUNT_SETTLE = 5.0
 """Seconds an incident's count may wait while it keeps changing at the same level: during a
 flood every batch moves some area's count, and updating the incident (its timeline, audit and
@@ -102,18 +106,36 @@ class Leases(Protocol):
         """Whether the leases held are still held (the lease connection still answers)."""
         ...
 
+    def members(self) -> int:
+        """Workers alive on the stream now, this one included."""
+        ...
+
     def close(self) -> None: ...
 
 
 class AdvisoryLeases:
     """PostgreSQL session advisory locks ``(crc32(stream), number)`` on a connection of their
-    own: held until released or until the connection ends, however the process ends."""
+    own: held until released or until the connection ends, however the process ends. A worker
+    also holds one member lock (:data:`MEMBERS` and up) while it lives, so the others can count
+    the workers alive (``pg_locks``) without a heartbeat."""
 
     def __init__(self, db: Database, stream: str) -> None:
         self._space = zlib.crc32(stream.encode("utf-8")) - 2**31  # the lock's int4 key
         self._conn: Connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self._conn.detach()  # never back to the pool: closing it must end the session
         self._lock = threading.Lock()
+        if not any(self.acquire(MEMBERS + slot) for slot in range(MAX_MEMBERS)):
+            raise RuntimeError(f"more than {MAX_MEMBERS} workers on stream {stream}")
+
+    def members(self) -> int:
+        with self._lock:
+            found = self._conn.exec_driver_sql(
+                """SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                   WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted
+                     AND l.objsubid = 2 AND l.classid::bigint = %(space)s AND l.objid::bigint >= %(base)s""",
+                {"space": self._space % 2**32, "base": MEMBERS},
+            ).scalar()
+            return max(int(found or 0), 1)
 
     def acquire(self, number: int) -> bool:
         with self._lock:
@@ -144,6 +166,7 @@ class AdvisoryLeases:
 
 
 _LOCAL_HELD: set[tuple[str, str, int]] = set()
+_LOCAL_MEMBERS: dict[tuple[str, str], int] = {}
 _LOCAL_LOCK = threading.Lock()
 
 
@@ -153,6 +176,8 @@ class LocalLeases:
     def __init__(self, db: Database, stream: str) -> None:
         self._prefix = (str(db.engine.url), stream)
         self._mine: set[int] = set()
+        with _LOCAL_LOCK:
+            _LOCAL_MEMBERS[self._prefix] = _LOCAL_MEMBERS.get(self._prefix, 0) + 1
 
     def acquire(self, number: int) -> bool:
         key = (*self._prefix, number)
@@ -172,9 +197,15 @@ class LocalLeases:
     def alive(self) -> bool:
         return True
 
+    def members(self) -> int:
+        with _LOCAL_LOCK:
+            return _LOCAL_MEMBERS.get(self._prefix, 1)
+
     def close(self) -> None:
         for number in list(self._mine):
             self.release(number)
+        with _LOCAL_LOCK:
+            _LOCAL_MEMBERS[self._prefix] = max(_LOCAL_MEMBERS.get(self._prefix, 1) - 1, 0)
 
 
 def leases_for(db: Database, stream: str) -> Leases:
