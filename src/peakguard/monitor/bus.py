@@ -533,8 +533,10 @@ class _Worker:
         )
 
     async def _drop(self, part: _Partition) -> None:
-        """Another worker owns it now: forget it, unacknowledged messages go to the new owner."""
+        """Another worker owns it now, or will: forget it, unacknowledged messages go to the new
+        owner."""
         self.owned.pop(part.number, None)
+        self.stats.partitions = sorted(self.owned)
         await run_in_threadpool(self.leases.release, part.number)
         with contextlib.suppress(nats.errors.Error, OSError):
             await part.subscription.unsubscribe()
