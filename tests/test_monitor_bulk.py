@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from peakguard.monitor import bulk, service, store
 from peakguard.monitor.events import Rejected, parse_rows
@@ -200,3 +202,42 @@ def test_the_chunked_decoder_keeps_order_ties_and_first_of_repeated_ids(clock):
     ]
     assert batch.repeated == 1
     assert store.latest_scans(batch.records) == [batch.records[2]]
+
+
+def test_concurrent_batches_sharing_parcels_in_other_orders_do_not_deadlock(db, clock, db_url):
+    """Two writers, the second holding B and wanting A while the first, holding A, wants B,
+    deadlocked (one HTTP batch failed) when each batch locked its parcels in arrival order."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: no two batches hold locks at once")
+    now = clock.now()
+    first = db.sessions()
+    service.ingest(first, ADMIN, now, [(1, scan(1, "A", now))], "first")  # holds A
+    failed: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with db.transaction() as s:  # B then A as they arrive
+                service.ingest(s, ADMIN, now, [(1, scan(2, "B", now)), (2, scan(3, "A", now))], "second")
+        except BaseException as exc:  # reported by the assertion below
+            failed.append(exc)
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    with db.transaction() as s:
+        for _ in range(100):
+            waiting = s.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+            if waiting or not worker.is_alive():
+                break
+            time.sleep(0.1)
+    assert waiting == 1  # the second batch waits for A
+    service.ingest(first, ADMIN, now, [(1, scan(4, "B", now))], "first")  # and now wants B
+    first.commit()
+    first.close()
+    worker.join(30)
+    assert not failed
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(ParcelState)) == 2

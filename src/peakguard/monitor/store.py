@@ -110,14 +110,16 @@ def store(
 
 def latest_scans(records: Iterable[Record]) -> list[Record]:
     """Each parcel's latest scan among ``records`` (in arrival order): the newer time wins, among
-    equal times the later row, as the checkpoint and the stored state decide."""
+    equal times the later row, as the checkpoint and the stored state decide. They come out in
+    parcel order, so that concurrent batches lock the rows they share in the same order (in
+    arrival order, two HTTP batches deadlocked on PostgreSQL)."""
     latest: dict[str, Record] = {}
     for record in records:
         if record[2] == "scan":
             held = latest.get(record[4])
             if held is None or record[3] >= held[3]:
                 latest[record[4]] = record
-    return list(latest.values())
+    return [latest[parcel] for parcel in sorted(latest)]
 
 
 def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list[Record]:
@@ -196,7 +198,7 @@ def _update_orders(session: Session, orders: list[OrderEvent]) -> None:
             row["ts"], row["status"] = event.ts, event.status
         row["coupon_error"] = row["coupon_error"] or event.coupon_error
     if session.get_bind().dialect.name == "postgresql":
-        _write_orders_postgresql(session, list(folded.values()))
+        _write_orders_postgresql(session, [folded[order] for order in sorted(folded)])  # lock order
         return
     table = cast(Table, OrderState.__table__)
     insert: Any = sqlite_insert(table)
