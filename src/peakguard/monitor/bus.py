@@ -575,7 +575,7 @@ class _Worker:
                 part.unwritten = True
                 caught_up = not messages[-1].metadata.num_pending
                 if caught_up or time.monotonic() - part.written_at >= self.bus.detect_every:
-                    await self._count(part, report_now=caught_up)
+                    await self._count(part)
                 if before_ack is not None:
                     before_ack(messages)
                 # only after the commit: a crash before this re-delivers
@@ -695,20 +695,17 @@ class _Worker:
 
     # --- counts and the reporter ---------------------------------------------------------
 
-    async def _count(self, part: _Partition, report_now: bool = True) -> None:
-        """Store the partition's counts if they changed. A worker that has caught up reports at
-        once if it is the reporter (an event reaches its incident without waiting for a
-        round); one working through a backlog only wakes the reporter, which reports beside
-        the consuming instead of in its way."""
+    async def _count(self, part: _Partition) -> None:
+        """Store the partition's counts if they changed, and wake the reporter: it reports at
+        once (an event reaches its incident without waiting for a round), beside the consuming
+        instead of in its way (a caught-up partition used to wait for the report, incidents
+        opened included, before it took its next batch)."""
         try:
             await self._db(self._write_counts, part)
         except partitions.LostPartition:
             await self._drop(part)
             return
-        if report_now:
-            await self._report(force=False)
-        else:
-            self.report_due.set()
+        self.report_due.set()
 
     def _write_counts(self, part: _Partition) -> None:
         counts = partitions.partition_counts(part.checkpoint, self.clock.now(), self.plan)
