@@ -16,7 +16,7 @@ from peakguard.db import Database
 from tests.conftest import START
 from tests.factories import ADMIN
 from tests.test_printing import cups_missing
-from tests.test_restart import _answers, free_port, wait_for
+from tests.test_restart import SERVER_START, _answers, free_port, wait_for
 
 
 def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
@@ -47,7 +47,7 @@ def test_demo_serves_a_simulated_day_where_incidents_open_and_rise(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _answers(url), "the demo server")
+        wait_for(lambda: _answers(url), "the demo server", timeout=SERVER_START)
         db = Database(f"sqlite:///{db_path}")
         with db.transaction() as s:
             token = auth.create_token(s, ADMIN, START, username="viewer", name="test")

@@ -22,7 +22,7 @@ from peakguard.app import create_app
 from peakguard.clock import FrozenClock
 from peakguard.db import Database
 from peakguard.ops.logs import JsonFormatter, RequestIdFilter, log_config
-from tests.test_restart import free_port, wait_for
+from tests.test_restart import SERVER_START, free_port, wait_for
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_serve_writes_json_lines_with_the_request_id(tmp_path: Path) -> None:
             except httpx.HTTPError:
                 return False
 
-        wait_for(healthy, "the server to answer /healthz")
+        wait_for(healthy, "the server to answer /healthz", timeout=SERVER_START)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)

@@ -43,8 +43,20 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _answers(url), "server to answer")
+    try:
+        wait_for(lambda: _answers(url), "server to answer", timeout=SERVER_START)
+    except BaseException:
+        # Never leave it running: an orphan writing into the test database (its ticker escalates
+        # every 0.2 s) fails every later test of this run on that database.
+        proc.kill()
+        proc.wait()
+        raise
     return proc, url
+
+
+SERVER_START = 120
+"""Seconds a starting server may take to open its port: waiting, not timing (a start took 38 s
+on a machine at load average 8, where 30 s was once the limit)."""
 
 
 def _answers(url: str) -> bool:

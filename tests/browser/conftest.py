@@ -80,7 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     thread.start()
     started = time.monotonic()
     while not uv.started:  # waiting for the port to open, not timing anything
-        if time.monotonic() - started > 30 or not thread.is_alive():
+        if time.monotonic() - started > 120 or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     yield Server(url=f"http://127.0.0.1:{port}", db=db, clock=clock)

@@ -57,7 +57,7 @@ def run_demo(
 ) -> None:
     plan = current_plan()
     db = fresh_database(db_path)
-    clock = ScaledClock(start, speed)
+    clock = ScaledClock(start, speed, running=False)  # set going once the server is up
     actor = Actor(name="demo:setup", role="admin")
     inbox = InboxServer("127.0.0.1", inbox_port)
     inbox.start()
@@ -71,6 +71,7 @@ def run_demo(
     settings = Settings(database_url=db.url, tick_seconds=1.0, clock_start=start, clock_speed=speed)
     server = ServerThread(create_app(settings, db=db, clock=clock, run_background=True), host, port)
     server.start()
+    clock.begin()
     _banner(server.url, logins, speed, len(day.events), len(day.faults), db_path)
     console.print(f"Notifications arrive in the demo inbox / 通知收件箱: [bold cyan]{inbox.url}[/]")
     console.print(f"Printing / 打印: {printing}")
