@@ -150,6 +150,27 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(db_url
         asyncio.run(_drop(target.stream))
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_workers_alive_are_counted_by_their_member_locks_only(db):
+    """Each worker's leases count it once, whatever else it holds (the reporter's lease, -1,
+    reads as 4294967295 in pg_locks and once counted as a second worker, so a lone reporter
+    handed half its partitions to nobody); a worker whose connection ends is not counted."""
+    stream = f"MEMBERS_{uuid.uuid4().hex[:8]}"
+    first = partitions.leases_for(db, stream)
+    try:
+        assert first.acquire(partitions.REPORTER) and first.acquire(0) and first.acquire(3)
+        assert first.members() == 1
+        second = partitions.leases_for(db, stream)
+        assert (first.members(), second.members()) == (2, 2)
+        other = partitions.leases_for(db, f"{stream}_OTHER")  # another stream's workers: not these
+        assert first.members() == 2
+        second.close()
+        other.close()
+        assert first.members() == 1
+    finally:
+        first.close()
+
+
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # two workers: PostgreSQL
 def test_a_worker_started_later_gets_its_share_of_the_partitions(db, clock):
     """One worker alone takes all four partitions; a second one started later gets two of

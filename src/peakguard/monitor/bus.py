@@ -556,7 +556,7 @@ class _Worker:
                 return
             messages = await self._fetch(part)
             if not messages:
-                part.idle = not await self._awaiting_acks(part)
+                part.idle = not await self._waiting(part)
                 if all(p.idle for p in self.owned.values()):
                     stats.idle_polls += 1
                 if part.unwritten or time.monotonic() - part.written_at >= self.bus.detect_every:
@@ -606,6 +606,8 @@ class _Worker:
                 messages = await part.subscription.fetch(wanted, timeout=self.bus.fetch_timeout)
             except TimeoutError:  # nats-py raises its own subclass or asyncio's (this one since 3.11)
                 break
+            if not messages:
+                break
             got += messages
             events += sum(m.data.count(b"\n") + 1 for m in messages)
             part.per_message = events / len(got)
@@ -613,11 +615,13 @@ class _Worker:
                 break
         return got
 
-    async def _awaiting_acks(self, part: _Partition) -> bool:
-        """Whether messages of the partition are out unacknowledged (a dead worker's last batch,
-        a message handed back for a retry): they will come again, so the partition is not idle."""
+    async def _waiting(self, part: _Partition) -> bool:
+        """Whether messages of the partition are still to come after an empty fetch: out
+        unacknowledged (a dead worker's last batch, a message handed back for a retry), or not
+        delivered yet (a fetch on a starved event loop can run out of time with a backlog
+        waiting: ``--until-idle`` stopped with thousands left at load average 7)."""
         info = await part.subscription.consumer_info()
-        return bool(info.num_ack_pending)
+        return bool(info.num_ack_pending or info.num_pending)
 
     def _store(self, part: _Partition, messages: list[Msg]) -> tuple[list[Msg], list[service.IngestResult]]:
         """One micro-batch: ingest and commit with the partition's progress, then fold the new

@@ -117,7 +117,9 @@ class AdvisoryLeases:
     """PostgreSQL session advisory locks ``(crc32(stream), number)`` on a connection of their
     own: held until released or until the connection ends, however the process ends. A worker
     also holds one member lock (:data:`MEMBERS` and up) while it lives, so the others can count
-    the workers alive (``pg_locks``) without a heartbeat."""
+    the workers alive (``pg_locks``) without a heartbeat. (``pg_locks`` shows the second key as
+    an unsigned ``oid``: the reporter's -1 is 4294967295, so members are counted in their range,
+    not from :data:`MEMBERS` up.)"""
 
     def __init__(self, db: Database, stream: str) -> None:
         self._space = zlib.crc32(stream.encode("utf-8")) - 2**31  # the lock's int4 key
@@ -132,8 +134,9 @@ class AdvisoryLeases:
             found = self._conn.exec_driver_sql(
                 """SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                    WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.granted
-                     AND l.objsubid = 2 AND l.classid::bigint = %(space)s AND l.objid::bigint >= %(base)s""",
-                {"space": self._space % 2**32, "base": MEMBERS},
+                     AND l.objsubid = 2 AND l.classid::bigint = %(space)s
+                     AND l.objid::bigint BETWEEN %(first)s AND %(last)s""",
+                {"space": self._space % 2**32, "first": MEMBERS, "last": MEMBERS + MAX_MEMBERS - 1},
             ).scalar()
             return max(int(found or 0), 1)
 
