@@ -162,3 +162,36 @@ def test_an_event_the_database_refuses_inside_a_packed_message(db, clock, target
     assert dead.reason.startswith("not stored after 3 deliveries: RuntimeError") and '"poison"' in dead.raw
     again = asyncio.run(bus.consume(db, clock, target, stop=lambda s: s.idle_polls > 0))
     assert again.messages == 0
+
+
+def test_a_durable_made_before_gets_room_for_a_whole_batch(db, clock, target):
+    """A partition's durable consumer made with the server's default (1,000 messages out
+    unacknowledged at most) is raised in place to the batch, so 3,000 single-event messages
+    come as one batch of 3,000, not three of 1,000."""
+    import nats
+
+    async def made_before() -> int:
+        nc = await nats.connect(NATS_URL)
+        try:
+            js = nc.jetstream()
+            await bus.ensure_stream(js, target)
+            await js.pull_subscribe(target.subject, durable=target.durable, stream=target.stream)
+            return (await js.consumer_info(target.stream, target.durable)).config.max_ack_pending
+        finally:
+            await nc.close()
+
+    async def room() -> int:
+        nc = await nats.connect(NATS_URL)
+        try:
+            return (await nc.jetstream().consumer_info(target.stream, target.durable)).config.max_ack_pending
+        finally:
+            await nc.close()
+
+    assert asyncio.run(made_before()) == 1000
+    events = [
+        {**e, "event_id": f"room-{i}", "parcel_id": f"R{i}"} for i, e in enumerate(backlog_scans(clock, 3000))
+    ]
+    asyncio.run(bus.publish(target, list(enumerate(events, 1)), pack=1))
+    stats = asyncio.run(bus.consume(db, clock, target, batch=3000, stop=lambda s: s.idle_polls > 0))
+    assert (stats.accepted, stats.batches) == (3000, 1)
+    assert asyncio.run(room()) == 3000
