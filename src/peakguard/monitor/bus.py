@@ -56,8 +56,8 @@ DEFAULT_SUBJECT = "peakguard.events"
 DEFAULT_STREAM = "PEAKGUARD_EVENTS"
 DEFAULT_DURABLE = "peakguard-monitor"
 BATCH = 10_000
-"""Events per micro-batch by default: a transaction's fixed costs (the staging table, the
-progress, the audit entry) spread over many events, a batch's rows still a few MiB."""
+"""Events per micro-batch by default: a transaction's fixed costs (its statements, the
+partition's progress, the audit entry) spread over many events, a batch's rows still a few MiB."""
 PUBLISH_WINDOW = 500
 """Publishes awaiting the stream's ack at once: hides the round trip, bounds memory."""
 
@@ -618,8 +618,8 @@ class _Worker:
     async def _waiting(self, part: _Partition) -> bool:
         """Whether messages of the partition are still to come after an empty fetch: out
         unacknowledged (a dead worker's last batch, a message handed back for a retry), or not
-        delivered yet (a fetch on a starved event loop can run out of time with a backlog
-        waiting: ``--until-idle`` stopped with thousands left at load average 7)."""
+        delivered yet (a fetch can run out of time on a starved event loop with a backlog
+        waiting, and ``--until-idle`` must not stop then)."""
         info = await part.subscription.consumer_info()
         return bool(info.num_ack_pending or info.num_pending)
 
