@@ -45,17 +45,38 @@ def target():
     tag = uuid.uuid4().hex[:10]
     target = bus.Bus(NATS_URL, f"test.{tag}.events", f"TEST_{tag}", f"test-{tag}")
     yield target
+    drop_stream(target.stream)
+
+
+def drop_stream(stream: str) -> None:
+    """Remove a test's own stream from the machine's NATS server (the bus tests share it)."""
 
     async def drop() -> None:
         import nats
 
         nc = await nats.connect(NATS_URL)
         try:
-            await nc.jetstream().delete_stream(target.stream)
+            await nc.jetstream().delete_stream(stream)
         finally:
             await nc.close()
 
     asyncio.run(drop())
+
+
+def refuse_poison(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the store fail for any batch holding the event ``poison`` (a row the database
+    cannot take, whatever the cause), as the consumer meets it: by ``service.ingest``."""
+    from peakguard.monitor import service
+
+    real_ingest = service.ingest
+
+    def ingest(session, actor, now, rows, source, **options):  # type: ignore[no-untyped-def]
+        rows = list(rows)
+        if any(isinstance(r, bytes) and b'"poison"' in r for _, r in rows):
+            raise RuntimeError("the database refused this row")
+        return real_ingest(session, actor, now, rows, source, **options)
+
+    monkeypatch.setattr(bus.service, "ingest", ingest)
 
 
 def backlog_scans(clock, n: int) -> list[dict]:

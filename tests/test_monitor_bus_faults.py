@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from peakguard.monitor import bus, service
+from peakguard.monitor import bus
 from peakguard.monitor.models import DeadLetter, MonitorEvent
 from tests.factories import count
-from tests.test_monitor_bus import NATS_URL, _nats_answers, backlog_scans
+from tests.test_monitor_bus import NATS_URL, _nats_answers, backlog_scans, drop_stream, refuse_poison
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
@@ -109,7 +109,7 @@ def test_an_idle_stream_keeps_the_consumer_running(db, clock, monkeypatch):
         stats = asyncio.run(bus.consume(db, clock, target, stop=lambda s: s.idle_polls >= 60))
         assert stats.idle_polls == 60 and stats.messages == 0
     finally:
-        asyncio.run(_drop(NATS_URL, target.stream))
+        drop_stream(target.stream)
 
 
 def test_the_consumer_survives_a_server_restart(db, clock, own_nats):
@@ -200,7 +200,7 @@ def test_a_nul_message_is_dead_lettered_and_the_49_behind_it_are_stored(db, cloc
             dead = s.scalars(select(DeadLetter)).one()
         assert (dead.line, dead.reason.split(":")[0]) == (1, "parcel_id") and "control" in dead.reason
     finally:
-        asyncio.run(_drop(NATS_URL, target.stream))
+        drop_stream(target.stream)
 
 
 @pytest.mark.skipif(not _nats_answers(), reason=f"no NATS server answers at {NATS_URL}")
@@ -212,15 +212,7 @@ def test_a_message_the_database_refuses_goes_to_dead_letters_after_n_deliveries(
     target = bus.Bus(NATS_URL, f"poison.{tag}", f"POISON_{tag}", f"poison-{tag}", max_deliveries=3)
     events = backlog_scans(clock, 50)
     events[0]["event_id"] = "poison"
-    real_ingest = service.ingest
-
-    def ingest(session, actor, now, rows, source, **options):
-        rows = list(rows)
-        if any(isinstance(r, bytes) and b'"poison"' in r for _, r in rows):
-            raise RuntimeError("the database refused this row")
-        return real_ingest(session, actor, now, rows, source, **options)
-
-    monkeypatch.setattr(bus.service, "ingest", ingest)
+    refuse_poison(monkeypatch)
     monkeypatch.setattr(bus, "REDELIVERY_DELAY", 0.2)
     try:
         asyncio.run(bus.publish(target, list(enumerate(events, 1)), pack=1))
@@ -237,14 +229,4 @@ def test_a_message_the_database_refuses_goes_to_dead_letters_after_n_deliveries(
         again = asyncio.run(bus.consume(db, clock, target, stop=lambda s: s.idle_polls > 0))
         assert again.messages == 0  # the dead-lettered message was acknowledged
     finally:
-        asyncio.run(_drop(NATS_URL, target.stream))
-
-
-async def _drop(url: str, stream: str) -> None:
-    import nats
-
-    nc = await nats.connect(url)
-    try:
-        await nc.jetstream().delete_stream(stream)
-    finally:
-        await nc.close()
+        drop_stream(target.stream)

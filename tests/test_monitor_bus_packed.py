@@ -16,10 +16,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from peakguard.monitor import bus, partitions, service
+from peakguard.monitor import bus, partitions
 from peakguard.monitor.models import DeadLetter, MonitorEvent
 from tests.factories import count
-from tests.test_monitor_bus import NATS_URL, _nats_answers, backlog_scans
+from tests.test_monitor_bus import NATS_URL, _nats_answers, backlog_scans, drop_stream, refuse_poison
 
 pytestmark = pytest.mark.skipif(not _nats_answers(), reason=f"no NATS server answers at {NATS_URL}")
 
@@ -29,17 +29,7 @@ def target():
     tag = uuid.uuid4().hex[:10]
     target = bus.Bus(NATS_URL, f"pack.{tag}", f"PACK_{tag}", f"pack-{tag}", fetch_timeout=0.2)
     yield target
-    asyncio.run(_drop(target.stream))
-
-
-async def _drop(stream: str) -> None:
-    import nats
-
-    nc = await nats.connect(NATS_URL)
-    try:
-        await nc.jetstream().delete_stream(stream)
-    finally:
-        await nc.close()
+    drop_stream(target.stream)
 
 
 async def _raw(target: bus.Bus, *messages: bytes) -> list[int]:
@@ -140,15 +130,7 @@ def test_an_event_the_database_refuses_inside_a_packed_message(db, clock, target
     target = bus.Bus(target.url, target.subject, target.stream, target.durable, max_deliveries=3)
     events = backlog_scans(clock, 50)
     events[6]["event_id"] = "poison"
-    real_ingest = service.ingest
-
-    def ingest(session, actor, now, rows, source, **options):
-        rows = list(rows)
-        if any(isinstance(r, bytes) and b'"poison"' in r for _, r in rows):
-            raise RuntimeError("the database refused this row")
-        return real_ingest(session, actor, now, rows, source, **options)
-
-    monkeypatch.setattr(bus.service, "ingest", ingest)
+    refuse_poison(monkeypatch)
     monkeypatch.setattr(bus, "REDELIVERY_DELAY", 0.2)
     assert asyncio.run(bus.publish(target, list(enumerate(events, 1)))) == 50
     stats = asyncio.run(

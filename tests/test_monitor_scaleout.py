@@ -24,7 +24,7 @@ from peakguard.incidents.models import Incident
 from peakguard.monitor import bus, partitions
 from peakguard.monitor.models import BusPartition, MonitorEvent, PartitionSignal
 from tests.factories import count
-from tests.test_monitor_bus import NATS_URL, _nats_answers
+from tests.test_monitor_bus import NATS_URL, _nats_answers, drop_stream
 
 pytestmark = pytest.mark.skipif(not _nats_answers(), reason=f"no NATS server answers at {NATS_URL}")
 
@@ -83,7 +83,7 @@ def test_partitions_make_one_incident_per_kind_and_area(db, clock, plan):
         assert incidents == expected
         assert len({p for _, _, p in per_partition}) == 4  # every partition had some of each area
     finally:
-        asyncio.run(_drop(target.stream))
+        drop_stream(target.stream)
 
 
 def test_a_publisher_with_another_partition_count_is_refused(db, clock):
@@ -96,7 +96,7 @@ def test_a_publisher_with_another_partition_count_is_refused(db, clock):
                 bus.publish(bus.Bus(NATS_URL, target.subject, target.stream), [(1, {"event_id": "y"})])
             )
     finally:
-        asyncio.run(_drop(target.stream))
+        drop_stream(target.stream)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # more than one worker: PostgreSQL
@@ -147,7 +147,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_counts_nothing_twice(db_url
     finally:
         if "monitor" in locals() and monitor.poll() is None:
             monitor.kill()
-        asyncio.run(_drop(target.stream))
+        drop_stream(target.stream)
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -218,7 +218,7 @@ def test_a_worker_started_later_gets_its_share_of_the_partitions(db, clock):
                 assert i.count == expected[(i.kind, i.area)], (i.kind, i.area)
         assert set(incidents) == set(expected) and set(incidents.values()) == {1}
     finally:
-        asyncio.run(_drop(target.stream))
+        drop_stream(target.stream)
 
 
 def partition_owners(db, stream: str) -> dict[int, str]:
@@ -258,15 +258,5 @@ async def last_sequences(target: bus.Bus) -> dict[int, int]:
             n: (await js.get_last_msg(target.stream, target.subject_of(n))).seq
             for n in range(target.partitions)
         }
-    finally:
-        await nc.close()
-
-
-async def _drop(stream: str) -> None:
-    import nats
-
-    nc = await nats.connect(NATS_URL)
-    try:
-        await nc.jetstream().delete_stream(stream)
     finally:
         await nc.close()
