@@ -223,17 +223,20 @@ def test_concurrent_batches_sharing_parcels_in_other_orders_do_not_deadlock(db, 
 
     worker = threading.Thread(target=second)
     worker.start()
-    with db.transaction() as s:
-        for _ in range(100):
+    for _ in range(300):  # waiting for the second batch to block, not timing it
+        # A transaction of its own each look: PostgreSQL keeps one pg_stat_activity snapshot per
+        # transaction, so a loop inside one transaction saw the first look's answer every time
+        # (the test failed whenever it looked before the second batch had blocked).
+        with db.transaction() as s:
             waiting = s.scalar(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
                 )
             )
-            if waiting or not worker.is_alive():
-                break
-            time.sleep(0.1)
-    assert waiting == 1  # the second batch waits for A
+        if waiting or not worker.is_alive():
+            break
+        time.sleep(0.1)
+    assert waiting == 1, (worker.is_alive(), failed)  # the second batch waits for A
     service.ingest(first, ADMIN, now, [(1, scan(4, "B", now))], "first")  # and now wants B
     first.commit()
     first.close()
