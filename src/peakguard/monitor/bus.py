@@ -634,14 +634,7 @@ class _Worker:
         now = self.clock.now()
         batch = _Unpacked(messages, part.subject)
         failed: dict[int, Exception] = {}
-        try:
-            results = [self._ingest(now, part, batch, batch.rows)]
-        except partitions.LostPartition:
-            raise
-        except Exception:
-            if not _database_answers(self.db):
-                raise
-            results = self._halves(now, part, batch, batch.rows, failed)
+        results = self._halves(now, part, batch, batch.rows, failed)
         again: list[Msg] = []
         for index, lines in batch.by_message(failed).items():
             message = messages[index]
@@ -658,12 +651,15 @@ class _Worker:
         failed: dict[int, Exception],
     ) -> list[service.IngestResult]:  # fmt: skip
         """Store ``rows`` in parts: halves of a part the database refuses, down to single rows,
-        whose errors go into ``failed`` by line."""
+        whose errors go into ``failed`` by line. A refusal while the database does not answer
+        at all is no row's fault: it is raised, and nothing is marked failed."""
         try:
             return [self._ingest(now, part, batch, rows)]
         except partitions.LostPartition:
             raise
         except Exception as exc:
+            if not _database_answers(self.db):
+                raise
             if len(rows) == 1:
                 failed[rows[0][0]] = exc
                 return []
