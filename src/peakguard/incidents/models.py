@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peakguard.db import Base, UTCDateTime
+from peakguard.roster.models import Person
 
 ACTIVE = ("open", "acknowledged")
 
@@ -36,7 +37,7 @@ class Incident(Base):
     notify_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     report_to_role: Mapped[str] = mapped_column(String(20))
     task_force: Mapped[bool] = mapped_column(Boolean, default=False)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey(Person.id), nullable=True)
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_minutes: Mapped[int] = mapped_column(Integer)
     breached: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

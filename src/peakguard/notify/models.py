@@ -8,6 +8,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peakguard.db import Base, UTCDateTime
+from peakguard.incidents.models import Incident
+from peakguard.roster.models import Person
 
 
 class Notification(Base):
@@ -17,9 +19,9 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     event: Mapped[str] = mapped_column(String(40))
     """opened, level_raised, breached, resolved, ..."""
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey(Incident.id), nullable=True, index=True)
     role: Mapped[str] = mapped_column(String(20))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey(Person.id), nullable=True)
     language: Mapped[str] = mapped_column(String(10))
     level: Mapped[str | None] = mapped_column(String(20), nullable=True)
     """The incident's level when the message was written: phone and SMS channels are tried

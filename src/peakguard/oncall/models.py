@@ -10,6 +10,9 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peakguard.db import Base, UTCDateTime
+from peakguard.incidents.models import Incident
+from peakguard.notify.models import Notification
+from peakguard.roster.models import Person
 
 
 class Rotation(Base):
@@ -45,8 +48,8 @@ class Override(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     role: Mapped[str] = mapped_column(String(20), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("roster_people.id"))
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey(Person.id))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey(Person.id), nullable=True)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -65,7 +68,7 @@ class Handover(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     role: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    person_id: Mapped[int] = mapped_column(ForeignKey("roster_people.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey(Person.id))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     open_incidents: Mapped[int] = mapped_column(Integer)
 
@@ -76,7 +79,7 @@ class CalendarToken(Base):
 
     __tablename__ = "oncall_calendar_tokens"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("roster_people.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey(Person.id), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -91,17 +94,17 @@ class Page(Base):
     __table_args__ = (UniqueConstraint("incident_id", "chain", "step", name="uq_oncall_page_step"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey(Incident.id), index=True)
     level: Mapped[str] = mapped_column(String(20))
     chain: Mapped[int] = mapped_column(Integer)
     round: Mapped[int] = mapped_column(Integer)
     step: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(20))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey(Person.id), nullable=True)
     """None: nobody of the role was on duty to page (the gap shows, the escalation goes on)."""
     channel: Mapped[str] = mapped_column(String(200))
     """The person's channels in the order delivery tries them (scheme and host only)."""
-    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), nullable=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey(Notification.id), nullable=True)
     paged_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
@@ -140,4 +143,4 @@ class FeedHeartbeat(Base):
     name: Mapped[str] = mapped_column(String(64))
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey(Incident.id), nullable=True)

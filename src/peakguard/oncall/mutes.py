@@ -37,10 +37,10 @@ class Mute(Base):
     __tablename__ = "oncall_mutes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey(Incident.id), index=True)
     cause: Mapped[str] = mapped_column(String(20))
     """inhibited or snoozed."""
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey(Incident.id), nullable=True, index=True)
     """The inhibiting incident (inhibited only)."""
     level: Mapped[str] = mapped_column(String(20))
     """The incident's level when the mute began; a snooze holds only at that level."""

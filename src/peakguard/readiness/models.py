@@ -11,6 +11,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peakguard.db import Base, UTCDateTime
+from peakguard.incidents.models import Incident
+from peakguard.roster.models import Person
 
 
 class ChecklistItem(Base):
@@ -23,7 +25,7 @@ class ChecklistItem(Base):
     text: Mapped[dict[str, str]] = mapped_column(JSON)
     """{"zh_CN": ..., "en": ...}"""
     owner_role: Mapped[str] = mapped_column(String(20))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("roster_people.id"), nullable=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey(Person.id), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     done_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -64,7 +66,7 @@ class Drill(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_by: Mapped[str] = mapped_column(String(120))
     events: Mapped[int] = mapped_column(Integer)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey(Incident.id), nullable=True)
     acknowledged_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     resolved_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     deadline_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from peakguard.auth.models import User
 from peakguard.db import Base
 
 
@@ -23,7 +24,7 @@ class Person(Base):
     """Apprise URLs in the order to try them (mailto://, dingtalk://, wecom://, json://...)."""
     priority: Mapped[int] = mapped_column(Integer, default=100)
     """Lower first: who of a role is tried first when a message must reach someone."""
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey(User.id), nullable=True)
     dingtalk_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     """The person's DingTalk user (``senderStaffId``, else ``senderId``): a command sent to the
     robot from this user acts as this person (issue 17)."""

@@ -9,6 +9,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peakguard.db import Base, UTCDateTime
+from peakguard.incidents.models import Incident
+from peakguard.warehouse.models import Client
 
 
 class IncidentClient(Base):
@@ -17,8 +19,8 @@ class IncidentClient(Base):
 
     __tablename__ = "stakeholder_links"
 
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("wh_clients.id"), primary_key=True, index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey(Incident.id), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey(Client.id), primary_key=True, index=True)
     matched: Mapped[int] = mapped_column(Integer, default=0)
     """How many of the client's parcels or orders the incident counted when last matched."""
     how: Mapped[str] = mapped_column(String(20))
@@ -32,7 +34,7 @@ class ClientUpdate(Base):
     __tablename__ = "stakeholder_updates"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey(Incident.id), index=True)
     text: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -45,7 +47,7 @@ class UpdateClock(Base):
 
     __tablename__ = "stakeholder_clocks"
 
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey(Incident.id), primary_key=True)
     level: Mapped[str] = mapped_column(String(20))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reminders: Mapped[int] = mapped_column(Integer, default=0)
