@@ -1,4 +1,6 @@
-"""`peakguard incident ...` and `peakguard tick [--at ISO]`."""
+"""`peakguard incident ...` and `peakguard tick [--at ISO]`. Each command imports the incident
+modules it calls, not all of them at the top: together they map most of the tables and take
+about a quarter of a second, which a one-shot command paid on every start (issue 14)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,10 @@ from pathlib import Path
 from typing import cast
 
 import typer
-from rich.table import Table
 
 from peakguard.cli_support import cli_actor, console, open_db, print_json
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.errors import InvalidInput
-from peakguard.incidents import deadlines, export, lifecycle, presenters, queries, reporting, reviews
 from peakguard.plan.service import current_plan
 
 app = typer.Typer(help="Graded incidents (S3.3-S3.7): open, acknowledge, resolve, review.")
@@ -38,6 +38,8 @@ def open_incident(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Open an incident, or update the active one of the same kind and area."""
+    from peakguard.incidents import presenters, reporting
+
     plan = current_plan()
     if mode not in ("add", "replace"):
         raise InvalidInput("mode", "must be add or replace")
@@ -73,6 +75,10 @@ def list_incidents(
     all_: bool = typer.Option(False, "--all", help="include resolved and closed"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
+    from rich.table import Table
+
+    from peakguard.incidents import presenters, queries
+
     plan = current_plan()
     with open_db().transaction() as session:
         rows = queries.list_incidents(session, status=None if all_ else ("open", "acknowledged"), plan=plan)
@@ -101,6 +107,8 @@ def list_incidents(
 @app.command("show")
 def show(incident_id: int) -> None:
     """Everything about one incident, as JSON."""
+    from peakguard.incidents import presenters, queries
+
     plan = current_plan()
     with open_db().transaction() as session:
         print_json(
@@ -110,6 +118,8 @@ def show(incident_id: int) -> None:
 
 @app.command("ack")
 def acknowledge(incident_id: int, at: str | None = typer.Option(None)) -> None:
+    from peakguard.incidents import lifecycle
+
     with open_db().transaction() as session:
         lifecycle.acknowledge(session, cli_actor(), _now(at), incident_id)
     console.print(f"#{incident_id} acknowledged")
@@ -117,6 +127,8 @@ def acknowledge(incident_id: int, at: str | None = typer.Option(None)) -> None:
 
 @app.command("note")
 def note(incident_id: int, text: str) -> None:
+    from peakguard.incidents import lifecycle
+
     with open_db().transaction() as session:
         lifecycle.add_note(session, cli_actor(), SystemClock().now(), incident_id, text)
     console.print(f"#{incident_id}: note added")
@@ -128,6 +140,8 @@ def set_level(
     to: str = typer.Option(..., "--to"),
     reason: str = typer.Option(..., help="why the level changes by hand"),
 ) -> None:
+    from peakguard.incidents import reporting
+
     with open_db().transaction() as session:
         incident = reporting.set_level(session, cli_actor(), SystemClock().now(), incident_id, to, reason)
         console.print(f"#{incident.id} is now {incident.level}, deadline {incident.deadline_at.isoformat()}")
@@ -139,6 +153,8 @@ def resolve(
     result: str = typer.Option(..., help="the result report, sent to the plan's role"),
     at: str | None = typer.Option(None),
 ) -> None:
+    from peakguard.incidents import lifecycle
+
     with open_db().transaction() as session:
         incident = lifecycle.resolve(session, cli_actor(), _now(at), incident_id, result)
         console.print(f"#{incident.id} resolved; result reported to {incident.report_to_role}")
@@ -151,6 +167,8 @@ def step(
     state: str = typer.Option("done", help="done, skipped or pending"),
     note: str = typer.Option(""),
 ) -> None:
+    from peakguard.incidents import reviews
+
     with open_db().transaction() as session:
         s = reviews.set_step(session, cli_actor(), SystemClock().now(), incident_id, step_id, state, note)  # type: ignore[arg-type]
         console.print(f"step {s.position} {s.state}")
@@ -166,6 +184,8 @@ def review(
     disclosure: str = typer.Option(""),
 ) -> None:
     """Write the after-action review (S3.7)."""
+    from peakguard.incidents import reviews
+
     with open_db().transaction() as session:
         reviews.save_review(
             session,
@@ -189,6 +209,8 @@ def measure(
     due: str = typer.Option(..., help="YYYY-MM-DD"),
 ) -> None:
     """Add a preventive measure with owner and due date (S3.7 (2))."""
+    from peakguard.incidents import reviews
+
     try:
         due_date = date.fromisoformat(due)
     except ValueError as exc:
@@ -208,6 +230,8 @@ def measure(
 
 @app.command("measure-done")
 def measure_done(measure_id: int, note: str = typer.Option("")) -> None:
+    from peakguard.incidents import reviews
+
     with open_db().transaction() as session:
         reviews.complete_measure(session, cli_actor(), SystemClock().now(), measure_id, note)
     console.print(f"measure {measure_id} done")
@@ -215,6 +239,8 @@ def measure_done(measure_id: int, note: str = typer.Option("")) -> None:
 
 @app.command("close")
 def close(incident_id: int) -> None:
+    from peakguard.incidents import lifecycle
+
     with open_db().transaction() as session:
         lifecycle.close(session, cli_actor(), SystemClock().now(), incident_id)
     console.print(f"#{incident_id} closed")
@@ -227,6 +253,8 @@ def export_review(
     lang: str = typer.Option("zh_CN", "--lang"),
 ) -> None:
     """Export the after-action review as Markdown or PDF."""
+    from peakguard.incidents import export, queries
+
     plan = current_plan()
     with open_db().transaction() as session:
         incident = queries.get(session, incident_id)
@@ -239,6 +267,8 @@ def export_review(
 
 def tick(at: str | None = typer.Option(None, help="simulated time (ISO 8601); default now")) -> None:
     """Escalate every incident past its deadline, exactly once (for drills, tests and cron)."""
+    from peakguard.incidents import deadlines
+
     now = _now(at)
     ids = deadlines.tick_job(open_db(), now)
     console.print(f"{len(ids)} escalated" + (f": {', '.join(f'#{i}' for i in ids)}" if ids else ""))

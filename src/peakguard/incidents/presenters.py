@@ -17,7 +17,6 @@ from peakguard.incidents.schemas import (
     StepOut,
     TimelineOut,
 )
-from peakguard.notify.service import for_incident
 from peakguard.plan.schemas import Plan
 
 
@@ -32,6 +31,10 @@ def report_out(session: Session, result: reporting.ReportResult, plan: Plan) -> 
 
 
 def detail(session: Session, incident: Incident, plan: Plan) -> IncidentDetailOut:
+    # Imported here: the notification service brings on-call duty and the message catalogs,
+    # which the war room's list (:func:`summary`, every ``incident list``) never needs (issue 14).
+    from peakguard.notify.service import for_incident
+
     review = queries.review_of(session, incident.id)
     return IncidentDetailOut(
         **summary(session, incident, plan).model_dump(),
