@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
-from peakguard.incidents import queries, reporting
+from peakguard.incidents import queries
 from peakguard.incidents.models import Incident
 from peakguard.incidents.schemas import (
     DeadlineOut,
@@ -18,6 +20,11 @@ from peakguard.incidents.schemas import (
     TimelineOut,
 )
 from peakguard.plan.schemas import Plan
+
+if TYPE_CHECKING:
+    # Only a type here: the reporting module brings the notices, paging and follow-ups, which the
+    # war room's list (:func:`summary`, every ``incident list``) never needs (issue 14).
+    from peakguard.incidents import reporting
 
 
 def summary(session: Session, incident: Incident, plan: Plan) -> IncidentOut:
