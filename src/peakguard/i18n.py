@@ -13,8 +13,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
-
 from peakguard.errors import DomainError, InvalidInput
 
 LOCALES = Path(__file__).with_name("locales")
@@ -24,6 +22,10 @@ DEFAULT_LANGUAGE = "zh_CN"
 
 @lru_cache(maxsize=4)
 def catalog(language: str) -> dict[str, str]:
+    # Babel is imported here, when a text is first translated: importing it took 20 ms of every
+    # command that merely imports a module able to translate (issue 14: CLI start-up).
+    from babel.messages.pofile import read_po
+
     merged: dict[str, str] = {}
     for path in sorted((LOCALES / language / "LC_MESSAGES").glob("*.po")):
         with path.open("rb") as fh:

@@ -1,16 +1,20 @@
 """Label PDFs with ReportLab (S2.6, S2.9): 60 x 40 mm product and pallet labels, 100 x 150 mm
 e-waybills, each with a Code128 barcode and its text under it. Chinese text uses
-ReportLab's built-in CID font, so no font file ships with the package."""
+ReportLab's built-in CID font, so no font file ships with the package.
+
+ReportLab's canvas, barcodes and fonts are imported when a label is drawn: the warehouse's
+modules import this one, and those imports were a quarter of a second of every warehouse
+command's start-up (issue 14)."""
 
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 FONT = "STSong-Light"
 SMALL = (60 * mm, 40 * mm)
@@ -19,6 +23,9 @@ WAYBILL = (100 * mm, 150 * mm)
 
 def cid_font() -> str:
     """The built-in Chinese CID font, registered once."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
@@ -26,6 +33,8 @@ def cid_font() -> str:
 
 def _barcode(canvas: Canvas, value: str, x: float, y: float, width: float, height: float) -> None:
     """Draw ``value`` as Code128 scaled to ``width``, with the human-readable text under it."""
+    from reportlab.graphics.barcode.code128 import Code128
+
     code = Code128(value, barHeight=height, humanReadable=True, quiet=False)
     code.barWidth = code.barWidth * min(1.0, width / code.width)
     code.validate()
@@ -35,6 +44,8 @@ def _barcode(canvas: Canvas, value: str, x: float, y: float, width: float, heigh
 
 def product_label(barcode: str, title: str, subtitle: str = "") -> bytes:
     """A 60 x 40 mm label: title, subtitle and the barcode (products and pallets)."""
+    from reportlab.pdfgen.canvas import Canvas
+
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=SMALL)
     font = cid_font()
@@ -50,6 +61,8 @@ def product_label(barcode: str, title: str, subtitle: str = "") -> bytes:
 
 def waybill(tracking_no: str, carrier: str, lines: list[str]) -> bytes:
     """A 100 x 150 mm e-waybill: carrier, the tracking number as Code128, then the lines."""
+    from reportlab.pdfgen.canvas import Canvas
+
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=WAYBILL)
     font = cid_font()

@@ -1,6 +1,8 @@
 """`peakguard oncall ...`: rotations, overrides, swaps, who is on duty now and next, the week,
 coverage gaps, calendar links, and one round of the on-call jobs. Times are the plan's local
-time unless they carry an offset."""
+time unless they carry an offset. The paging, noise, snooze, mute and job modules are imported by
+the commands that use them: together they were half of every on-call command's start-up
+(issue 14)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,7 @@ from rich.table import Table
 from peakguard.cli_support import cli_actor, console, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.errors import InvalidInput
-from peakguard.oncall import mutes, noise, paging, service, snooze
-from peakguard.oncall.jobs import oncall_job
+from peakguard.oncall import service
 from peakguard.oncall.schedule import Segment
 from peakguard.plan.service import current_plan
 
@@ -100,6 +101,8 @@ def gaps_cmd(at: str | None = AT) -> None:
 @app.command("tick")
 def tick_cmd(at: str | None = AT) -> None:
     """One round of the on-call jobs (paging, hand-over messages, gap items), as the server runs them."""
+    from peakguard.oncall.jobs import oncall_job
+
     oncall_job(open_db(), _now(at))
     console.print("on-call round done")
 
@@ -224,6 +227,8 @@ def swap_cmd(
 @app.command("pages")
 def pages_cmd(incident_id: int) -> None:
     """The pages of an incident's escalation: who, when, channels, answered or not."""
+    from peakguard.oncall import paging
+
     table = Table("round", "role", "who", "paged", "acknowledge by", "state", "answered by", "channels")
     with open_db().transaction() as session:
         names = service.names(session)
@@ -243,6 +248,8 @@ def maintenance_add(
     reason: str = typer.Option(..., help="why it is planned"),
     kind: str | None = typer.Option(None, help="only this incident kind (default: every kind)"),
 ) -> None:
+    from peakguard.oncall import noise
+
     plan = current_plan()
     with open_db().transaction() as session:
         window = noise.add_window(
@@ -254,6 +261,8 @@ def maintenance_add(
 
 @maintenance_app.command("list")
 def maintenance_list(at: str | None = AT) -> None:
+    from peakguard.oncall import noise
+
     table = Table("id", "scope", "kind", "from", "to", "reason", "by")
     with open_db().transaction() as session:
         for w in noise.list_windows(session, _now(at)):
@@ -264,6 +273,8 @@ def maintenance_list(at: str | None = AT) -> None:
 @maintenance_app.command("end")
 def maintenance_end(window_id: int) -> None:
     """End a window now (the hub reopened early)."""
+    from peakguard.oncall import noise
+
     with open_db().transaction() as session:
         window = noise.end_window(session, cli_actor(), SystemClock().now(), window_id)
         console.print(f"maintenance window {window.id} ends {_local(window.end_at)}")
@@ -272,6 +283,8 @@ def maintenance_end(window_id: int) -> None:
 @app.command("feeds")
 def feeds_cmd() -> None:
     """Each feed's last event (silent ones first) and whether it was alerted."""
+    from peakguard.oncall import noise
+
     table = Table("feed", "last event", "alerted", "incident")
     with open_db().transaction() as session:
         for f in noise.feeds(session):
@@ -288,6 +301,8 @@ def snooze_cmd(
     minutes: int | None = typer.Option(None, "--minutes", help="or: this many minutes from now"),
 ) -> None:
     """Hold an incident's paging until a time (a level raise ends it early); audited."""
+    from peakguard.oncall import snooze
+
     plan = current_plan()
     now = SystemClock().now()
     if (until is None) == (minutes is None):
@@ -301,6 +316,8 @@ def snooze_cmd(
 @app.command("unsnooze")
 def unsnooze_cmd(incident_id: int) -> None:
     """End a snooze now: paging starts again if the incident is still open."""
+    from peakguard.oncall import snooze
+
     with open_db().transaction() as session:
         snooze.unsnooze(session, cli_actor(), SystemClock().now(), current_plan(), incident_id)
     console.print(f"incident {incident_id} is paged again if still open")
@@ -309,6 +326,8 @@ def unsnooze_cmd(incident_id: int) -> None:
 @app.command("mutes")
 def mutes_cmd(incident_id: int) -> None:
     """An incident's mutes (inhibited or snoozed) and the incidents it mutes now."""
+    from peakguard.oncall import mutes
+
     table = Table("cause", "by", "reason", "from", "until", "ended", "how")
     with open_db().transaction() as session:
         for m in mutes.history(session, incident_id):

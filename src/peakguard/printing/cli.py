@@ -14,8 +14,7 @@ from peakguard.cli_support import cli_actor, console, err_console, open_db
 from peakguard.clock import SystemClock
 from peakguard.errors import InvalidInput
 from peakguard.plan.service import current_plan
-from peakguard.printing import documents, ipp, service
-from peakguard.printing.dispatch import dispatch as dispatch_round
+from peakguard.printing import ipp, service
 
 app = typer.Typer(help="Printing over CUPS: printers, the print queue, failover (S1.6).")
 JOB_COLOURS = {"printed": "green", "sent": "cyan", "sending": "cyan", "queued": "yellow", "cancelled": "dim"}
@@ -76,6 +75,10 @@ def print_document(
     reprint: bool = typer.Option(False, help="print again even if it was printed"),
 ) -> None:
     """Queue a waybill or label."""
+    # Imported for this command: the documents bring ReportLab and the warehouse's tables, 0.3 s
+    # that every other print command paid at start-up (issue 14).
+    from peakguard.printing import documents
+
     with open_db().transaction() as session:
         job, created = documents.print_document(
             session, cli_actor(), SystemClock().now(), current_plan(), kind, obj_id, reprint=reprint
@@ -126,6 +129,8 @@ def dispatch(
     timeout: float = typer.Option(120.0, help="with --wait: give up after this many seconds"),
 ) -> None:
     """One dispatcher round now; with --wait, rounds every second until the queue is empty."""
+    from peakguard.printing.dispatch import dispatch as dispatch_round
+
     db, cups = open_db(), ipp.CupsClient()
     with db.transaction() as session:
         total = sum(

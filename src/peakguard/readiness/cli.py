@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import typer
 from rich.live import Live
 from rich.table import Table
@@ -16,8 +15,11 @@ from peakguard.clock import SystemClock
 from peakguard.errors import DomainError
 from peakguard.i18n import DEFAULT_LANGUAGE
 from peakguard.plan.service import current_plan
-from peakguard.readiness import checklist, drills, replies, timeline
+from peakguard.readiness import checklist, replies, timeline
 from peakguard.sim.drills import SCENARIOS
+
+if TYPE_CHECKING:
+    import httpx
 
 app = typer.Typer(help="Readiness before the day (S1.1-S1.7) and the day's timeline (S1.8).")
 
@@ -144,6 +146,12 @@ def drill(
     """Inject a simulated fault into the running system and time the team's answer against the
     deadline. The running server's detector opens the incident; the result stays on the
     readiness page."""
+    # Imported here, for this command alone: drills bring the monitor's ingest (Polars and
+    # Numba), a second of start-up every other readiness command paid (issue 14).
+    import httpx
+
+    from peakguard.readiness import drills
+
     if url:
         if not token:
             raise DomainError("--token (or PEAKGUARD_TOKEN) is needed with --url", field="token")

@@ -18,16 +18,13 @@ from peakguard.errors import InvalidInput, NotFound
 from peakguard.incidents.models import Incident
 from peakguard.monitor import service as monitor
 from peakguard.plan.schemas import Plan
-from peakguard.readiness.models import Drill
+from peakguard.readiness.models import DRILL_TAG, Drill
 from peakguard.sim import drills as scenarios
-
-TAG = "DRILL-"
-"""Every drill's scope starts with it (``DRILL-<n>``, ``DRILL-<n>-HUB``)."""
 
 
 def is_drill(area: str) -> bool:
     """A drill's incident, to badge it 演练 and keep it out of the live charts."""
-    return area.startswith(TAG)
+    return area.startswith(DRILL_TAG)
 
 
 def start(session: Session, actor: Actor, now: datetime, plan: Plan, scenario: str) -> Drill:
@@ -44,7 +41,7 @@ def start(session: Session, actor: Actor, now: datetime, plan: Plan, scenario: s
     )
     session.add(drill)
     session.flush()  # the id names the drill's scope
-    tag = f"{TAG}{drill.id}"
+    tag = f"{DRILL_TAG}{drill.id}"
     events = scenarios.build(scenario, plan, now, tag)
     monitor.ingest(session, actor, now, enumerate(events, start=1), source=f"drill:{drill.id}")
     drill.scope, drill.events = chosen.scope(tag), len(events)

@@ -29,7 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from peakguard.errors import InvalidInput
 from peakguard.incidents.models import Incident, Review
 from peakguard.plan.schemas import PenaltyStep, Plan
-from peakguard.readiness.drills import TAG as DRILL_TAG
+from peakguard.readiness.models import DRILL_TAG
 from peakguard.roster.models import Person
 
 By = Literal["level", "person", "outlet", "week"]
