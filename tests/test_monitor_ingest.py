@@ -18,6 +18,7 @@ from peakguard.incidents.models import Incident, TimelineEntry
 from peakguard.monitor import live, service
 from peakguard.monitor.events import read_file
 from peakguard.monitor.models import DeadLetter, MonitorEvent
+from peakguard.monitor.queries import chase_list
 from tests.factories import ADMIN, count
 
 
@@ -252,7 +253,7 @@ def test_chase_list_is_unpaid_after_15_minutes_largest_first(db, clock, plan, db
     )
     clock.set(t0 + timedelta(minutes=15))
     with db.transaction() as s:
-        assert [o.order_id for o in service.chase_list(s, clock.now(), plan)] == ["B", "A"]
+        assert [o.order_id for o in chase_list(s, clock.now(), plan)] == ["B", "A"]
     env = {"PEAKGUARD_DATABASE_URL": db_url}
     import os
 

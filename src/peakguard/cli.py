@@ -18,6 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 SOURCES: dict[str, tuple[str, str | None]] = {
     "incidents": ("peakguard.incidents.cli", None),
     "monitor": ("peakguard.monitor.cli", None),
+    "monitor-stored": ("peakguard.monitor.stored_cli", None),
     "readiness": ("peakguard.readiness.cli", None),
     "sim": ("peakguard.sim.cli", None),
     "demo": ("peakguard.demo.cli", None),
@@ -48,8 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Load an event file (NDJSON, CSV or Parquet) idempotently; bad rows go to dead letters.",
     ),
     "detect": ("monitor", "Offline detection over a file: no server, no database."),
-    "chase-list": ("monitor", "S1.8: orders created and still unpaid after the plan's delay, largest first."),
-    "dead-letters": ("monitor", ""),
+    "chase-list": ("monitor-stored", "S1.8: orders created and still unpaid after the plan's delay, largest first."),
+    "dead-letters": ("monitor-stored", ""),
     "monitor": (
         "monitor",
         "Consume events from NATS JetStream: ingest, detect, then acknowledge, batch by batch.",
@@ -77,7 +78,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("auth", "Users and roles."),
     "token": ("auth", "API tokens."),
     "incident": ("incidents", "Graded incidents (S3.3-S3.7): open, acknowledge, resolve, review."),
-    "events": ("monitor", "Raw events: retention."),
+    "events": ("monitor-stored", "Raw events: retention."),
     "oncall": ("oncall", "On call: rotations, overrides, swaps, who is on duty now and next."),
     "readiness": ("readiness", "Readiness before the day (S1.1-S1.7) and the day's timeline (S1.8)."),
     "warehouse": ("warehouse", "The overflow warehouse as a 3PL service (S2.1-S2.11)."),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from peakguard.deps import CanReadIncidents, CanWriteEvents, Now, SessionDep
 from peakguard.errors import InvalidInput
 from peakguard.limits import Term
-from peakguard.monitor import service
+from peakguard.monitor import queries, service
 from peakguard.monitor.schemas import IngestOut, RejectedOut
 from peakguard.plan.service import current_plan
 
@@ -73,7 +73,7 @@ def list_dead_letters(_: CanWriteEvents, session: SessionDep) -> list[dict[str, 
             "raw": d.raw,
             "reason": d.reason,
         }
-        for d in service.dead_letters(session)
+        for d in queries.dead_letters(session)
     ]
 
 
@@ -97,5 +97,5 @@ def chase_list(
     """S1.8: created, unpaid after the plan's delay, largest first."""
     return [
         {"order_id": o.order_id, "shop": o.shop, "amount": str(o.amount), "created_at": o.created_at}
-        for o in service.chase_list(session, now, current_plan(), shop)
+        for o in queries.chase_list(session, now, current_plan(), shop)
     ]

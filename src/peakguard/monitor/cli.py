@@ -1,4 +1,5 @@
-"""`peakguard ingest`, `detect`, `chase-list`, `dead-letters`."""
+"""`peakguard ingest`, `detect`, `monitor` and `publish`: the commands that read event files or
+the bus. What the monitor stored is read by :mod:`peakguard.monitor.stored_cli`."""
 
 from __future__ import annotations
 
@@ -26,13 +27,8 @@ from peakguard.plan.service import current_plan
 def register(root: typer.Typer) -> None:
     root.command("ingest")(ingest)
     root.command("detect")(detect)
-    root.command("chase-list")(chase_list)
-    root.command("dead-letters")(dead_letters)
     root.command("monitor")(monitor)
     root.command("publish")(publish)
-    events_app = typer.Typer(help="Raw events: retention.")
-    events_app.command("archive")(archive_events)
-    root.add_typer(events_app, name="events")
 
 
 BUS_URL = typer.Option(
@@ -188,22 +184,6 @@ def _worker_process(target: bus.Bus, batch: int, until_idle: bool, fleet: int, r
         results.put(_consume(target, batch, until_idle, fleet))
 
 
-def archive_events(
-    out: Path = typer.Option(Path("archive"), help="folder for the Parquet files, one per day"),
-    keep_days: int | None = typer.Option(
-        None, min=1, help="days of raw events kept in the database; default the plan's retention_days"
-    ),
-) -> None:
-    """Move raw events older than the retention to Parquet files per UTC day (safe to re-run)."""
-    from peakguard.monitor.archive import archive
-
-    days = keep_days or current_plan().detection.retention_days
-    moved = archive(open_db(), SystemClock().now(), days, out)
-    for day in moved:
-        console.print(f"{day.day}: {day.events} events -> {day.path}")
-    console.print(f"archived {sum(d.events for d in moved)} events older than {days} days")
-
-
 def publish(
     file: Path,
     bus_url: str = BUS_URL,
@@ -270,26 +250,4 @@ def detect(
         table.add_row(
             s.kind, s.scope, str(s.count), s.level, " ".join(s.ids[:5]) + (" ..." if len(s.ids) > 5 else "")
         )
-    console.print(table)
-
-
-def chase_list(
-    shop: str | None = None, at: str | None = typer.Option(None, help="ISO 8601; default now")
-) -> None:
-    """S1.8: orders created and still unpaid after the plan's delay, largest first."""
-    now = parse_iso(at) if at else SystemClock().now()
-    table = Table("order", "shop", "amount", "created")
-    with open_db().transaction() as session:
-        for o in service.chase_list(session, now, current_plan(), shop):
-            table.add_row(o.order_id, o.shop, str(o.amount), o.created_at.isoformat(timespec="minutes"))
-    console.print(table)
-
-
-def dead_letters() -> None:
-    table = Table("id", "received", "source", "line", "reason")
-    with open_db().transaction() as session:
-        for d in service.dead_letters(session):
-            table.add_row(
-                str(d.id), d.received_at.isoformat(timespec="seconds"), d.source, str(d.line), d.reason
-            )
     console.print(table)

@@ -230,19 +230,6 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
     return touched
 
 
-def chase_list(session: Session, now: datetime, plan: Plan, shop_name: str | None = None) -> list[OrderState]:
-    """S1.8: orders created and still unpaid after the plan's delay, largest first."""
-    cutoff = now - timedelta(minutes=plan.detection.chase_after_minutes)
-    query = select(OrderState).where(OrderState.status == "created", OrderState.created_at <= cutoff)
-    if shop_name:
-        query = query.where(OrderState.shop == shop_name)
-    return list(session.scalars(query.order_by(OrderState.amount.desc(), OrderState.created_at)))
-
-
-def dead_letters(session: Session, limit: int = 200) -> list[DeadLetter]:
-    return list(session.scalars(select(DeadLetter).order_by(DeadLetter.id.desc()).limit(limit)))
-
-
 def order_amounts(session: Session, order_ids: Sequence[str]) -> dict[str, tuple[str, Any]]:
     """Shop and amount of each known order (for the compensation register)."""
     out: dict[str, tuple[str, Any]] = {}
