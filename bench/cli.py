@@ -49,6 +49,7 @@ def commands() -> list[tuple[str, list[str]]]:
         ("peakguard incident list", [PEAKGUARD, "incident", "list"]),
         ("peakguard incident show 1", [PEAKGUARD, "incident", "show", "1"]),
         ("peakguard incident open", [PEAKGUARD, "incident", "open", "--kind", "fire", "--area", "BENCH"]),
+        ("peakguard chase-list", [PEAKGUARD, "chase-list"]),
     ]
 
 
