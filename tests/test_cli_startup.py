@@ -4,6 +4,8 @@ must say exactly what the domains register, with their own one-line help."""
 
 from __future__ import annotations
 
+import ast
+import os
 import subprocess
 import sys
 
@@ -37,6 +39,43 @@ def test_help_and_a_command_load_only_what_they_need():
     assert loaded("--help") == "[]"
     assert loaded("plan", "--help") == "[]"
     assert "peakguard.warehouse" not in loaded("ingest", "--help")
+
+
+def test_one_shot_commands_import_only_what_they_run(tmp_path):
+    """Run for real against a migrated SQLite file: each command imports its own modules and the
+    tables they use, not the heavy neighbours a module of its domain needs (issue 14)."""
+    watched = (
+        "numba",
+        "polars",
+        "nats",
+        "httpx",
+        "reportlab.pdfgen",
+        "babel",
+        "peakguard.warehouse.models",
+        "peakguard.oncall.models",
+    )
+    probe = (
+        "import sys\n"
+        "from peakguard import cli\n"
+        "sys.argv = ['peakguard', *sys.argv[1:]]\n"
+        "try:\n    cli.main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        f"print(sorted(m for m in {watched!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PEAKGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+    def loaded(*args: str) -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True, env=env
+        )
+        return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+    loaded("incident", "open", "--kind", "fire", "--area", "HQ")  # migrates the new file first
+    # opening one pages the on-call and tells people in their language: those are its own
+    assert set(loaded("incident", "open", "--kind", "fire", "--area", "HQ")) <= {"babel", "peakguard.oncall.models"}
+    assert loaded("incident", "list") == []
+    heavy = {"numba", "polars", "nats", "httpx", "reportlab.pdfgen"}
+    for command in (["chase-list"], ["readiness", "list"], ["print", "jobs"], ["scorecard", "outlets"]):
+        assert not heavy & set(loaded(*command)), command
 
 
 def test_every_command_is_reachable_and_unknown_ones_are_refused():
