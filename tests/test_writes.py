@@ -26,10 +26,20 @@ from peakguard.monitor.models import MonitorEvent
 from tests.factories import ADMIN, login, make_user
 
 
-def test_a_write_is_committed_before_its_answer_starts(app, db_url, headers_for):
+@pytest.mark.parametrize(
+    ("path", "body", "table", "status"),
+    [
+        ("/api/v1/incidents", {"kind": "delay", "area": "FZ-01"}, "incidents", 201),
+        ("/api/v1/events", [{"event_id": "e-1", "type": "scan", "parcel_id": "P-1",
+                             "ts": "2026-11-11T09:00:00+08:00", "status": "hub_arrived",
+                             "area": "FZ-01", "site": "FZ-HUB"}], "monitor_events", 200),
+    ],
+)  # fmt: skip
+def test_a_write_is_committed_before_its_answer_starts(app, db_url, headers_for, path, body, table, status):
     """Seen from another connection at the moment the first byte of the answer goes out, the
-    incident the answer reports is already stored (before the fix the commit ran after the
-    answer had been sent, so a failed commit still left the client with its 201)."""
+    row the answer reports is already stored (before the fix the commit ran after the answer
+    had been sent, so a failed commit still left the client with its 201). The event batch
+    commits in its route's thread hop (issue 14), not in the request's dependency."""
     admin = headers_for("admin")
     observer = create_engine(db_url)
     seen: list[int] = []
@@ -38,18 +48,55 @@ def test_a_write_is_committed_before_its_answer_starts(app, db_url, headers_for)
         async def send_and_look(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start" and scope["method"] == "POST":
                 with observer.connect() as conn:
-                    seen.append(conn.scalar(text("SELECT count(*) FROM incidents")))
+                    seen.append(conn.scalar(text(f"SELECT count(*) FROM {table}")))
             await send(message)
 
         await app(scope, receive, send_and_look)
 
     try:
         with TestClient(watching) as client:
-            r = client.post("/api/v1/incidents", json={"kind": "delay", "area": "FZ-01"}, headers=admin)
+            r = client.post(path, json=body, headers=admin)
     finally:
         observer.dispose()
-    assert r.status_code == 201, r.text
+    assert r.status_code == status, r.text
     assert seen == [1]
+
+
+def test_an_event_batch_whose_commit_fails_is_a_503_and_stores_nothing(
+    app, db, clock, headers_for, monkeypatch
+):
+    """The database refuses the batch's commit (a serialization failure, a full disk, a lost
+    connection): the client gets a 503 it can retry, not a 200, and none of the batch is
+    stored; the retry stores all of it. The commit is made to fail at the driver, as a real
+    refusal comes, only for the transaction that wrote the batch's audit entry."""
+    admin = headers_for("admin")
+    refused: list[bool] = []
+    batch_of = "events.ingest"
+
+    def mark(conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "audit_log" in statement and batch_of in str(parameters):
+            conn.info["refuse_commit"] = True
+
+    real_commit = db.engine.dialect.do_commit
+
+    def do_commit(pooled: Any) -> None:  # the pool's connection: its info is the marked one
+        if pooled.info.pop("refuse_commit", False) and not refused:
+            refused.append(True)
+            raise db.engine.dialect.loaded_dbapi.OperationalError("commit refused (injected)")
+        real_commit(pooled)
+
+    event.listen(db.engine, "before_cursor_execute", mark)
+    monkeypatch.setattr(db.engine.dialect, "do_commit", do_commit)
+    batch = [_scan(f"refused-{i}", clock) for i in range(5)]
+    with TestClient(app) as client:
+        r = client.post("/api/v1/events", json=batch, headers=admin)
+        assert refused == [True]
+        assert r.status_code == 503, r.text
+        _assert_unavailable(r)
+        with db.transaction() as s:
+            assert s.scalar(select(func.count()).select_from(MonitorEvent)) == 0
+        again = client.post("/api/v1/events", json=batch, headers=admin)
+    assert again.status_code == 200 and again.json()["accepted"] == 5, again.text
 
 
 def test_a_read_answers_while_another_connection_holds_the_write_lock(client, db, headers_for):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from fastapi import APIRouter, Depends, Request
 
-from peakguard.deps import CanReadIncidents, CanWriteEvents, Now, SessionDep
+from peakguard.deps import CanReadIncidents, CanWriteEvents, Now, SessionDep, run_and_commit
 from peakguard.errors import InvalidInput
 from peakguard.limits import Term
 from peakguard.monitor import queries, service
@@ -46,15 +46,22 @@ async def event_elements(request: Request) -> list[bytes]:
 
 
 @router.post("/events", response_model=IngestOut, openapi_extra=_BODY_SCHEMA)
-def post_events(
+async def post_events(
     actor: CanWriteEvents,
     session: SessionDep,
     now: Now,
     events: Annotated[list[bytes], Depends(event_elements)],
 ) -> IngestOut:
     """Idempotent by event_id. A malformed element goes to the dead-letter store with its
-    position (1-based) and reason; the rest of the batch is accepted."""
-    result = service.ingest(session, actor, now, enumerate(events, start=1), source=f"api:{actor.name}")
+    position (1-based) and reason; the rest of the batch is accepted.
+
+    The batch and its commit run in one thread hop, and the answer is built after the commit
+    (issue 14): as a plain ``def`` route the commit waited for the route's answer and a second
+    hop, with the batch's ``parcel_state`` row locks held all along, so the other client's
+    batch that shared a parcel waited that much longer."""
+    result = await run_and_commit(
+        session, service.ingest, session, actor, now, enumerate(events, start=1), source=f"api:{actor.name}"
+    )
     return IngestOut(
         accepted=result.accepted,
         duplicates=result.duplicates,
