@@ -105,13 +105,25 @@ def _sqlite_begin(conn: Any) -> None:
 class Database:
     """One engine and its session factories: ``sessions`` for units of work that write,
     ``reads`` for ones that only read (on SQLite they do not take the write lock; on PostgreSQL
-    the two are the same, as readers never wait for writers there)."""
+    the two are the same, as readers never wait for writers there), and ``lookups`` for a read
+    of one statement.
+
+    A ``lookups`` session runs in autocommit on PostgreSQL: no ``BEGIN`` before its statement
+    and no ``ROLLBACK`` after it, one round trip instead of three. One statement is atomic and
+    sees one snapshot on its own, so nothing is lost; it is the request gate's token lookup,
+    which every changing API request pays (an event batch among them, issue 14). On SQLite it
+    is a ``reads`` session."""
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.reads = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self.lookups = (
+            sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+            if self.dialect == "postgresql"
+            else self.reads
+        )
 
     @property
     def dialect(self) -> str:

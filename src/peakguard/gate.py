@@ -112,9 +112,10 @@ class RequestGate:
 
         def identify() -> User | None:
             if is_api(scope["path"]) and bearer_token(headers) is not None:
-                # A token lookup only reads: it must not take SQLite's write lock a second time
-                # ahead of the route's own transaction (every event batch comes this way).
-                with db.reads() as session, session.begin():
+                # A token lookup is one read: it must not take SQLite's write lock a second time
+                # ahead of the route's own transaction, and on PostgreSQL it needs no BEGIN and
+                # ROLLBACK around it (every event batch comes this way; see Database.lookups).
+                with db.lookups() as session, session.begin():
                     return api_user(session, method, headers, cookie, settings)
             with db.transaction() as session:  # a page session may be touched or ended
                 if is_api(scope["path"]):
