@@ -12,7 +12,7 @@ Every path starts from an empty, migrated database and the same simulated day
 bench starts (the consumers judge it by the wall clock):
 
 - **file ingest** (``peakguard ingest``'s own function, SQLite and PostgreSQL): read, validate,
-  store, dead-letter, 20,000 rows a transaction;
+  store, dead-letter, 50,000 rows a transaction;
 - **HTTP**: ``POST /api/v1/events`` in batches of 1,000 to a real uvicorn server (two clients
   at once, PostgreSQL), each answer a 200 that accepted the whole batch;
 - **NATS**: the file published to a JetStream stream of four partitions by parcel id (not

@@ -9,14 +9,14 @@ import json
 import random
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
 from peakguard.monitor import bulk, service, store
 from peakguard.monitor.events import Rejected, parse_rows
-from peakguard.monitor.models import DeadLetter, OrderState, ParcelState
+from peakguard.monitor.models import DeadLetter, MonitorEvent, OrderState, ParcelState
 from tests.factories import ADMIN
 from tests.test_monitor_ingest import ingest_rows, scan
 
@@ -51,6 +51,37 @@ def test_the_fast_path_gives_the_models_verdict_and_reason(ts, as_bytes, clock):
             assert record[3] == expected.ts, variant
 
 
+ORDER = {"event_id": "o1", "type": "order", "order_id": "O1", "shop": "s", "ts": "2026-11-11T08:00:00+08:00",
+         "status": "paid", "amount": "10.00", "coupon_error": False}  # fmt: skip
+METRICS = {"event_id": "m1", "type": "shop_metrics", "shop": "s", "ts": "2026-11-11T08:00:00+08:00",
+           "visitors": 5, "orders": 4, "paid_orders": 3, "platform_errors": 0}  # fmt: skip
+TRICKY_ORDERS_AND_METRICS = [
+    *({**ORDER, "amount": a} for a in ["10.00", "0.5", "0", "007.50", "1e3", 10, 10.5, "-1", "123456789012.34",
+                                        "1234567890123.45", "1.234", " 1.00", "NaN", "١٢", "1١", True, None]),
+    *({**ORDER, "coupon_error": c} for c in [True, "true", 1, None, "yes"]),
+    {**ORDER, "status": "refunded"}, {**ORDER, "shop": "s\u007f"}, {**ORDER, "extra": 1},
+    {k: v for k, v in ORDER.items() if k != "coupon_error"},
+    *({**METRICS, "visitors": v} for v in [0, -1, 5.0, 5.5, "5", 2**70, True, None]),
+    {**METRICS, "ts": "2026-11-11T08:00:00"}, {**METRICS, "ts": "2026-11-11T08:00:00.1234567Z"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", TRICKY_ORDERS_AND_METRICS)
+def test_orders_and_metrics_get_the_models_verdict_reason_and_values(row):
+    """The chunk decoder takes orders and shop metrics too: each row, alone and in a chunk of
+    good scans, gets the models' verdict and reason, and an accepted order the models' values."""
+    line = json.dumps(row).encode()
+    (expected,) = parse_rows([(1, row)])
+    for lines in ([line], [line, *(json.dumps(scan(i, f"P{i}", datetime.fromisoformat(ORDER["ts"]))).encode() for i in range(3))]):
+        batch = bulk.validate(enumerate(lines, start=1))
+        if isinstance(expected, Rejected):
+            assert [(r.line, r.reason) for r in batch.rejected] == [(1, expected.reason)], row
+            continue
+        assert batch.records[0][1:4] == (expected.event_id, expected.type, expected.ts), row
+        if expected.type == "order":
+            assert batch.orders[expected.event_id].model_dump() == expected.model_dump(), row
+
+
 def replay(events):
     """The rules, one event at a time, in arrival order (the reference)."""
     parcels, orders, seen = {}, {}, set()
@@ -80,7 +111,11 @@ def replay(events):
     return parcels, orders
 
 
-def test_set_based_state_equals_the_event_by_event_replay(db, clock):
+@pytest.mark.parametrize("as_bytes", [True, False])
+def test_set_based_state_equals_the_event_by_event_replay(as_bytes, db, clock):
+    """As lines (the chunk decoder, orders included) and as decoded rows (the models); on
+    PostgreSQL the replays inside the stream are refused by the ``COPY`` and go by the insert
+    that skips stored events."""
     rng = random.Random(14)
     base = clock.now()
     events = []
@@ -98,6 +133,8 @@ def test_set_based_state_equals_the_event_by_event_replay(db, clock):
     events += rng.sample(events, 50)  # replays inside the stream
     parcels, orders = replay(events)
     wire = [{**e, "ts": e["ts"].isoformat()} for e in events]
+    if as_bytes:
+        wire = [json.dumps(e).encode() for e in wire]
     at = 0
     while at < len(wire):
         size = rng.randrange(1, 90)
@@ -244,3 +281,18 @@ def test_concurrent_batches_sharing_parcels_in_other_orders_do_not_deadlock(db, 
     assert not failed
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ParcelState)) == 2
+
+
+def test_a_batch_rolled_back_leaves_nothing_behind(db, clock):
+    """The events' ``COPY`` is the first statement of its transaction: it must stay inside it
+    (psycopg's own transaction block took itself for the outer one there and committed it)."""
+    session = db.sessions()
+    try:
+        result = service.ingest(session, ADMIN, clock.now(), enumerate(good_lines(clock, 50), 1), "t")
+        assert result.accepted == 50
+        session.rollback()
+    finally:
+        session.close()
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(MonitorEvent)) == 0
+        assert s.scalar(select(func.count()).select_from(ParcelState)) == 0

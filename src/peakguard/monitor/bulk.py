@@ -1,13 +1,13 @@
 """Events validated as a batch into columns, ready for the database's bulk path (issue 14, S3.3).
 
 The rules are the ones in :mod:`peakguard.monitor.events`, and the pydantic models there stay
-the authority: a scan in the usual shape (a JSON object or a dict with RFC 3339 time, the
-fields a scan has, printable text within the lengths) is checked by a compiled msgspec decoder
-that accepts a subset of what the models accept, about ten times faster, a few hundred lines
-at a time (:func:`_decode_chunk`); anything it does not accept (another event type, an unusual
-time format, a bad row) goes through the models, which accept it or say why not in the same
-words as before. So the fast path changes speed, never a
-verdict or a reason.
+the authority: an event in the usual shape (a JSON object or a dict with RFC 3339 time, the
+fields its type has, printable text within the lengths, an order's amount as text, counts and
+flags as JSON integers and booleans) is checked by a compiled msgspec decoder that accepts a
+subset of what the models accept, about ten times faster, a few hundred lines at a time
+(:func:`_decode_chunk`); anything it does not accept (an unusual time or amount format, a bad
+row) goes through the models, which accept it or say why not in the same words as before. So
+the fast path changes speed, never a verdict or a reason.
 
 A batch comes out as :class:`Batch`: one :data:`Record` per accepted event (the columns the
 store writes), the rejected rows, the orders (their state needs more than the columns), and
@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -41,29 +42,70 @@ from peakguard.monitor.events import (
     reason_of,
 )
 
-_RFC3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$"
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)", re.ASCII)
 """The time shape both the fast path and the models read the same way (``fromisoformat``
 and pydantic agree on it; more than six fraction digits they round differently, so those go to
 the models)."""
 
 
-class ScanIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """A scan in the usual shape; printable text is checked once per scan by :func:`_fast`."""
+_Id = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+_Label = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+_Count = Annotated[int, msgspec.Meta(ge=0)]
+_AMOUNT = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
+"""An amount as text, at most 14 digits and 2 decimals, no sign, no leading zero: what the
+models' ``Decimal(ge=0, max_digits=14, decimal_places=2)`` accepts and reads the same way (a
+number, an exponent or another spelling goes to the models)."""
 
-    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    ts: Annotated[str, msgspec.Meta(pattern=_RFC3339)]
-    type: Literal["scan"]
-    parcel_id: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+
+class ScanIn(msgspec.Struct, tag_field="type", tag="scan", forbid_unknown_fields=True, frozen=True):
+    """A scan in the usual shape; printable text is checked once per chunk (see
+    :func:`_may_hold_control`) or per row by :func:`_fast`."""
+
+    event_id: _Id
+    ts: str
+    parcel_id: _Id
     status: ScanStatus
-    area: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    site: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    area: _Label
+    site: _Label
     exception: ExceptionKind | None = None
 
+    def texts(self) -> str:
+        return f"{self.event_id}{self.parcel_id}{self.area}{self.site}"
 
-_SCAN_JSON = msgspec.json.Decoder(ScanIn)
-_SCANS_JSON = msgspec.json.Decoder(list[ScanIn])
-_SCAN_TYPE = b'"scan"'
-"""A line without it is no scan: straight to the models (orders, shop metrics, bad rows)."""
+
+class OrderIn(msgspec.Struct, tag_field="type", tag="order", forbid_unknown_fields=True, frozen=True):
+    """An order in the usual shape (amount as text, coupon flag a JSON boolean)."""
+
+    event_id: _Id
+    ts: str
+    order_id: _Id
+    shop: _Label
+    status: Literal["created", "paid", "cancelled"]
+    amount: Annotated[str, msgspec.Meta(pattern=_AMOUNT)]
+    coupon_error: bool = False
+
+    def texts(self) -> str:
+        return f"{self.event_id}{self.order_id}{self.shop}"
+
+
+class MetricsIn(msgspec.Struct, tag_field="type", tag="shop_metrics", forbid_unknown_fields=True, frozen=True):
+    """A shop's metrics in the usual shape (counts as JSON integers)."""
+
+    event_id: _Id
+    ts: str
+    shop: _Label
+    visitors: _Count
+    orders: _Count
+    paid_orders: _Count
+    platform_errors: _Count
+
+    def texts(self) -> str:
+        return f"{self.event_id}{self.shop}"
+
+
+EventIn = ScanIn | OrderIn | MetricsIn
+_EVENT_JSON = msgspec.json.Decoder(EventIn)
+_EVENTS_JSON = msgspec.json.Decoder(list[EventIn])
 _ENCODE = msgspec.json.Encoder()
 
 Record = tuple[int, str, str, datetime, str, str, str | None, str | None, str | None, str]
@@ -92,76 +134,92 @@ def validate(rows: Iterable[tuple[int, Any]]) -> Batch:
     of a file or one bus message), an already-decoded JSON value, or a :class:`Rejected`."""
     rows = rows if isinstance(rows, list) else list(rows)
     items: list[Any] = [None] * len(rows)
-    chunk: list[int] = []  # positions of rows that look like scans, decoded together
+    fast_orders: dict[int, OrderEvent] = {}  # by position: the orders the chunks decoded
+    chunk: list[int] = []  # positions of rows that look like JSON objects, decoded together
     stamps: dict[str, datetime] = {}
     for at, (line, row) in enumerate(rows):
-        if type(row) is bytes and _SCAN_TYPE in row and row.rstrip().endswith(b"}"):
+        if type(row) is bytes and row.rstrip().endswith(b"}"):
             chunk.append(at)
-            if len(chunk) == SCAN_CHUNK:
-                _decode_chunk(rows, chunk, items, stamps)
+            if len(chunk) == CHUNK:
+                _decode_chunk(rows, chunk, items, fast_orders, stamps)
                 chunk = []
         else:
             items[at] = _one(line, row)
-    _decode_chunk(rows, chunk, items, stamps)
+    _decode_chunk(rows, chunk, items, fast_orders, stamps)
     batch = Batch()
     seen: set[str] = set()
-    for (line, _), item in zip(rows, items, strict=True):
-        if isinstance(item, Rejected):
+    for at, item in enumerate(items):
+        if type(item) is tuple:
+            record: Record = item
+        elif isinstance(item, Rejected):
             batch.rejected.append(item)
             continue
-        if isinstance(item, OrderEvent) and item.event_id not in seen:
-            batch.orders[item.event_id] = item
-        record = item if isinstance(item, tuple) else _record(line, item)
+        else:
+            record = _record(rows[at][0], item)
         if record[1] in seen:
             batch.repeated += 1
             continue
         seen.add(record[1])
         batch.records.append(record)
+        if record[2] == "order":
+            batch.orders[record[1]] = item if isinstance(item, OrderEvent) else fast_orders[at]
     return batch
 
 
-SCAN_CHUNK = 500
-"""Scans decoded in one call: enough to pay off, few to decode again one by one when one of
-them is not a good scan."""
-_ESCAPE_OR_DEL = re.compile(rb"[\\\x7f]")
-"""In JSON text a control character inside a string is either escaped or (DEL) raw; the others
-raw are refused by the decoder. A chunk without either holds none in any field."""
+CHUNK = 500
+"""Rows decoded in one call: enough to pay off, few to decode again one by one when one of
+them is not a good event."""
+def _may_hold_control(data: bytes) -> bool:
+    """In JSON text a control character inside a string is either escaped or (DEL) raw; the
+    others raw are refused by the decoder. A chunk without either holds none in any field (two
+    byte searches: a regular expression's class took half a millisecond a chunk)."""
+    return b"\\" in data or b"\x7f" in data
 
 
 def _decode_chunk(
-    rows: list[tuple[int, Any]], chunk: list[int], items: list[Any], stamps: dict[str, datetime]
+    rows: list[tuple[int, Any]],
+    chunk: list[int],
+    items: list[Any],
+    fast_orders: dict[int, OrderEvent],
+    stamps: dict[str, datetime],
 ) -> None:
-    """The scan-looking rows at ``chunk`` as records, decoded as one JSON array; if any of them
-    is not a good scan, each row goes its own way (:func:`_one`), for its own verdict and reason.
+    """The object-looking rows at ``chunk`` as records, decoded as one JSON array; if any of
+    them is not a good event, each row goes its own way (:func:`_one`), for its own verdict and
+    reason.
 
     The lines are joined by a newline and a comma. A raw newline cannot be inside a string, and
     every line ends with ``}``, so two lines could only become one element if that ``}`` closed
-    an object nested inside a scan, which has none (the decoder refuses it); and a line holding
-    two elements shows as one element too many. So when the count matches, element *i* is line
-    *i*, decoded exactly as alone."""
+    an object nested inside an event, which has none (the decoder refuses it); and a line
+    holding two elements shows as one element too many. So when the count matches, element *i*
+    is line *i*, decoded exactly as alone."""
     if not chunk:
         return
-    data = b"\n,".join(rows[at][1] for at in chunk)
+    data = b"\n,".join([rows[at][1] for at in chunk])
     try:
-        scans = _SCANS_JSON.decode(b"[" + data + b"]")
-        check = _ESCAPE_OR_DEL.search(data) is not None
+        events = _EVENTS_JSON.decode(b"[" + data + b"]")
+        check = _may_hold_control(data)
         # strict: one element too many (a line of two) raises ValueError, and all go one by one
-        records = [_fast(rows[at][0], scan, stamps, check) for at, scan in zip(chunk, scans, strict=True)]
+        records = [_fast(rows[at][0], event, stamps, check) for at, event in zip(chunk, events, strict=True)]
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError, OverflowError):
         for at in chunk:
             items[at] = _one(*rows[at])
         return
-    for at, record in zip(chunk, records, strict=True):
+    for at, record, event in zip(chunk, records, events, strict=True):
         items[at] = record
+        if type(event) is OrderIn:
+            fast_orders[at] = _order_event(event, record[3])
 
 
 def _one(line: int, row: Any) -> Record | ScanEvent | OrderEvent | ShopMetricsEvent | Rejected:
+    """One row's record or model or rejection: a scan or shop metrics the decoder accepts as a
+    record, anything else (orders too: their state wants the model) by the models."""
     if isinstance(row, Rejected):
         return row
     if isinstance(row, bytes):
         try:
-            if _SCAN_TYPE in row:
-                return _fast(line, _SCAN_JSON.decode(row))
+            event = _EVENT_JSON.decode(row)
+            if type(event) is not OrderIn:
+                return _fast(line, event)
         except (msgspec.ValidationError, msgspec.DecodeError, ValueError, OverflowError):
             pass
         row = decode_json(line, row)
@@ -170,9 +228,9 @@ def _one(line: int, row: Any) -> Record | ScanEvent | OrderEvent | ShopMetricsEv
     if not isinstance(row, dict):
         return Rejected(line, raw_text(row), "not a JSON object")
     cleaned = clean_row(row)
-    if cleaned.get("type") == "scan":
+    if cleaned.get("type") in ("scan", "shop_metrics"):
         try:
-            return _fast(line, msgspec.convert(cleaned, ScanIn))
+            return _fast(line, msgspec.convert(cleaned, EventIn))
         except (msgspec.ValidationError, ValueError, OverflowError):
             pass
     try:
@@ -181,29 +239,42 @@ def _one(line: int, row: Any) -> Record | ScanEvent | OrderEvent | ShopMetricsEv
         return Rejected(line, raw_text(row), reason_of(exc))
 
 
-def _fast(line: int, scan: ScanIn, stamps: dict[str, datetime] | None = None, check: bool = True) -> Record:
-    """A scan the decoder accepted as a record; a time the models would refuse (a date that
+def _fast(line: int, event: EventIn, stamps: dict[str, datetime] | None = None, check: bool = True) -> Record:
+    """An event the decoder accepted as a record; a time the models would refuse (a date that
     does not exist, outside the UTC range) raises so that the models give the reason. ``stamps``
     keeps the times already read in this batch (a feed repeats each second many times);
     ``check`` False when the caller knows no field holds a control character."""
-    if check and CONTROL.search(f"{scan.event_id}{scan.parcel_id}{scan.area}{scan.site}"):
+    if check and CONTROL.search(event.texts()):
         raise ValueError("control characters: the models say which field")
-    ts = stamps.get(scan.ts) if stamps is not None else None
+    ts = stamps.get(event.ts) if stamps is not None else None
     if ts is None:
-        ts = datetime.fromisoformat(scan.ts).astimezone(UTC)
+        if _RFC3339.fullmatch(event.ts) is None:
+            raise ValueError("another time format: the models read it or say why not")
+        ts = datetime.fromisoformat(event.ts).astimezone(UTC)
         if stamps is not None:
-            stamps[scan.ts] = ts
-    return (
-        line,
-        scan.event_id,
-        "scan",
-        ts,
-        scan.parcel_id,
-        scan.area,
-        scan.status,
-        scan.site,
-        scan.exception,
-        _ENCODE.encode(scan).decode(),
+            stamps[event.ts] = ts
+    payload = _ENCODE.encode(event).decode()
+    if type(event) is ScanIn:
+        return (line, event.event_id, "scan", ts, event.parcel_id, event.area, event.status, event.site,
+                event.exception, payload)  # fmt: skip
+    if type(event) is OrderIn:
+        return (line, event.event_id, "order", ts, event.order_id, event.shop, event.status, None, None, payload)
+    assert type(event) is MetricsIn
+    return (line, event.event_id, "shop_metrics", ts, event.shop, event.shop, None, None, None, payload)
+
+
+def _order_event(order: OrderIn, ts: datetime) -> OrderEvent:
+    """The model of an order the decoder accepted, without validating it again (the decoder
+    checked the same rules)."""
+    return OrderEvent.model_construct(
+        event_id=order.event_id,
+        ts=ts,
+        type="order",
+        order_id=order.order_id,
+        shop=order.shop,
+        status=order.status,
+        amount=Decimal(order.amount),
+        coupon_error=order.coupon_error,
     )
 
 

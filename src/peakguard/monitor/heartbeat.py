@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peakguard.monitor.models import MonitorEvent, ParcelState
+from peakguard.monitor.models import SHOP_EVENTS, MonitorEvent, ParcelState
 
 
 def last_seen(session: Session, since: datetime | None) -> dict[str, tuple[str, datetime]]:
@@ -19,7 +19,7 @@ def last_seen(session: Session, since: datetime | None) -> dict[str, tuple[str, 
     sites = select(ParcelState.site, func.max(ParcelState.ts)).group_by(ParcelState.site)
     shops = (
         select(MonitorEvent.scope, func.max(MonitorEvent.ts))
-        .where(MonitorEvent.type.in_(("order", "shop_metrics")))
+        .where(SHOP_EVENTS, MonitorEvent.type.in_(("order", "shop_metrics")))
         .group_by(MonitorEvent.scope)
     )
     if since is not None:

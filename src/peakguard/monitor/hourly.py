@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peakguard.monitor.models import MonitorEvent
+from peakguard.monitor.models import SHOP_EVENTS, MonitorEvent
 from peakguard.plan.schemas import Plan
 
 
@@ -30,7 +30,7 @@ def paid_orders_per_hour(session: Session, plan: Plan, now: datetime) -> Day:
     midnight = datetime.combine(local_now.date(), time(0), tzinfo=zone)
     rows = session.execute(
         select(MonitorEvent.ts, MonitorEvent.scope, MonitorEvent.payload).where(
-            MonitorEvent.type == "shop_metrics", MonitorEvent.ts >= midnight, MonitorEvent.ts <= now
+            SHOP_EVENTS, MonitorEvent.type == "shop_metrics", MonitorEvent.ts >= midnight, MonitorEvent.ts <= now
         )
     ).all()
     paid = [0] * (local_now.hour + 1)

@@ -29,7 +29,14 @@ from peakguard.incidents import followups, reporting
 from peakguard.monitor import bulk, shop, store
 from peakguard.monitor.bulk import Record
 from peakguard.monitor.events import Rejected, read_file
-from peakguard.monitor.models import DeadLetter, DetectorSignal, MonitorEvent, OrderState, ParcelState
+from peakguard.monitor.models import (
+    SHOP_EVENTS,
+    DeadLetter,
+    DetectorSignal,
+    MonitorEvent,
+    OrderState,
+    ParcelState,
+)
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
 from peakguard.oncall import noise
@@ -96,7 +103,7 @@ def ingest(
     return result
 
 
-FILE_BATCH = 20_000
+FILE_BATCH = 50_000
 """Rows per transaction when loading a file: large enough for the bulk path to pay off, small
 enough that an interrupted load keeps most of what it had read."""
 
@@ -246,7 +253,10 @@ def shop_signals(session: Session, now: datetime, plan: Plan) -> list[Signal]:
     since = now - timedelta(minutes=plan.detection.window_minutes)
     events = session.scalars(
         select(MonitorEvent).where(
-            MonitorEvent.type.in_(("shop_metrics", "order")), MonitorEvent.ts > since, MonitorEvent.ts <= now
+            SHOP_EVENTS,
+            MonitorEvent.type.in_(("shop_metrics", "order")),
+            MonitorEvent.ts > since,
+            MonitorEvent.ts <= now,
         )
     ).all()
     minutes = [

@@ -76,16 +76,24 @@ def _columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, s
     """Rows as one joined text per column (see ``_SEP``): times in ISO 8601 with their offset,
     numbers and booleans as PostgreSQL reads them from text."""
     out = {}
+    times: dict[datetime, str] = {}  # a batch repeats each second many times
     for name, values in zip(names, zip(*rows, strict=True), strict=True):
-        text = _SEP.join([v if type(v) is str else _NULL if v is None else _text(v) for v in values])
+        try:
+            text = _SEP.join(values)  # a column of text only, the usual case
+        except TypeError:
+            text = _SEP.join(
+                [
+                    v if type(v) is str
+                    else _NULL if v is None
+                    else times.get(v) or times.setdefault(v, v.isoformat()) if type(v) is datetime
+                    else str(v)
+                    for v in values
+                ]
+            )  # fmt: skip
         if text.count(_SEP) != len(values) - 1:
             raise ValueError(f"a {name} holds the column separator")  # validation refuses it: a bug
         out[name] = text
     return out
-
-
-def _text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def store(
@@ -123,7 +131,48 @@ def latest_scans(records: Iterable[Record]) -> list[Record]:
 
 
 def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list[Record]:
-    """Insert; the records that were new (all of them, or those whose ids came back)."""
+    """Insert; the records that were new. A live feed's batch is all new, so it is tried first
+    as one ``COPY`` (the database's fastest path, about three times the ``INSERT .. ON
+    CONFLICT``'s rate) inside a savepoint; an ``event_id`` already stored (a replay, a bus
+    redelivery, a concurrent batch sharing an event) refuses it as a whole, and the batch goes
+    by :func:`_insert_new_postgresql` instead, which skips the stored ones."""
+    from psycopg.errors import UniqueViolation  # loaded already: the session is on PostgreSQL
+
+    times: dict[datetime, str] = {}
+    received = now.isoformat()
+    lines = []
+    for r in records:
+        ts = times.get(r[3]) or times.setdefault(r[3], r[3].isoformat())
+        lines.append(
+            f"{_copy_text(r[1])}\t{r[2]}\t{ts}\t{received}\t{_copy_text(r[4])}\t{_copy_text(r[5])}\t"
+            f"{_COPY_NULL if r[6] is None else r[6]}\t{_copy_text(r[9])}\n"
+        )
+    with dbapi.cursor() as cursor:
+        # A savepoint by hand: psycopg's transaction() on a connection whose transaction has run
+        # no statement yet takes itself for the outer one and commits the COPY on its own.
+        cursor.execute("SAVEPOINT events_copy")
+        try:
+            with cursor.copy(_COPY_EVENTS) as copy:
+                copy.write("".join(lines))
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT events_copy")
+            return _insert_new_postgresql(dbapi, now, records)
+        cursor.execute("RELEASE SAVEPOINT events_copy")
+    return records
+
+
+_COPY_EVENTS = f"COPY {_EVENTS} FROM STDIN"
+_COPY_NULL = "\\N"
+
+
+def _copy_text(value: str) -> str:
+    """A value in ``COPY``'s text format: only the backslash needs escaping, since validation
+    refuses control characters (tab, newline) in every field and JSON text escapes them."""
+    return value.replace("\\", "\\\\") if "\\" in value else value
+
+
+def _insert_new_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list[Record]:
+    """Insert those not stored yet; the records that were new (those whose ids came back)."""
     names = ("event_id", "type", "ts", "subject", "scope", "status", "payload")
     columns = _columns(names, ((r[1], r[2], r[3], r[4], r[5], r[6], r[9]) for r in records))
     with dbapi.cursor() as cursor:
