@@ -230,3 +230,41 @@ def test_a_message_the_database_refuses_goes_to_dead_letters_after_n_deliveries(
         assert again.messages == 0  # the dead-lettered message was acknowledged
     finally:
         drop_stream(target.stream)
+
+
+@pytest.mark.skipif(not _nats_answers(), reason=f"no NATS server answers at {NATS_URL}")
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # a deadlock is PostgreSQL's answer
+@pytest.mark.parametrize("victim", ["report", "follow-ups"])
+def test_the_reporter_runs_again_when_chosen_as_a_deadlocks_victim(db, clock, monkeypatch, victim):
+    """A report and the follow-ups of the one before, locking the same incidents in other
+    orders, deadlocked on the bench and PostgreSQL rolled one back: the worker ended with the
+    error. The first call of either is made to fail here as PostgreSQL fails the victim
+    (SQLSTATE 40P01); the worker runs it again, the incident is opened and its follow-ups done."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from peakguard.incidents import followups
+    from peakguard.incidents.models import Incident
+
+    owner, name = (bus.service, "report") if victim == "report" else (bus.followups, "run_due")
+    real, calls = getattr(owner, name), []
+
+    def deadlocked_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT ... FOR UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, deadlocked_once)
+    tag = uuid.uuid4().hex[:8]
+    target = bus.Bus(NATS_URL, f"dead.{tag}", f"DEAD_{tag}", f"dead-{tag}")
+    try:
+        asyncio.run(bus.publish(target, list(enumerate(backlog_scans(clock, 20), 1))))
+        stats = asyncio.run(bus.consume(db, clock, target, stop=lambda s: s.idle_polls > 0))
+        assert stats.accepted == 20 and len(calls) >= 2
+        with db.transaction() as s:
+            incident = s.scalars(select(Incident).where(Incident.kind == "backlog")).one()
+            assert (incident.count, incident.area) == (20, "FZ-09")
+            assert followups.pending(s) == []
+    finally:
+        drop_stream(target.stream)

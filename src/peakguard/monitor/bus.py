@@ -39,6 +39,7 @@ import nats
 from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig
 from nats.js.errors import NotFoundError
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from peakguard.audit.service import Actor
@@ -394,6 +395,9 @@ class _Worker:
         self.combiner = partitions.Combiner(bus.stream)
         self.pacer = partitions.Pacer()
         self.reported_at = 0.0
+        self.report_owed = False
+        """A report was begun and not committed: the combiner has taken the counts in, so the
+        next round reports even if no partition moved since."""
         self.follow_up = False
         self.report_lock = asyncio.Lock()
         self.db_lock = asyncio.Lock() if db.dialect == "sqlite" else None
@@ -728,7 +732,7 @@ class _Worker:
                 self.reporter = await run_in_threadpool(self.leases.acquire, partitions.REPORTER)
                 self.follow_up = self.reporter  # what an earlier reporter left pending
             if self.reporter:
-                touched = await self._db(self._report_now, force, final)
+                touched = await self._again_if_deadlocked(self._report_now, force, final)
                 self.stats.incidents_touched += touched
                 if touched or self.follow_up:
                     self.follow_up = False
@@ -742,7 +746,22 @@ class _Worker:
                 await asyncio.wait_for(self.followups_due.wait(), REPORT_EVERY)
             if self.followups_due.is_set():
                 self.followups_due.clear()
-                await self._db(followups.run_due, self.db, self.clock.now(), self.plan)
+                await self._again_if_deadlocked(followups.run_due, self.db, self.clock.now(), self.plan)
+
+    async def _again_if_deadlocked(self, work: Callable[..., Any], *args: Any) -> Any:
+        """The reporter's work, run again when PostgreSQL chose it as a deadlock's victim: a
+        report locks its incidents in signal order while the follow-ups of the one before insert
+        notices and pages against theirs in id order (the bench caught the two deadlocking, which
+        ended the worker). The victim's transaction was rolled back whole, so running it again
+        is safe (a report that did not commit is owed: see ``_report_now``)."""
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                return await self._db(work, *args)
+            except DBAPIError as exc:
+                if attempt == DEADLOCK_RETRIES or getattr(exc.orig, "sqlstate", None) != DEADLOCK:
+                    raise
+            await asyncio.sleep(0.1 * attempt)
+        raise AssertionError("unreachable")
 
     def _report_now(self, force: bool, final: bool) -> int:
         """Sum the partitions' counts (re-reading those that moved) with the shop signals and
@@ -750,11 +769,13 @@ class _Worker:
         at the ``final`` report); the incidents touched."""
         now = self.clock.now()
         with self.db.transaction() as session:
-            if not self.combiner.refresh(session) and not force:
+            if not self.combiner.refresh(session) and not force and not self.report_owed:
                 return 0
-            self.reported_at = time.monotonic()
+            self.reported_at, self.report_owed = time.monotonic(), True  # until this commits
             signals = self.combiner.signals(self.plan) + service.shop_signals(session, now, self.plan)
-            return len(service.report(session, now, self.plan, self.pacer.due(signals, final)))
+            touched = len(service.report(session, now, self.plan, self.pacer.due(signals, final)))
+        self.report_owed = False
+        return touched
 
     async def finish(self) -> None:
         """At a clean stop: the last counts written and reported (by this worker if no other
@@ -765,7 +786,7 @@ class _Worker:
         await self._report(force=True, final=True)
         if self.followups_due.is_set():
             self.followups_due.clear()
-            await self._db(followups.run_due, self.db, self.clock.now(), self.plan)
+            await self._again_if_deadlocked(followups.run_due, self.db, self.clock.now(), self.plan)
         for number in list(self.owned):
             await run_in_threadpool(self.leases.release, number)
         self.owned.clear()
@@ -780,6 +801,9 @@ MIN_ACK_PENDING = 1000
 """Unacknowledged messages a partition's consumer may have out at least (the server's default)."""
 REDELIVERY_DELAY = 1.0
 """Seconds before a message that could not be stored alone is handed out again."""
+DEADLOCK = "40P01"
+"""PostgreSQL's SQLSTATE for a transaction it rolled back to break a deadlock."""
+DEADLOCK_RETRIES = 5
 
 
 async def _pause(
