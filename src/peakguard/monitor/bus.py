@@ -49,7 +49,7 @@ from peakguard.incidents import followups
 from peakguard.monitor import partitions, service
 from peakguard.monitor.bulk import scan_row
 from peakguard.monitor.events import Rejected
-from peakguard.monitor.parcels import ParcelCheckpoint
+from peakguard.monitor.parcels import ParcelCheckpoint, warm_up
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
 
@@ -73,7 +73,7 @@ class ConsumeStats:
     incidents_touched: int = 0
     idle_polls: int = 0
     """Fetches in a row that found nothing on any of the worker's partitions (reset by any
-    message)."""
+    message, and by a partition with messages still to come)."""
     pending: int = 0
     """Messages still waiting in the worker's partitions after their last batches."""
     partitions: list[int] = field(default_factory=list)
@@ -249,6 +249,7 @@ async def consume(
         name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}", on_takeover,
     )  # fmt: skip
     await ensure_reachable(bus)
+    await run_in_threadpool(warm_up, worker.plan)
     worker.leases = await run_in_threadpool(partitions.leases_for, db, bus.stream)
     pause = RECONNECT_FIRST_PAUSE
     try:
@@ -553,49 +554,61 @@ class _Worker:
         on_batch: Callable[[ConsumeStats], None] | None,
         before_ack: Callable[[list[Msg]], None] | None,
     ) -> None:
-        stats = self.stats
         while not self.done.is_set():
             if part.leaving:
                 await self._drop(part)
                 return
-            messages = await self._fetch(part)
-            if not messages:
-                part.idle = not await self._waiting(part)
-                if all(p.idle for p in self.owned.values()):
-                    stats.idle_polls += 1
-                if part.unwritten or time.monotonic() - part.written_at >= self.bus.detect_every:
-                    await self._count(part)
-            else:
-                part.idle, stats.idle_polls = False, 0
-                try:
-                    again, results = await self._db(self._store, part, messages)
-                except partitions.LostPartition:
-                    await self._drop(part)
-                    return
-                for result in results:
-                    stats.accepted += result.accepted
-                    stats.duplicates += result.duplicates + result.dead_letters_known
-                    stats.dead_lettered += len(result.rejected) - result.dead_letters_known
-                part.unwritten = True
-                caught_up = not messages[-1].metadata.num_pending
-                if caught_up or time.monotonic() - part.written_at >= self.bus.detect_every:
-                    await self._count(part)
-                if before_ack is not None:
-                    before_ack(messages)
-                # only after the commit: a crash before this re-delivers
-                later = {id(m) for m in again}
-                for m in messages:  # each only queues a few bytes: no task per message
-                    await (m.nak(delay=REDELIVERY_DELAY) if id(m) in later else m.ack())
-                stats.batches += 1
-                stats.messages += len(messages) - len(again)
-                part.pending = messages[-1].metadata.num_pending or 0
-                stats.pending = sum(p.pending for p in self.owned.values())
-                if on_batch is not None:
-                    on_batch(stats)
+            await self._handle(part, await self._fetch(part), stop, on_batch, before_ack)
             if part.number not in self.owned:
                 return
-            if stop(stats):
-                self.done.set()
+
+    async def _handle(
+        self,
+        part: _Partition,
+        messages: list[Msg],
+        stop: Callable[[ConsumeStats], bool],
+        on_batch: Callable[[ConsumeStats], None] | None,
+        before_ack: Callable[[list[Msg]], None] | None,
+    ) -> None:
+        """One fetch's messages: stored, counted when due, acknowledged (or, none, an idle poll)."""
+        stats = self.stats
+        if not messages:
+            part.idle = not await self._waiting(part)
+            # a partition with messages still to come (one just taken over, whose last batches
+            # the dead owner holds until the ack wait ends) is no idle poll: the count starts over
+            all_idle = all(p.idle for p in self.owned.values())
+            stats.idle_polls = stats.idle_polls + 1 if all_idle else 0
+            if part.unwritten or time.monotonic() - part.written_at >= self.bus.detect_every:
+                await self._count(part)
+        else:
+            part.idle, stats.idle_polls = False, 0
+            try:
+                again, results = await self._db(self._store, part, messages)
+            except partitions.LostPartition:
+                await self._drop(part)
+                return
+            for result in results:
+                stats.accepted += result.accepted
+                stats.duplicates += result.duplicates + result.dead_letters_known
+                stats.dead_lettered += len(result.rejected) - result.dead_letters_known
+            part.unwritten = True
+            caught_up = not messages[-1].metadata.num_pending
+            if caught_up or time.monotonic() - part.written_at >= self.bus.detect_every:
+                await self._count(part)
+            if before_ack is not None:
+                before_ack(messages)
+            # only after the commit: a crash before this re-delivers
+            later = {id(m) for m in again}
+            for m in messages:  # each only queues a few bytes: no task per message
+                await (m.nak(delay=REDELIVERY_DELAY) if id(m) in later else m.ack())
+            stats.batches += 1
+            stats.messages += len(messages) - len(again)
+            part.pending = messages[-1].metadata.num_pending or 0
+            stats.pending = sum(p.pending for p in self.owned.values())
+            if on_batch is not None:
+                on_batch(stats)
+        if part.number in self.owned and stop(stats):
+            self.done.set()
 
     async def _fetch(self, part: _Partition) -> list[Msg]:
         """Messages holding up to a batch of events: fetched in as many messages as the batch's
