@@ -14,7 +14,9 @@ bench starts (the consumers judge it by the wall clock):
 - **file ingest** (``peakguard ingest``'s own function, SQLite and PostgreSQL): read, validate,
   store, dead-letter, 50,000 rows a transaction;
 - **HTTP**: ``POST /api/v1/events`` in batches of 1,000 to a real uvicorn server (two clients
-  at once, PostgreSQL), each answer a 200 that accepted the whole batch;
+  at once, PostgreSQL), each answer a 200 that accepted the whole batch; once with one uvicorn
+  worker process and once with two (``uvicorn --workers 2``: one process's GIL runs one
+  batch's Python at a time, the other client's batch waits for it);
 - **NATS**: the file published to a JetStream stream of four partitions by parcel id (not
   timed), then ``peakguard monitor --bus --workers N`` from the first batch's commit to the
   last: a message per event in micro-batches of 1,000 (how it ran before packing), and
@@ -212,8 +214,9 @@ def make_token(url: str) -> str:
         db.dispose()
 
 
-def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000) -> float:
-    """Batches of ``size`` events from ``clients`` concurrent clients to a real server."""
+def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000, workers: int = 1) -> float:
+    """Batches of ``size`` events from ``clients`` concurrent clients to a real server of
+    ``workers`` uvicorn processes."""
     sys.path.insert(0, str(Path(__file__).parent))
     from warehouse import free_port, start_server  # the same real server the scan bench starts
 
@@ -221,7 +224,7 @@ def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000) -> flo
     events = [json.loads(raw) for _line, raw in read_file(path)]
     batches = [events[i : i + size] for i in range(0, len(events), size)]
     port = free_port()
-    server = start_server(url, port, 1)
+    server = start_server(url, port, workers)
 
     async def feed() -> None:
         queue = list(reversed(batches))
@@ -243,6 +246,10 @@ def http_ingest(url: str, path: Path, clients: int = 2, size: int = 1000) -> flo
     finally:
         server.terminate()
         server.wait()
+
+
+def http_two_workers(url: str, path: Path) -> float:
+    return http_ingest(url, path, workers=2)
 
 
 BUS_PARTITIONS = 4
@@ -523,6 +530,7 @@ def main() -> None:
                 if backend == "postgresql":
                     runs += [
                         ("HTTP, batches of 1,000, 2 clients", http_ingest),
+                        ("HTTP, batches of 1,000, 2 clients, 2 uvicorn workers", http_two_workers),
                         (
                             f"NATS, a message per event, 1 worker, batches of 1,000 ({BUS_PARTITIONS} "
                             "partitions)",
