@@ -140,20 +140,22 @@ def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list
 
     times: dict[datetime, str] = {}
     received = now.isoformat()
-    lines = []
-    for r in records:
-        ts = times.get(r[3]) or times.setdefault(r[3], r[3].isoformat())
-        lines.append(
-            f"{_copy_text(r[1])}\t{r[2]}\t{ts}\t{received}\t{_copy_text(r[4])}\t{_copy_text(r[5])}\t"
-            f"{_COPY_NULL if r[6] is None else r[6]}\t{_copy_text(r[9])}\n"
-        )
     with dbapi.cursor() as cursor:
         # A savepoint by hand: psycopg's transaction() on a connection whose transaction has run
         # no statement yet takes itself for the outer one and commits the COPY on its own.
         cursor.execute("SAVEPOINT events_copy")
         try:
             with cursor.copy(_COPY_EVENTS) as copy:
-                copy.write("".join(lines))
+                # sent a slice at a time, so the server stores one while the next is written
+                for start in range(0, len(records), _COPY_SLICE):
+                    lines = []
+                    for r in records[start : start + _COPY_SLICE]:
+                        ts = times.get(r[3]) or times.setdefault(r[3], r[3].isoformat())
+                        lines.append(
+                            f"{_copy_text(r[1])}\t{r[2]}\t{ts}\t{received}\t{_copy_text(r[4])}\t"
+                            f"{_copy_text(r[5])}\t{_COPY_NULL if r[6] is None else r[6]}\t{_copy_text(r[9])}\n"
+                        )
+                    copy.write("".join(lines))
         except UniqueViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT events_copy")
             return _insert_new_postgresql(dbapi, now, records)
@@ -161,6 +163,7 @@ def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list
     return records
 
 
+_COPY_SLICE = 2000
 _COPY_EVENTS = f"COPY {_EVENTS} FROM STDIN"
 _COPY_NULL = "\\N"
 
