@@ -83,6 +83,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # 64 MiB of page cache (the default is 2 MiB), taken as pages are read: a batch of events
+    # inserts into the event_id index all over it (issue 14: the simulated day's file ingest
+    # 2.85 -> 2.6 s, the insert step 1.07 -> 0.86 s).
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
 
