@@ -488,37 +488,49 @@ class _Worker:
         for number in staying[self.share :][: max(room, 0)]:
             self.owned[number].leaving = True  # its consumer hands it over between batches
         now, free = time.monotonic(), {}
+        taking: list[int] = []
         for number in range(self.bus.partitions):
             if number in self.owned:
                 continue
             if not await run_in_threadpool(self.leases.acquire, number):
                 continue
             since = self.free_since.get(number, now)
-            if len(self.owned) < self.share or now - since >= TAKEOVER_AFTER:
-                part = await self._take(js, number)
-                start(part)
+            if len(self.owned) + len(taking) < self.share or now - since >= TAKEOVER_AFTER:
+                taking.append(number)
             else:
                 await run_in_threadpool(self.leases.release, number)
                 free[number] = since
+        for part in await self._take(js, taking):
+            start(part)
         self.free_since = free
         self.stats.partitions = sorted(self.owned)
         self.stats.unowned = len(free)
 
-    async def _take(self, js: Any, number: int) -> _Partition:
-        sequence, checkpoint = await self._db(self._take_over, number)
-        part = _Partition(number, self.bus.subject_of(number), checkpoint)
-        part.subscription = await self._subscribe(js, number)
-        self.owned[number] = part
-        self.stats.takeovers += 1
-        if self.on_takeover is not None:
-            self.on_takeover(number, sequence)
-        return part
+    async def _take(self, js: Any, numbers: list[int]) -> list[_Partition]:
+        """The partitions whose leases this worker now holds, taken together: owner written
+        down and checkpoints read in one transaction, one pass over ``parcel_state`` for all of
+        them (a pass each made a worker's last partition start a pass per partition later, and
+        cost a takeover one read of every parcel in flight per partition)."""
+        if not numbers:
+            return []
+        taken = await self._db(self._take_over, numbers)
+        parts = []
+        for number, (sequence, checkpoint) in taken.items():
+            part = _Partition(number, self.bus.subject_of(number), checkpoint)
+            part.subscription = await self._subscribe(js, number)
+            self.owned[number] = part
+            self.stats.takeovers += 1
+            if self.on_takeover is not None:
+                self.on_takeover(number, sequence)
+            parts.append(part)
+        return parts
 
-    def _take_over(self, number: int) -> tuple[int, ParcelCheckpoint]:
+    def _take_over(self, numbers: list[int]) -> dict[int, tuple[int, ParcelCheckpoint]]:
         with self.db.transaction() as session:
-            sequence = partitions.take_over(session, self.bus.stream, number, self.name, self.clock.now())
-            (checkpoint,) = partitions.load_checkpoints(session, self.bus.partitions, [number]).values()
-            return sequence, checkpoint
+            now, stream = self.clock.now(), self.bus.stream
+            sequences = {n: partitions.take_over(session, stream, n, self.name, now) for n in numbers}
+            checkpoints = partitions.load_checkpoints(session, self.bus.partitions, numbers)
+            return {n: (sequences[n], checkpoints[n]) for n in numbers}
 
     async def _subscribe(self, js: Any, number: int) -> Any:
         """The partition's durable consumer, made if missing; one made with a smaller
