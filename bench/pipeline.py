@@ -370,10 +370,14 @@ class Watcher(threading.Thread):
             engine.dispose()
 
 
-def latency(url: str, rate: int, seconds: float, in_flight: int = 0) -> dict[str, list[float]]:
+def latency(
+    url: str, rate: int, seconds: float, in_flight: int = 0, pack: int = bus.PACK, batch: int = bus.BATCH
+) -> dict[str, list[float]]:
     """Seconds from publishing a Level 1 scan (one a second) to the start of the batch that
     stored it, to its incident's ``opened_at`` and to the moment the incident could be read,
-    under ``rate`` events/s with ``in_flight`` parcels already in the checkpoint."""
+    under ``rate`` events/s with ``in_flight`` parcels already in the checkpoint. Each 50 ms
+    tick's events are published ``pack`` to a message (NDJSON, as ``peakguard publish`` packs
+    them; 1 is a message per event) and consumed in batches of ``batch`` events."""
     tag = uuid.uuid4().hex[:8]
     target = bus.Bus(NATS_URL, f"lat.{tag}", f"LAT_{tag}", f"lat-{tag}", fetch_timeout=0.05)
     published: dict[str, float] = {}
@@ -391,7 +395,7 @@ def latency(url: str, rate: int, seconds: float, in_flight: int = 0) -> dict[str
         began = time.perf_counter()
         consumer = asyncio.create_task(
             bus.consume(
-                db, SystemClock(), target, batch=1000, stop=lambda s: done.is_set() and s.idle_polls > 2,
+                db, SystemClock(), target, batch=batch, stop=lambda s: done.is_set() and s.idle_polls > 2,
                 on_takeover=lambda _partition, _sequence: ready.set(),
             )
         )  # fmt: skip
@@ -404,26 +408,27 @@ def latency(url: str, rate: int, seconds: float, in_flight: int = 0) -> dict[str
         while time.perf_counter() - start < seconds:
             now = datetime.now(UTC)
             due = int((time.perf_counter() - start) * rate) - sent
-            pending = []
+            lines = []
             for _ in range(max(due, 0)):
                 sent += 1
                 scan = {"event_id": f"{tag}-{sent}", "type": "scan", "parcel_id": f"L{sent % 200_000}",
                         "ts": now.isoformat(), "status": "hub_arrived", "area": f"LA-{sent % 50}",
                         "site": f"LA-{sent % 50}-HUB"}  # fmt: skip
-                pending.append(
-                    js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream, timeout=30)
-                )
-            if sent // max(rate, 1) > marker:  # a marker every second
+                lines.append(json.dumps(scan).encode())
+            if sent // max(rate, 1) > marker:  # a marker every second, after the tick's scans
                 marker += 1
                 site = f"MARK-{tag}-{marker}"
                 scan = {"event_id": f"{tag}-m{marker}", "type": "scan", "parcel_id": f"M{tag}{marker}",
                         "ts": now.isoformat(), "status": "exception", "exception": "robbed",
                         "area": "LA-0", "site": site}  # fmt: skip
                 published[site] = time.time()
-                pending.append(
-                    js.publish(target.subject, json.dumps(scan).encode(), stream=target.stream, timeout=30)
+                lines.append(json.dumps(scan).encode())
+            await asyncio.gather(
+                *(
+                    js.publish(target.subject, b"\n".join(lines[i : i + pack]), stream=target.stream, timeout=30)
+                    for i in range(0, len(lines), pack)
                 )
-            await asyncio.gather(*pending)
+            )
             await asyncio.sleep(tick)
         done.set()
         await consumer
@@ -508,6 +513,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
     parser.add_argument("--latency-only", action="store_true", help="only the event-to-incident run")
     parser.add_argument(
+        "--latency-pack", type=int, default=bus.PACK, help="events a message in the latency run (1: one each)"
+    )
+    parser.add_argument(
         "--in-flight", type=int, default=1_000_000, help="parcels in the checkpoint before the latency run"
     )
     args = parser.parse_args()
@@ -572,9 +580,12 @@ def main() -> None:
             if not args.latency_only:
                 console.print(table)
             if "postgresql" in backends:
-                stages = latency(dbs.fresh("postgresql"), args.rate, args.seconds, args.in_flight)
+                stages = latency(
+                    dbs.fresh("postgresql"), args.rate, args.seconds, args.in_flight, args.latency_pack
+                )
                 console.print(
                     f"event to incident over the bus at {args.rate:,} events/s for {args.seconds:.0f} s, "
+                    f"up to {args.latency_pack} events a message, "
                     f"{args.in_flight:,} parcels in flight ({len(stages['incident readable'])} markers; "
                     f"load {os.getloadavg()})"
                 )
