@@ -250,3 +250,35 @@ def test_api_rotations_overrides_now_and_week(client, db, clock, plan, headers_f
     week = client.get("/api/v1/oncall/week?start=2026-11-11", headers=member).json()
     assert [s["names"] for s in week["member"][:3]] == [["Li"], ["Chen"], ["Wang"]]
     assert client.get("/api/v1/oncall/now").status_code == 401
+
+
+def test_a_remembered_block_reads_the_schedule_once_per_role_and_instant(db, clock, plan):
+    """A detector's round opens many incidents at one instant (issue 14): inside
+    ``duty.remembered`` the schedule is read once for each role and instant, the same people
+    come back, and after the block a change to the schedule is seen again."""
+    from sqlalchemy import event
+
+    from peakguard.oncall import duty as duty_module
+
+    wang, li = people(db, clock, plan, ("Wang", "member"), ("Li", "member"))
+    day_night(db, clock, plan, [wang, li])
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.transaction() as s, duty_module.remembered(s):
+            first = [p.name for p in on_duty(s, "member", local("10:00"))]
+            asked = len(statements)
+            again = [[p.name for p in on_duty(s, "member", local("10:00"))] for _ in range(5)]
+            assert len(statements) == asked  # no more reads for the same role and instant
+            night = [p.name for p in on_duty(s, "member", local("21:00"))]
+            assert len(statements) > asked
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert first == ["Wang"] and again == [["Wang"]] * 5 and night == ["Li"]
+    with db.transaction() as s:
+        roster.set_duty(s, ADMIN, clock.now(), wang, False)
+    assert "Wang" not in duty(db, "member", local("10:00"))

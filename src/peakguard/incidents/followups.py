@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from peakguard.db import Database
 from peakguard.incidents.models import FollowUp, Incident
 from peakguard.incidents.notices import tell
-from peakguard.oncall import paging
+from peakguard.oncall import duty, paging
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan, get_level
 
@@ -88,21 +88,27 @@ def run(session: Session, now: datetime, plan: Plan | None = None, limit: int = 
         .with_for_update(skip_locked=True)
     )
     done = 0
-    for row in session.scalars(query).all():
-        try:
-            with session.begin_nested():
-                _do(session, plan, row, now)
-        except Exception as exc:  # one failing follow-up must not hold back the others
-            log.exception("incident follow-up %s (%s) failed", row.id, row.event)
-            row.attempts += 1
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            pause = RETRY_SECONDS[min(row.attempts, len(RETRY_SECONDS)) - 1]
-            row.next_attempt_at = now + timedelta(seconds=pause)
-            continue
-        row.state, row.done_at, row.last_error = "done", now, None
-        row.attempts += 1
-        done += 1
+    with duty.remembered(session):
+        for row in session.scalars(query).all():
+            done += _attempt(session, plan, row, now)
     return done
+
+
+def _attempt(session: Session, plan: Plan, row: FollowUp, now: datetime) -> int:
+    """Do one follow-up in a savepoint: 1 when done, 0 when it failed and waits for its retry."""
+    try:
+        with session.begin_nested():
+            _do(session, plan, row, now)
+    except Exception as exc:  # one failing follow-up must not hold back the others
+        log.exception("incident follow-up %s (%s) failed", row.id, row.event)
+        row.attempts += 1
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        pause = RETRY_SECONDS[min(row.attempts, len(RETRY_SECONDS)) - 1]
+        row.next_attempt_at = now + timedelta(seconds=pause)
+        return 0
+    row.state, row.done_at, row.last_error = "done", now, None
+    row.attempts += 1
+    return 1
 
 
 def run_due(db: Database, now: datetime, plan: Plan | None = None) -> int:

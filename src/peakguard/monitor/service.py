@@ -39,7 +39,7 @@ from peakguard.monitor.models import (
 )
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
-from peakguard.oncall import noise
+from peakguard.oncall import duty, noise
 from peakguard.plan.schemas import Plan
 
 CHUNK = 900  # ids per IN (...) list, under every database's parameter limit
@@ -194,12 +194,19 @@ def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal
     """Feed changed signals to the incident engine; return the incident ids touched. The notices,
     pages and client matching are queued (:mod:`peakguard.incidents.followups`): the caller runs
     them after its commit, so the incidents are open without waiting for them (issue 14)."""
+    reported = {row.key: row for row in session.scalars(select(DetectorSignal))}  # one query a round
+    with duty.remembered(session):
+        return _report_signals(session, now, plan, noise.audible(session, now, signals), reported)
+
+
+def _report_signals(
+    session: Session, now: datetime, plan: Plan, signals: Sequence[Signal], reported: dict[str, DetectorSignal]
+) -> list[int]:
     from peakguard.compensation import service as compensation
 
     actor = Actor.system("detector")
     touched = []
-    reported = {row.key: row for row in session.scalars(select(DetectorSignal))}  # one query a round
-    for signal in noise.audible(session, now, signals):  # maintenance windows (issue 17)
+    for signal in signals:
         key = f"{signal.kind}|{signal.scope}"
         last = reported.get(key)
         if last is not None and last.count == signal.count:
