@@ -296,3 +296,18 @@ def test_a_batch_rolled_back_leaves_nothing_behind(db, clock):
     with db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(MonitorEvent)) == 0
         assert s.scalar(select(func.count()).select_from(ParcelState)) == 0
+
+
+def test_backslashes_quotes_and_chinese_come_back_as_sent(db, clock):
+    """The events' ``COPY`` text escapes the backslash (``\\N`` is its NULL, ``\\t`` its tab):
+    ids, labels and the payload come back exactly as sent."""
+    row = {**scan(1, "P\\1", clock.now()), "event_id": "a\\N", "area": 'A"q', "site": "S\\t\\\\x"}
+    other = {**scan(2, "P2", clock.now()), "area": "区域", "site": "站点"}
+    lines = [json.dumps(row).encode(), json.dumps(other, ensure_ascii=False).encode()]
+    assert ingest_rows(db, clock, lines).accepted == 2
+    with db.transaction() as s:
+        events = {e.event_id: e for e in s.scalars(select(MonitorEvent))}
+        parcels = {p.parcel_id: (p.area, p.site) for p in s.scalars(select(ParcelState))}
+    assert events["a\\N"].subject == "P\\1" and events["a\\N"].payload["site"] == "S\\t\\\\x"
+    assert events["s2"].payload["area"] == "区域"
+    assert parcels == {"P\\1": ('A"q', "S\\t\\\\x"), "P2": ("区域", "站点")}
