@@ -169,6 +169,8 @@ def validate(rows: Iterable[tuple[int, Any]]) -> Batch:
 CHUNK = 500
 """Rows decoded in one call: enough to pay off, few to decode again one by one when one of
 them is not a good event."""
+
+
 def _may_hold_control(data: bytes) -> bool:
     """In JSON text a control character inside a string is either escaped or (DEL) raw; the
     others raw are refused by the decoder. A chunk without either holds none in any field (two

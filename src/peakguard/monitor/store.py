@@ -76,7 +76,6 @@ def _columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, s
     """Rows as one joined text per column (see ``_SEP``): times in ISO 8601 with their offset,
     numbers and booleans as PostgreSQL reads them from text."""
     out = {}
-    times: dict[datetime, str] = {}  # a batch repeats each second many times
     for name, values in zip(names, zip(*rows, strict=True), strict=True):
         try:
             text = _SEP.join(values)  # a column of text only, the usual case
@@ -85,7 +84,7 @@ def _columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, s
                 [
                     v if type(v) is str
                     else _NULL if v is None
-                    else times.get(v) or times.setdefault(v, v.isoformat()) if type(v) is datetime
+                    else _pg_time(v) if type(v) is datetime
                     else str(v)
                     for v in values
                 ]
@@ -138,7 +137,6 @@ def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list
     by :func:`_insert_new_postgresql` instead, which skips the stored ones."""
     from psycopg.errors import UniqueViolation  # loaded already: the session is on PostgreSQL
 
-    times: dict[datetime, str] = {}
     received = now.isoformat()
     with dbapi.cursor() as cursor:
         # A savepoint by hand: psycopg's transaction() on a connection whose transaction has run
@@ -150,9 +148,8 @@ def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list
                 for start in range(0, len(records), _COPY_SLICE):
                     lines = []
                     for r in records[start : start + _COPY_SLICE]:
-                        ts = times.get(r[3]) or times.setdefault(r[3], r[3].isoformat())
                         lines.append(
-                            f"{_copy_text(r[1])}\t{r[2]}\t{ts}\t{received}\t{_copy_text(r[4])}\t"
+                            f"{_copy_text(r[1])}\t{r[2]}\t{_pg_time(r[3])}\t{received}\t{_copy_text(r[4])}\t"
                             f"{_copy_text(r[5])}\t{_COPY_NULL if r[6] is None else r[6]}\t{_copy_text(r[9])}\n"
                         )
                     copy.write("".join(lines))
@@ -215,6 +212,13 @@ def _upsert_scans(dialect: str, dbapi: Any, scans: Sequence[Record]) -> None:
     dbapi.cursor().executemany(
         _UPSERT_SCANS[dialect], [(s[4], _sqlite_time(s[3]), s[6], s[5], s[7], s[8]) for s in scans]
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _pg_time(ts: datetime) -> str:
+    """A time as PostgreSQL reads it from text (ISO 8601 with its offset); cached, since a feed
+    repeats each second many times."""
+    return ts.isoformat()
 
 
 @lru_cache(maxsize=1 << 16)
