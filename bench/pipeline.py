@@ -27,11 +27,14 @@ bench starts (the consumers judge it by the wall clock):
   ``INSERT .. ON CONFLICT DO UPDATE`` of the latest scan per parcel into ``parcel_state``: the
   same tables, indexes and rows with none of the pipeline's work (validation, idempotency,
   dead letters, orders, audit, detection), which is what the store itself can take.
-- **event to incident**: the bus consumer under a steady stream (``--rate`` events/s for
-  ``--seconds``) with ``--in-flight`` parcels (a million by default) already in
-  ``parcel_state``, so its checkpoint holds them and every detection round classifies them;
-  every second a Level 1 exception scan at a new site is published, and its latency is the
-  incident's ``opened_at`` minus the moment it was published, and the moment the incident
+- **event to incident**: as deployed, ``peakguard monitor --bus --workers N`` (processes of
+  its own, ``--latency-workers``, over ``--latency-partitions`` partitions) under a steady
+  stream (``--rate`` events/s for ``--seconds``) sent by another process, as the scanners'
+  feed arrives from elsewhere (it once shared the consumer's process and interpreter, which
+  held the consumer to about 30,000 events/s); ``--in-flight`` parcels (a million by default)
+  are already in ``parcel_state``, so the checkpoints hold them and every count classifies
+  them; every second a Level 1 exception scan at a new site is published, and its latency is
+  the incident's ``opened_at`` minus the moment it was published, and the moment the incident
   could be read (committed: a watcher polls every 20 ms) minus the same. The incident's
   notices, page and client matching follow after its commit (``incidents.followups``).
 
@@ -43,7 +46,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -371,73 +376,53 @@ class Watcher(threading.Thread):
 
 
 def latency(
-    url: str, rate: int, seconds: float, in_flight: int = 0, pack: int = bus.PACK, batch: int = bus.BATCH
+    url: str, rate: int, seconds: float, in_flight: int = 0, pack: int = bus.PACK, workers: int = 1,
+    partitions: int = 1,
 ) -> dict[str, list[float]]:
     """Seconds from publishing a Level 1 scan (one a second) to the start of the batch that
     stored it, to its incident's ``opened_at`` and to the moment the incident could be read,
-    under ``rate`` events/s with ``in_flight`` parcels already in the checkpoint. Each 50 ms
-    tick's events are published ``pack`` to a message (NDJSON, as ``peakguard publish`` packs
-    them; 1 is a message per event) and consumed in batches of ``batch`` events."""
+    under ``rate`` events/s with ``in_flight`` parcels already in the checkpoints.
+
+    As deployed: ``peakguard monitor --bus --workers N`` in processes of its own, over a stream
+    of ``partitions`` partitions, and the scanners' events arriving from another process
+    (:func:`_publish_steadily`), each 50 ms tick's events ``pack`` to a message. The stream
+    starts once every partition's checkpoint is loaded (the workers say so)."""
     tag = uuid.uuid4().hex[:8]
-    target = bus.Bus(NATS_URL, f"lat.{tag}", f"LAT_{tag}", f"lat-{tag}", fetch_timeout=0.05)
-    published: dict[str, float] = {}
+    target = bus.Bus(NATS_URL, f"lat.{tag}", f"LAT_{tag}", f"lat-{tag}", partitions=partitions)
     preload(url, in_flight)
-    db = Database(url)
+    asyncio.run(_make_stream(target))
     watcher = Watcher(url, f"MARK-{tag}-")
-
-    async def run() -> None:
-        import nats
-
-        nc = await nats.connect(NATS_URL)
-        js = nc.jetstream()
-        await bus.ensure_stream(js, target)
-        done, ready = asyncio.Event(), asyncio.Event()
-        began = time.perf_counter()
-        consumer = asyncio.create_task(
-            bus.consume(
-                db, SystemClock(), target, batch=batch, stop=lambda s: done.is_set() and s.idle_polls > 2,
-                on_takeover=lambda _partition, _sequence: ready.set(),
-            )
-        )  # fmt: skip
-        await ready.wait()  # the stream starts once the consumer holds its partition's checkpoint
-        console.print(
-            f"consumer ready (checkpoint of {in_flight:,} parcels) in {time.perf_counter() - began:.1f} s"
-        )
-        tick, sent, marker = 0.05, 0, 0
-        start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            now = datetime.now(UTC)
-            due = int((time.perf_counter() - start) * rate) - sent
-            lines = []
-            for _ in range(max(due, 0)):
-                sent += 1
-                scan = {"event_id": f"{tag}-{sent}", "type": "scan", "parcel_id": f"L{sent % 200_000}",
-                        "ts": now.isoformat(), "status": "hub_arrived", "area": f"LA-{sent % 50}",
-                        "site": f"LA-{sent % 50}-HUB"}  # fmt: skip
-                lines.append(json.dumps(scan).encode())
-            if sent // max(rate, 1) > marker:  # a marker every second, after the tick's scans
-                marker += 1
-                site = f"MARK-{tag}-{marker}"
-                scan = {"event_id": f"{tag}-m{marker}", "type": "scan", "parcel_id": f"M{tag}{marker}",
-                        "ts": now.isoformat(), "status": "exception", "exception": "robbed",
-                        "area": "LA-0", "site": site}  # fmt: skip
-                published[site] = time.time()
-                lines.append(json.dumps(scan).encode())
-            await asyncio.gather(
-                *(
-                    js.publish(target.subject, b"\n".join(lines[i : i + pack]), stream=target.stream, timeout=30)
-                    for i in range(0, len(lines), pack)
-                )
-            )
-            await asyncio.sleep(tick)
-        done.set()
-        await consumer
-        await js.delete_stream(target.stream)
-        await nc.close()
-
-    watcher.start()
+    env = {**os.environ, "PEAKGUARD_DATABASE_URL": url}
+    began = time.perf_counter()
+    consumer = subprocess.Popen(
+        [sys.executable, "-m", "peakguard.cli", "monitor", "--bus", NATS_URL, "--subject", target.subject,
+         "--stream", target.stream, "--durable", target.durable, "--partitions", str(partitions),
+         "--workers", str(workers)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    published: dict[str, float] = {}
     try:
-        asyncio.run(run())
+        _wait_for_takeovers(consumer, partitions)
+        console.print(
+            f"{workers} worker(s) ready (checkpoints of {in_flight:,} parcels) in "
+            f"{time.perf_counter() - began:.1f} s"
+        )
+        watcher.start()
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(1) as pool:
+            published = pool.apply(_publish_steadily, (target, tag, rate, seconds, pack))
+        deadline = time.monotonic() + 120
+        while set(published) - set(watcher.seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        os.killpg(consumer.pid, signal.SIGINT)
+        consumer.wait(timeout=60)
+        watcher.stop.set()
+        if watcher.is_alive():
+            watcher.join()
+        asyncio.run(_drop_stream(target.stream))
+    db = Database(url)
+    try:
         with db.transaction() as s:
             opened = dict(
                 s.execute(
@@ -452,10 +437,7 @@ def latency(
                     )
                 )
             }
-        time.sleep(0.1)  # the watcher's last look
     finally:
-        watcher.stop.set()
-        watcher.join()
         db.dispose()
     missing = set(published) - set(opened) | set(published) - set(watcher.seen)
     if missing:
@@ -467,6 +449,78 @@ def latency(
         "incident opened_at": sorted(opened[site].timestamp() - at for site, at in published.items()),
         "incident readable": sorted(watcher.seen[site] - at for site, at in published.items()),
     }
+
+
+async def _make_stream(target: bus.Bus) -> None:
+    import nats
+
+    nc = await nats.connect(NATS_URL)
+    try:
+        await bus.ensure_stream(nc.jetstream(), target)
+    finally:
+        await nc.close()
+
+
+def _wait_for_takeovers(consumer: subprocess.Popen[str], partitions: int) -> None:
+    """Until the workers have said ``partition N`` for every partition (each line comes once the
+    partition's checkpoint is loaded); their later lines are read on so the pipe never fills."""
+    assert consumer.stderr is not None
+    taken: set[str] = set()
+    for line in consumer.stderr:
+        if ": partition " in line:
+            taken.add(line.split(": partition ", 1)[1].split()[0])
+            if len(taken) == partitions:
+                break
+    else:
+        raise RuntimeError(f"the workers ended before taking every partition (exit {consumer.wait()})")
+    threading.Thread(target=consumer.stderr.read, daemon=True).start()
+
+
+def _publish_steadily(target: bus.Bus, tag: str, rate: int, seconds: float, pack: int) -> dict[str, float]:
+    """The scanners, in a process of their own: ``rate`` scans a second for ``seconds``, sent
+    each 50 ms tick to their partitions ``pack`` to a message, and after each second's scans a
+    Level 1 exception scan at a new site (the marker). Returns when each marker was sent."""
+    from peakguard.monitor.partitions import partition_of
+
+    async def run() -> dict[str, float]:
+        import nats
+
+        nc = await nats.connect(NATS_URL)
+        js = nc.jetstream()
+        published: dict[str, float] = {}
+        tick, sent, marker = 0.05, 0, 0
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            ts = datetime.now(UTC).isoformat()
+            due = int((time.perf_counter() - start) * rate) - sent
+            by_subject: dict[str, list[bytes]] = {}
+            for _ in range(max(due, 0)):
+                sent += 1
+                parcel, area = f"L{sent % 200_000}", f"LA-{sent % 50}"
+                line = (f'{{"event_id":"{tag}-{sent}","type":"scan","parcel_id":"{parcel}","ts":"{ts}",'
+                        f'"status":"hub_arrived","area":"{area}","site":"{area}-HUB"}}')  # fmt: skip
+                subject = target.subject_of(partition_of(parcel, target.partitions))
+                by_subject.setdefault(subject, []).append(line.encode())
+            if sent // max(rate, 1) > marker:  # a marker every second, after the tick's scans
+                marker += 1
+                site, parcel = f"MARK-{tag}-{marker}", f"M{tag}{marker}"
+                line = (f'{{"event_id":"{tag}-m{marker}","type":"scan","parcel_id":"{parcel}","ts":"{ts}",'
+                        f'"status":"exception","exception":"robbed","area":"LA-0","site":"{site}"}}')  # fmt: skip
+                subject = target.subject_of(partition_of(parcel, target.partitions))
+                published[site] = time.time()
+                by_subject.setdefault(subject, []).append(line.encode())
+            await asyncio.gather(
+                *(
+                    js.publish(subject, b"\n".join(lines[i : i + pack]), stream=target.stream, timeout=30)
+                    for subject, lines in by_subject.items()
+                    for i in range(0, len(lines), pack)
+                )
+            )
+            await asyncio.sleep(tick)
+        await nc.close()
+        return published
+
+    return asyncio.run(run())
 
 
 def detection_rounds(url: str) -> dict[str, float]:
@@ -515,6 +569,8 @@ def main() -> None:
     parser.add_argument(
         "--latency-pack", type=int, default=bus.PACK, help="events a message in the latency run (1: one each)"
     )
+    parser.add_argument("--latency-workers", type=int, default=2, help="worker processes in the latency run")
+    parser.add_argument("--latency-partitions", type=int, default=BUS_PARTITIONS, help="partitions in the latency run")
     parser.add_argument(
         "--in-flight", type=int, default=1_000_000, help="parcels in the checkpoint before the latency run"
     )
@@ -581,11 +637,13 @@ def main() -> None:
                 console.print(table)
             if "postgresql" in backends:
                 stages = latency(
-                    dbs.fresh("postgresql"), args.rate, args.seconds, args.in_flight, args.latency_pack
+                    dbs.fresh("postgresql"), args.rate, args.seconds, args.in_flight, args.latency_pack,
+                    args.latency_workers, args.latency_partitions,
                 )
                 console.print(
                     f"event to incident over the bus at {args.rate:,} events/s for {args.seconds:.0f} s, "
-                    f"up to {args.latency_pack} events a message, "
+                    f"up to {args.latency_pack} events a message, {args.latency_workers} worker(s), "
+                    f"{args.latency_partitions} partition(s), "
                     f"{args.in_flight:,} parcels in flight ({len(stages['incident readable'])} markers; "
                     f"load {os.getloadavg()})"
                 )
