@@ -29,14 +29,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import msgspec
+import numpy as np
 from sqlalchemy import Connection, case, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from peakguard.db import Database
 from peakguard.monitor.events import Rejected
-from peakguard.monitor.models import BusPartition, ParcelState, PartitionSignal
+from peakguard.monitor.models import BusPartition, PartitionSignal
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
+from peakguard.monitor.state_read import scan_frames
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import level_for
 
@@ -246,25 +248,22 @@ def advance(session: Session, stream: str, partition: int, owner: str, sequence:
         raise LostPartition(partition)
 
 
-def load_checkpoints(session: Session, partitions: int, wanted: Iterable[int]) -> dict[int, ParcelCheckpoint]:
-    """Each wanted partition's parcels from ``parcel_state``, as its own checkpoint."""
+def load_checkpoints(
+    session: Session, partitions: int, wanted: Iterable[int], delivered: bool = True
+) -> dict[int, ParcelCheckpoint]:
+    """Each wanted partition's parcels from ``parcel_state`` (all, or those not delivered), as
+    its own checkpoint; with one partition, every parcel in each. One pass over the table for
+    all of them (:func:`peakguard.monitor.state_read.scan_frames`), and the one reader of the
+    stored checkpoint: a bus worker's take-over and ``peakguard serve``'s live detector
+    (:func:`peakguard.monitor.service.load_checkpoint`) start from it (issue 14, S3.3)."""
     out = {p: ParcelCheckpoint() for p in wanted}
-    query = select(
-        ParcelState.parcel_id, ParcelState.ts, ParcelState.status, ParcelState.area, ParcelState.site,
-        ParcelState.exception,
-    ).execution_options(yield_per=50_000)  # fmt: skip
-    for part in session.execute(query).partitions():
-        if partitions <= 1:
-            for checkpoint in out.values():
-                checkpoint.add(part)
-            continue
-        split: dict[int, list[Any]] = {p: [] for p in out}
-        for row in part:
-            rows = split.get(partition_of(row[0], partitions))
-            if rows is not None:
-                rows.append(row)
-        for p, rows in split.items():
-            out[p].add(rows)
+    for frame in scan_frames(session, delivered):
+        if partitions > 1:
+            ids = frame["parcel_id"].to_list()
+            owner = np.fromiter((partition_of(i, partitions) for i in ids), np.int64, len(ids))
+        for p, checkpoint in out.items():
+            mine = frame if partitions <= 1 else frame.filter(owner == p)
+            checkpoint.update(checkpoint.names.encode_frame(mine))
     return out
 
 

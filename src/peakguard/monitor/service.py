@@ -26,7 +26,7 @@ from peakguard.audit.service import Actor, record
 from peakguard.clock import Clock
 from peakguard.db import Database
 from peakguard.incidents import followups, reporting
-from peakguard.monitor import bulk, shop, store
+from peakguard.monitor import bulk, partitions, shop, store
 from peakguard.monitor.bulk import Record
 from peakguard.monitor.events import Rejected, read_file
 from peakguard.monitor.models import (
@@ -35,7 +35,6 @@ from peakguard.monitor.models import (
     DetectorSignal,
     MonitorEvent,
     OrderState,
-    ParcelState,
 )
 from peakguard.monitor.parcels import ParcelCheckpoint
 from peakguard.monitor.signals import Signal
@@ -173,21 +172,7 @@ def load_checkpoint(session: Session, delivered: bool = True) -> ParcelCheckpoin
     """The stored ``parcel_state`` as arrays (one slot per parcel), ready to classify and to
     fold later batches into. A checkpoint that will be kept and updated needs the delivered
     parcels too (a late scan must not beat a newer delivery it does not know about)."""
-    query = select(
-        ParcelState.parcel_id,
-        ParcelState.ts,
-        ParcelState.status,
-        ParcelState.area,
-        ParcelState.site,
-        ParcelState.exception,
-    )
-    if not delivered:
-        query = query.where(ParcelState.status != "delivered")
-    checkpoint = ParcelCheckpoint()
-    rows = session.execute(query.execution_options(yield_per=50_000))
-    for part in rows.partitions():
-        checkpoint.add(part)
-    return checkpoint
+    return partitions.load_checkpoints(session, 1, [0], delivered)[0]
 
 
 def report(session: Session, now: datetime, plan: Plan, signals: Sequence[Signal]) -> list[int]:
