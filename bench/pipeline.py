@@ -264,27 +264,34 @@ def nats_ingest(
     url: str, path: Path, workers: int = 1, pack: int = bus.PACK, batch: int = bus.BATCH
 ) -> float:
     """``peakguard publish --pack`` into a stream of :data:`BUS_PARTITIONS` partitions (not
-    timed), then ``peakguard monitor --bus --workers N --batch B --until-idle``; timed from the
-    first batch's commit to the last one's (``received_at``), so the workers' start-up (a
-    process each, imports, reading the checkpoint) is not counted for one worker and not for
-    two."""
+    timed), then ``peakguard monitor --bus --workers N --batch B --until-idle``, timed from the
+    moment every partition has its worker (the workers say so; their start-up, a process each,
+    imports and the checkpoint, is not counted) to the last batch's commit, over the events of
+    the batches begun since (``received_at``): the rate with all N at work, returned as the
+    seconds the whole file takes at it. (Timed from the first commit instead, the worker that
+    came up first had stored part of the file alone before the other began.)"""
     tag = uuid.uuid4().hex[:8]
     target = bus.Bus(NATS_URL, f"bench.{tag}", f"BENCH_{tag}", f"bench-{tag}", partitions=BUS_PARTITIONS)
     total = asyncio.run(bus.publish(target, read_file(path), pack))
     env = {**os.environ, "PEAKGUARD_DATABASE_URL": url}
     common = ["--bus", NATS_URL, "--subject", target.subject, "--stream", target.stream]
     try:
-        subprocess.run(
+        consumer = subprocess.Popen(
             [sys.executable, "-m", "peakguard.cli", "monitor", *common, "--partitions", str(BUS_PARTITIONS),
              "--durable", target.durable, "--workers", str(workers), "--batch", str(batch), "--until-idle"],
-            env=env, check=True, capture_output=True,
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        _wait_for_takeovers(consumer, BUS_PARTITIONS)
+        ready = datetime.now(UTC)
+        if consumer.wait() != 0:
+            raise RuntimeError(f"the workers ended with {consumer.returncode}")
         db = Database(url)
         try:
             with db.transaction() as s:
-                stored, first, last = s.execute(
-                    select(
-                        func.count(), func.min(MonitorEvent.received_at), func.max(MonitorEvent.received_at)
+                stored = s.scalar(select(func.count()).select_from(MonitorEvent))
+                counted, last = s.execute(
+                    select(func.count(), func.max(MonitorEvent.received_at)).where(
+                        MonitorEvent.received_at >= ready
                     )
                 ).one()
                 batch_seconds = _one_batch_seconds(s)
@@ -292,7 +299,9 @@ def nats_ingest(
             db.dispose()
         if stored != total:
             raise RuntimeError(f"the workers stored {stored} of {total}")
-        return (last - first).total_seconds() + batch_seconds
+        if not counted:
+            raise RuntimeError("every batch began before the last partition had its worker")
+        return total * ((last - ready).total_seconds() + batch_seconds) / counted
     finally:
         asyncio.run(_drop_stream(target.stream))
 
