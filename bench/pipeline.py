@@ -535,7 +535,8 @@ def _publish_steadily(target: bus.Bus, tag: str, rate: int, seconds: float, pack
 def detection_rounds(url: str) -> dict[str, float]:
     """Seconds per detection round in ``serve`` on a database the file ingest filled: the full
     re-read of undelivered parcels each round (what the job did before) against the live
-    detector's start and its rounds after 0 and 1,000 new scans."""
+    detector's start and its rounds after 0, 1,000 and 50,000 new scans (a second of the
+    target's 50,000 events/s)."""
     from peakguard.monitor.live import LiveDetector
 
     db = Database(url)
@@ -551,12 +552,14 @@ def detection_rounds(url: str) -> dict[str, float]:
         detector = LiveDetector()
         first = timed(lambda: detector.round(db, now, plan))
         idle = timed(lambda: detector.round(db, now, plan))
-        new = [(i, {"event_id": f"round-{i}", "type": "scan", "parcel_id": f"R{i}", "ts": now.isoformat(),
-                    "status": "hub_arrived", "area": "A-01", "site": "A-01-HUB"}) for i in range(1000)]  # fmt: skip
-        with db.transaction() as s:
-            service.ingest(s, ADMIN, now, new, "bench")
-        busy = timed(lambda: detector.round(db, now, plan))
-        return {"full re-read": full, "live start": first, "live, nothing new": idle, "live, 1,000 new": busy}
+        rounds = {"full re-read": full, "live start": first, "live, nothing new": idle}
+        for size in (1000, 50_000):
+            new = [(i, {"event_id": f"round-{size}-{i}", "type": "scan", "parcel_id": f"R{i}", "ts": now.isoformat(),
+                        "status": "hub_arrived", "area": "A-01", "site": "A-01-HUB"}) for i in range(size)]  # fmt: skip
+            with db.transaction() as s:
+                service.ingest(s, ADMIN, now, new, "bench")
+            rounds[f"live, {size:,} new"] = timed(lambda: detector.round(db, now, plan))
+        return rounds
     finally:
         db.dispose()
 
@@ -572,7 +575,7 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=50_000)
     parser.add_argument("--areas", type=int, default=50)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--rate", type=int, default=2000, help="events/s for the latency run")
+    parser.add_argument("--rate", type=int, default=50_000, help="events/s for the latency run")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
     parser.add_argument("--latency-only", action="store_true", help="only the event-to-incident run")
     parser.add_argument(

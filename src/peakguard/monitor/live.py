@@ -29,6 +29,7 @@ from peakguard.incidents import followups
 from peakguard.monitor import service
 from peakguard.monitor.models import MonitorEvent
 from peakguard.monitor.parcels import ParcelCheckpoint
+from peakguard.monitor.state_read import event_scan_frames
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
 
@@ -36,11 +37,6 @@ GAP_SECONDS = 60.0
 """How long an id missing below the highest seen is looked for (a transaction still open)."""
 START_GAP_WINDOW = 100_000
 """Ids below the highest at start searched for gaps (transactions open when the server started)."""
-
-_SCAN_FIELDS = {
-    "postgresql": "payload ->> 'site', payload ->> 'exception'",
-    "sqlite": "json_extract(payload, '$.site'), json_extract(payload, '$.exception')",
-}
 
 
 @dataclass
@@ -87,25 +83,18 @@ class LiveDetector:
         wanted = " OR ".join(
             [f"id > {self.last_id}", *(f"id BETWEEN {g.low} AND {g.high}" for g in self.gaps)]
         )
-        fields = _SCAN_FIELDS[session.get_bind().dialect.name]
-        rows = session.execute(
-            text(
-                f"SELECT id, type, subject, ts, status, scope, {fields} FROM monitor_events WHERE {wanted} ORDER BY id"
-            ).columns(ts=MonitorEvent.ts.type)  # aware UTC on both databases
-        ).all()
-        if not rows:
+        # the ids first, then the scans: a row committed between the two reads is folded and
+        # read again next round (folding the same rows again changes nothing), never lost
+        ids = list(session.scalars(text(f"SELECT id FROM monitor_events WHERE {wanted} ORDER BY id")))
+        if not ids:
             return
-        ids = [row[0] for row in rows]
         self.gaps = _refill(self.gaps, ids)
         newer = [i for i in ids if i > self.last_id]
         if newer:
             self.gaps += _missing(self.last_id, newer, started)
             self.last_id = newer[-1]
-        self.checkpoint.add(
-            (subject, ts, status, scope, site, exception)
-            for _, kind, subject, ts, status, scope, site, exception in rows
-            if kind == "scan"
-        )
+        for frame in event_scan_frames(session, wanted):
+            self.checkpoint.update(self.checkpoint.names.encode_frame(frame))
 
 
 def _missing(after: int, ids: list[int], since: float) -> list[Gap]:

@@ -1,8 +1,9 @@
-"""``parcel_state`` read back in bulk, for the checkpoints the live detectors start from (issue
-14, S3.3).
+"""Stored scans read back in bulk (issue 14, S3.3): ``parcel_state``, which the live detectors'
+checkpoints start from, and the scans ``serve``'s live detector folds in each round.
 
 A bus worker taking partitions over (``peakguard monitor --bus``) and the live detector of
-``peakguard serve`` each start by reading every stored parcel. Through the ORM a million rows
+``peakguard serve`` each start by reading every stored parcel; the live detector then reads
+the events stored since its last round, 50,000 of them a second at a national feed's rate. Through the ORM a million rows
 took 9-12 s, nearly all of it in Python per row and value: result rows, a time-zone-aware
 ``datetime`` per row (``UTCDateTime``), then microseconds from it and a dictionary look-up per
 string. Here the database joins each row into one line (the columns apart by ``_SEP``, a NULL
@@ -40,13 +41,28 @@ CHUNK = 100_000
 chunk's text and strings stay a few tens of MB whatever the table's size."""
 
 _PG_US = "(extract(epoch FROM ts) * 1000000)::bigint"
-_SQLITE_FIELDS = ("parcel_id", "ts", "status", "area", "site", f"coalesce(exception, char({ord(_NULL)}))")
-_LINES = {
-    "postgresql": f"""SELECT concat_ws(chr({ord(_SEP)}), parcel_id, {_PG_US}, status, area, site,
-                                coalesce(exception, chr({ord(_NULL)}))) FROM parcel_state""",
-    "sqlite": f"SELECT {f' || char({ord(_SEP)}) || '.join(_SQLITE_FIELDS)} FROM parcel_state",
+_PARCELS = {
+    "postgresql": ("parcel_id", _PG_US, "status", "area", "site", "exception"),
+    "sqlite": ("parcel_id", "ts", "status", "area", "site", "exception"),
 }
-_UNDELIVERED = " WHERE status <> 'delivered'"
+""":data:`~peakguard.monitor.parcels.SCAN_COLUMNS` from ``parcel_state``."""
+_EVENT_SCANS = {
+    "postgresql": ("subject", _PG_US, "status", "scope", "payload ->> 'site'", "payload ->> 'exception'"),
+    "sqlite": ("subject", "ts", "status", "scope", "json_extract(payload, '$.site')",
+               "json_extract(payload, '$.exception')"),
+}  # fmt: skip
+""":data:`~peakguard.monitor.parcels.SCAN_COLUMNS` from the scans in ``monitor_events``."""
+
+
+def _lines(dialect: str, columns: tuple[str, ...]) -> str:
+    """The columns joined into one text per row; the last (the exception) may be NULL, every
+    other is NOT NULL for a scan (``concat_ws`` would skip a NULL and shift the rest)."""
+    *fields, exception = columns
+    if dialect == "postgresql":
+        return f"concat_ws(chr({ord(_SEP)}), {', '.join(fields)}, coalesce({exception}, chr({ord(_NULL)})))"
+    return f" || char({ord(_SEP)}) || ".join([*fields, f"coalesce({exception}, char({ord(_NULL)}))"])
+
+
 _TIME_TYPE = {"postgresql": pl.Int64(), "sqlite": pl.String()}
 _SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S%.f"
 _SQLITE_LENGTHS = (19, 26)
@@ -57,12 +73,30 @@ def scan_frames(session: Session, delivered: bool = True) -> Iterator[pl.DataFra
     """The stored parcels (all, or those not delivered) as frames of
     :data:`~peakguard.monitor.parcels.SCAN_SCHEMA`, read in the session's transaction."""
     dialect = session.get_bind().dialect.name
+    where = "" if delivered else " WHERE status <> 'delivered'"
+    return _frames(session, f"SELECT {_lines(dialect, _PARCELS[dialect])} FROM parcel_state{where}")
+
+
+def event_scan_frames(session: Session, ids: str) -> Iterator[pl.DataFrame]:
+    """The scans in ``monitor_events`` whose ids the SQL condition ``ids`` picks, in id order
+    (the order they are folded in: among equal times the later row wins), as frames of
+    :data:`~peakguard.monitor.parcels.SCAN_SCHEMA`: what ``serve``'s live detector folds in
+    each round (:mod:`peakguard.monitor.live`)."""
+    dialect = session.get_bind().dialect.name
+    return _frames(
+        session,
+        f"SELECT {_lines(dialect, _EVENT_SCANS[dialect])} FROM monitor_events "
+        f"WHERE type = 'scan' AND ({ids}) ORDER BY id",
+    )
+
+
+def _frames(session: Session, query: str) -> Iterator[pl.DataFrame]:
+    dialect = session.get_bind().dialect.name
     dbapi = session.connection().connection.driver_connection
     assert dbapi is not None
-    query = _LINES[dialect] + ("" if delivered else _UNDELIVERED)
     schema = pl.Schema({**SCAN_SCHEMA, "ts": _TIME_TYPE[dialect]})
     # psycopg: a name makes it a server-side cursor; sqlite3's cursor steps through the table
-    cursor = dbapi.cursor("parcel_state_read") if dialect == "postgresql" else dbapi.cursor()
+    cursor = dbapi.cursor("scan_lines") if dialect == "postgresql" else dbapi.cursor()
     try:
         cursor.execute(query)
         while rows := cursor.fetchmany(CHUNK):
