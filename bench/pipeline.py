@@ -385,8 +385,14 @@ class Watcher(threading.Thread):
 
 
 def latency(
-    url: str, rate: int, seconds: float, in_flight: int = 0, pack: int = bus.PACK, workers: int = 1,
+    url: str,
+    rate: int,
+    seconds: float,
+    in_flight: int = 0,
+    pack: int = bus.PACK,
+    workers: int = 1,
     partitions: int = 1,
+    kill_after: float | None = None,
 ) -> dict[str, list[float]]:
     """Seconds from publishing a Level 1 scan (one a second) to the start of the batch that
     stored it, to its incident's ``opened_at`` and to the moment the incident could be read,
@@ -395,7 +401,10 @@ def latency(
     As deployed: ``peakguard monitor --bus --workers N`` in processes of its own, over a stream
     of ``partitions`` partitions, and the scanners' events arriving from another process
     (:func:`_publish_steadily`), each 50 ms tick's events ``pack`` to a message. The stream
-    starts once every partition's checkpoint is loaded (the workers say so)."""
+    starts once every partition's checkpoint is loaded (the workers say so).
+
+    ``kill_after``: one worker process is killed (SIGKILL) that many seconds into the stream;
+    when the others take its partitions over, and each marker's wait since, are printed."""
     tag = uuid.uuid4().hex[:8]
     target = bus.Bus(NATS_URL, f"lat.{tag}", f"LAT_{tag}", f"lat-{tag}", partitions=partitions)
     preload(url, in_flight)
@@ -410,8 +419,10 @@ def latency(
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     published: dict[str, float] = {}
+    takeovers: list[tuple[float, str]] = []
+    killed: tuple[float, int] | None = None
     try:
-        _wait_for_takeovers(consumer, partitions)
+        _wait_for_takeovers(consumer, partitions, takeovers)
         console.print(
             f"{workers} worker(s) ready (checkpoints of {in_flight:,} parcels) in "
             f"{time.perf_counter() - began:.1f} s"
@@ -419,7 +430,11 @@ def latency(
         watcher.start()
         context = multiprocessing.get_context("spawn")
         with context.Pool(1) as pool:
-            published = pool.apply(_publish_steadily, (target, tag, rate, seconds, pack))
+            sending = pool.apply_async(_publish_steadily, (target, tag, rate, seconds, pack))
+            if kill_after is not None:
+                time.sleep(kill_after)
+                killed = (time.time(), _kill_a_worker(consumer.pid))
+            published = sending.get()
         deadline = time.monotonic() + 120
         while set(published) - set(watcher.seen) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -451,6 +466,8 @@ def latency(
     missing = set(published) - set(opened) | set(published) - set(watcher.seen)
     if missing:
         raise RuntimeError(f"{len(missing)} marker scans never became incidents")
+    if killed is not None:
+        _print_recovery(killed, takeovers, published, watcher.seen)
     return {
         "taken by the consumer (received_at)": sorted(
             stored[site].timestamp() - at for site, at in published.items()
@@ -470,19 +487,55 @@ async def _make_stream(target: bus.Bus) -> None:
         await nc.close()
 
 
-def _wait_for_takeovers(consumer: subprocess.Popen[str], partitions: int) -> None:
+def _wait_for_takeovers(
+    consumer: subprocess.Popen[str], partitions: int, later: list[tuple[float, str]] | None = None
+) -> None:
     """Until the workers have said ``partition N`` for every partition (each line comes once the
-    partition's checkpoint is loaded); their later lines are read on so the pipe never fills."""
+    partition's checkpoint is loaded); their later lines are read on so the pipe never fills,
+    and the later takeovers kept in ``later`` with the time each was read."""
     assert consumer.stderr is not None
+    stream = consumer.stderr
     taken: set[str] = set()
-    for line in consumer.stderr:
+    for line in stream:
         if ": partition " in line:
             taken.add(line.split(": partition ", 1)[1].split()[0])
             if len(taken) == partitions:
                 break
     else:
         raise RuntimeError(f"the workers ended before taking every partition (exit {consumer.wait()})")
-    threading.Thread(target=consumer.stderr.read, daemon=True).start()
+
+    def read_on() -> None:
+        for line in stream:
+            if later is not None and ": partition " in line:
+                later.append((time.time(), line.strip()))
+
+    threading.Thread(target=read_on, daemon=True).start()
+
+
+def _kill_a_worker(parent: int) -> int:
+    """SIGKILL to one of ``peakguard monitor --workers N``'s worker processes; its pid."""
+    children = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+    workers = [
+        int(c) for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")
+    ]
+    if not workers:
+        raise RuntimeError("no worker process to kill (--latency-workers must be 2 or more)")
+    os.kill(workers[0], signal.SIGKILL)
+    return workers[0]
+
+
+def _print_recovery(
+    killed: tuple[float, int], takeovers: list[tuple[float, str]], published: dict[str, float],
+    seen: dict[str, float],
+) -> None:  # fmt: skip
+    at, pid = killed
+    console.print(f"worker {pid} killed (SIGKILL) {at - min(published.values()):.1f} s into the stream")
+    for when, line in takeovers:
+        console.print(f"  {when - at:+.1f} s: {line}")
+    console.print("  markers from 2 s before the kill (sent, relative to the kill: readable after)")
+    for site, sent in sorted(published.items(), key=lambda item: item[1]):
+        if sent >= at - 2:
+            console.print(f"    {sent - at:+5.1f} s: {seen[site] - sent:5.2f} s")
 
 
 def _publish_steadily(target: bus.Bus, tag: str, rate: int, seconds: float, pack: int) -> dict[str, float]:
@@ -582,7 +635,12 @@ def main() -> None:
         "--latency-pack", type=int, default=bus.PACK, help="events a message in the latency run (1: one each)"
     )
     parser.add_argument("--latency-workers", type=int, default=2, help="worker processes in the latency run")
-    parser.add_argument("--latency-partitions", type=int, default=BUS_PARTITIONS, help="partitions in the latency run")
+    parser.add_argument(
+        "--latency-partitions", type=int, default=BUS_PARTITIONS, help="partitions in the latency run"
+    )
+    parser.add_argument(
+        "--kill-after", type=float, help="kill one worker (SIGKILL) this many seconds into the latency run"
+    )
     parser.add_argument(
         "--in-flight", type=int, default=1_000_000, help="parcels in the checkpoint before the latency run"
     )
@@ -649,8 +707,14 @@ def main() -> None:
                 console.print(table)
             if "postgresql" in backends:
                 stages = latency(
-                    dbs.fresh("postgresql"), args.rate, args.seconds, args.in_flight, args.latency_pack,
-                    args.latency_workers, args.latency_partitions,
+                    dbs.fresh("postgresql"),
+                    args.rate,
+                    args.seconds,
+                    args.in_flight,
+                    args.latency_pack,
+                    args.latency_workers,
+                    args.latency_partitions,
+                    args.kill_after,
                 )
                 console.print(
                     f"event to incident over the bus at {args.rate:,} events/s for {args.seconds:.0f} s, "
