@@ -6,6 +6,8 @@ run; and how long an event takes to become an incident under a steady stream.
     ./dev bench pipeline --parcels 200000        # about 750,000 events: the issue's size
     ./dev bench pipeline --parcels 20000         # a quick run
     ./dev bench pipeline --only sqlite           # or postgresql; NATS and HTTP need PostgreSQL
+    ./dev bench pipeline --latency-only --rate 75000              # event to incident only
+    ./dev bench pipeline --latency-only --rate 30000 --seconds 30 --kill-after 10   # a worker killed
 
 Every path starts from an empty, migrated database and the same simulated day
 (``peakguard sim``, written to an NDJSON file first, not timed), which ends at the moment the
@@ -80,7 +82,8 @@ from peakguard.sim.generator import generate
 PG_URL = os.environ.get("PEAKGUARD_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 NATS_URL = os.environ.get("PEAKGUARD_TEST_NATS_URL", "nats://127.0.0.1:4222")
 ADMIN = Actor(name="bench:admin", role="admin")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 140)
+"""Piped (CI, a log), the table is not folded to 80 columns."""
 
 
 def day_start() -> datetime:
