@@ -17,7 +17,7 @@ from peakguard.incidents import queries
 from peakguard.incidents.models import Incident, TimelineEntry
 from peakguard.monitor import live, service
 from peakguard.monitor.events import read_file
-from peakguard.monitor.models import DeadLetter, MonitorEvent
+from peakguard.monitor.models import DeadLetter, MonitorEvent, ParcelState
 from peakguard.monitor.queries import chase_list
 from tests.factories import ADMIN, count
 
@@ -77,6 +77,33 @@ def test_the_same_file_twice_changes_nothing(db, clock, tmp_path):
         second = service.ingest(s, ADMIN, clock.now(), read_file(path), "f")
     assert (first.accepted, second.accepted, second.duplicates) == (30, 0, 30)
     assert count(db, MonitorEvent) == 30
+
+
+def test_a_file_in_many_batches_keeps_every_line_and_reason(db, clock, tmp_path):
+    """``ingest_file`` a few rows a transaction (on PostgreSQL the next batch is validated in a
+    thread while this one is stored): the dead letters keep their file lines across batches, a
+    repeat in a later batch is a duplicate, a parcel's latest scan wins across batches, each
+    committed batch is reported once, and loading the file again changes nothing."""
+    t = clock.now()
+    lines = [json.dumps(scan(i, f"P{i % 4}", t + timedelta(seconds=i))) for i in range(1, 12)]
+    lines[4] = "{broken json"  # line 5
+    lines[8] = json.dumps(scan(2, "P2", t))  # line 9 repeats line 2's event
+    lines[10] = json.dumps({**scan(11, "P3", t), "status": "teleported"})  # line 11
+    path = tmp_path / "day.ndjson"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sizes: list[int] = []
+    first = service.ingest_file(db, ADMIN, path, clock, on_batch=sizes.append, batch_size=3)
+    assert sizes == [3, 3, 3, 2]
+    assert (first.accepted, first.duplicates) == (8, 1)
+    assert {bad.line: bad.reason.split(":")[0] for bad in first.rejected} == {5: "bad JSON", 11: "status"}
+    with db.transaction() as s:
+        stored = s.scalars(select(MonitorEvent.event_id).order_by(MonitorEvent.id)).all()
+        latest = dict(s.execute(select(ParcelState.parcel_id, ParcelState.ts)).all())
+    assert stored == [f"s{i}" for i in (1, 2, 3, 4, 6, 7, 8, 10)]
+    assert latest == {"P0": t + timedelta(seconds=8), "P1": t + timedelta(seconds=1),
+                      "P2": t + timedelta(seconds=10), "P3": t + timedelta(seconds=7)}  # fmt: skip
+    again = service.ingest_file(db, ADMIN, path, clock, batch_size=3)
+    assert (again.accepted, again.duplicates, count(db, DeadLetter)) == (0, 9, 2)
 
 
 def test_csv_and_parquet_carry_the_same_fields(db, clock, tmp_path):
