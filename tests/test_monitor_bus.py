@@ -180,6 +180,18 @@ def test_a_consumer_that_died_before_its_acks_gets_the_batch_again_and_nothing_c
     assert state() == before
 
 
+def test_publish_reports_each_acknowledged_window(clock, target):
+    """What ``peakguard publish``'s progress bar advances by: every event once, after the stream
+    acknowledged the window holding it (a message of several events counts them all)."""
+    rows = list(enumerate(backlog_scans(clock, 1200), 1))
+    one_each: list[int] = []
+    asyncio.run(bus.publish(target, rows, pack=1, on_sent=one_each.append))
+    assert one_each == [bus.PUBLISH_WINDOW, bus.PUBLISH_WINDOW, 1200 - 2 * bus.PUBLISH_WINDOW]
+    packed: list[int] = []
+    asyncio.run(bus.publish(target, rows[:700], pack=500, on_sent=packed.append))
+    assert packed == [700]
+
+
 def test_publish_and_monitor_from_the_cli(db_url, clock, target, tmp_path):
     events = tmp_path / "events.ndjson"
     events.write_text("\n".join(json.dumps(e) for e in backlog_scans(clock, 3)) + "\nnot json\n")
@@ -194,8 +206,11 @@ def test_publish_and_monitor_from_the_cli(db_url, clock, target, tmp_path):
             text=True,
             check=True,
         )
+        shown.append(done.stderr)
         return done.stdout
 
+    shown: list[str] = []
     assert "published 4 events" in cli("publish", str(events), *common)
+    assert "publish" in shown[-1] and "4/4" in shown[-1]  # the progress bar, on stderr
     out = cli("monitor", *common, "--durable", target.durable, "--until-idle")
     assert "accepted 3" in out and "dead-lettered 1" in out

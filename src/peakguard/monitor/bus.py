@@ -153,20 +153,22 @@ MESSAGE_BYTES = 256 * 1024
 """Most bytes packed into one message (the server's ``max_payload`` is 1 MiB by default)."""
 
 
-async def publish(bus: Bus, rows: Iterable[tuple[int, Any]], pack: int = PACK) -> int:
+async def publish(
+    bus: Bus, rows: Iterable[tuple[int, Any]], pack: int = PACK, on_sent: Callable[[int], None] | None = None
+) -> int:
     """Send rows (as read from an event file) to their partitions' subjects, up to ``pack`` of
     one partition a message (NDJSON: one event a line, in order), each message stored by the
     stream (acknowledged) before this returns, up to :data:`PUBLISH_WINDOW` in flight at once.
     A row the file reader already refused is sent as its raw text, so the consumer
     dead-letters it rather than it vanishing here; one with a line break in it goes alone.
-    Returns the events sent."""
+    ``on_sent`` hears how many events each acknowledged window held. Returns the events sent."""
     nc = await nats.connect(bus.url, connect_timeout=3, error_cb=_quiet, allow_reconnect=False)
     try:
         js = nc.jetstream()
         await ensure_stream(js, bus)
         limit = min(MESSAGE_BYTES, nc.max_payload // 2)
         packs: dict[str, _Pack] = {}
-        window: list[tuple[str, bytes]] = []
+        window: list[tuple[str, bytes, int]] = []
         sent = 0
         for _line, row in rows:
             subject = bus.subject_of(partitions.partition_of(partitions.routing_key(row), bus.partitions))
@@ -174,16 +176,16 @@ async def publish(bus: Bus, rows: Iterable[tuple[int, Any]], pack: int = PACK) -
             sent += 1
             held = packs.setdefault(subject, _Pack())
             if held.lines and (len(held.lines) >= pack or held.size + len(data) >= limit or b"\n" in data):
-                window.append((subject, held.take()))
+                window.append((subject, *held.take()))
             if pack <= 1 or b"\n" in data:
-                window.append((subject, data))
+                window.append((subject, data, 1))
             else:
                 held.add(data)
             if len(window) >= PUBLISH_WINDOW:
-                await _send(js, bus, window)
+                await _send(js, bus, window, on_sent)
                 window = []
-        window += [(subject, held.take()) for subject, held in packs.items() if held.lines]
-        await _send(js, bus, window)
+        window += [(subject, *held.take()) for subject, held in packs.items() if held.lines]
+        await _send(js, bus, window, on_sent)
         return sent
     finally:
         await nc.close()
@@ -200,10 +202,11 @@ class _Pack:
         self.lines.append(data)
         self.size += len(data) + 1
 
-    def take(self) -> bytes:
-        data = b"\n".join(self.lines)
+    def take(self) -> tuple[bytes, int]:
+        """The message, and how many events it holds."""
+        data, events = b"\n".join(self.lines), len(self.lines)
         self.lines, self.size = [], 0
-        return data
+        return data, events
 
 
 def _message(row: Any) -> bytes:
@@ -214,8 +217,12 @@ def _message(row: Any) -> bytes:
     return text.encode("utf-8")
 
 
-async def _send(js: Any, bus: Bus, window: list[tuple[str, bytes]]) -> None:
-    await asyncio.gather(*(js.publish(subject, data, stream=bus.stream) for subject, data in window))
+async def _send(
+    js: Any, bus: Bus, window: list[tuple[str, bytes, int]], on_sent: Callable[[int], None] | None
+) -> None:
+    await asyncio.gather(*(js.publish(subject, data, stream=bus.stream) for subject, data, _ in window))
+    if on_sent is not None and window:
+        on_sent(sum(events for _, _, events in window))
 
 
 async def consume(

@@ -199,8 +199,13 @@ def publish(
         err_console.print(f"[red]error[/red] file: no such file {file}")
         raise typer.Exit(2)
     target = bus.Bus(bus_url, subject, stream, partitions=partitions)
+    columns = (TextColumn("[bold]publish"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        sent = asyncio.run(bus.publish(target, read_file(file), pack))
+        with Progress(*columns, console=err_console) as progress:
+            task = progress.add_task("publish", total=_lines_in(file))
+            sent = asyncio.run(
+                bus.publish(target, read_file(file), pack, on_sent=lambda n: progress.advance(task, n))
+            )
     except bus.BusMismatch as exc:
         err_console.print(f"[red]error[/red] partitions: {exc}")
         raise typer.Exit(2) from None
@@ -213,14 +218,9 @@ def ingest(file: Path) -> None:
     if not file.exists():
         err_console.print(f"[red]error[/red] file: no such file {file}")
         raise typer.Exit(2)
-    total_lines = (
-        sum(1 for _ in file.open("rb"))
-        if file.suffix.lower() in (".ndjson", ".jsonl", ".json", ".csv")
-        else None
-    )
     columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console) as progress:
-        task = progress.add_task("ingest", total=total_lines)
+        task = progress.add_task("ingest", total=_lines_in(file))
         total = service.ingest_file(
             open_db(), cli_actor(), file, SystemClock(), on_batch=lambda n: progress.advance(task, n)
         )
@@ -229,6 +229,16 @@ def ingest(file: Path) -> None:
     )
     for bad in total.rejected[:20]:
         console.print(f"  line {bad.line}: {bad.reason}")
+
+
+def _lines_in(file: Path) -> int | None:
+    """A text event file's rows, the progress bar's total: its lines, less a CSV's header (a
+    Parquet file's rows are not counted ahead: the bar then shows the count alone)."""
+    suffix = file.suffix.lower()
+    if suffix not in (".ndjson", ".jsonl", ".json", ".csv"):
+        return None
+    lines = sum(1 for _ in file.open("rb"))
+    return max(lines - 1, 0) if suffix == ".csv" else lines
 
 
 def detect(
