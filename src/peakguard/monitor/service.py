@@ -58,8 +58,8 @@ class IngestResult:
     dead_letters_known: int = 0
     """Rejected rows whose dead letter was already stored (the same row refused before)."""
     scans: list[Record] = field(default_factory=list, repr=False)
-    """The scans this call stored (new ones only) when asked, for a caller that keeps its own
-    in-memory checkpoint (the bus consumer). Not summed by :meth:`add`."""
+    """Each parcel's latest scan among those this call stored (new ones only) when asked, for a
+    caller that keeps its own in-memory checkpoint (the bus consumer). Not summed by :meth:`add`."""
 
     def add(self, other: IngestResult) -> None:
         self.accepted += other.accepted
@@ -80,10 +80,10 @@ def ingest(
     """Store each new event once, dead-letter each bad row with its line and reason. Rows are
     validated as a batch and written by the database's bulk path (:mod:`.bulk`, :mod:`.store`);
     a caller that validated them ahead (while the database stored the batch before: see
-    :func:`ingest_file`) passes the :class:`~.bulk.Batch`. ``scans_wanted`` also returns the new
-    scans, for a caller keeping its own checkpoint. ``origin`` names a refused row's place when
-    its line is not the place itself (a bus message of several events: the stream sequence and
-    the line within the message)."""
+    :func:`ingest_file`) passes the :class:`~.bulk.Batch`. ``scans_wanted`` also returns each
+    parcel's latest new scan, for a caller keeping its own checkpoint. ``origin`` names a
+    refused row's place when its line is not the place itself (a bus message of several events:
+    the stream sequence and the line within the message)."""
     batch = rows if isinstance(rows, bulk.Batch) else bulk.validate(rows)
     result = IngestResult(rejected=batch.rejected)
     result.accepted, result.scans = store.store(session, now, batch, scans_wanted)
