@@ -5,6 +5,7 @@ as the README shows."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -58,12 +59,19 @@ def test_events_archive_cli(db_url, clock, tmp_path):
             service.ingest(s, ADMIN, clock.now(), list(enumerate(with_old, 1)), "t")
     finally:
         db.dispose()
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "peakguard.cli", "events", "archive", "--out", str(tmp_path / "archive")],
         env=env,
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    )
+    out = done.stdout
     assert "archived 1 events older than 7 days" in out
+    day = f"{clock.now() - timedelta(days=30):%Y-%m-%d}"
+    assert f"{day}: 1 events -> " in out
+    # the progress bar, over the days from the event's to the retention's (the command's clock
+    # is the real one, the event's the test's): all of them done
+    bar = re.search(r"archive .* (\d+)/(\d+) days", done.stderr)
+    assert bar is not None and bar[1] == bar[2] and int(bar[1]) >= 23, done.stderr
     assert len(list((tmp_path / "archive").glob("events-*.parquet"))) == 1

@@ -52,23 +52,24 @@ class Archived:
 def archive(db: Database, now: datetime, keep_days: int, out: Path) -> list[Archived]:
     """Move every event whose time is before midnight UTC ``keep_days`` days ago to
     ``out/events-YYYY-MM-DD.parquet``, day by day."""
+    moved = (archive_day(db, day, out) for day in days_to_archive(db, now, keep_days))
+    return [day for day in moved if day is not None]
+
+
+def days_to_archive(db: Database, now: datetime, keep_days: int) -> list[datetime]:
+    """The UTC midnights from the oldest stored event's day to the last day before the
+    retention (``peakguard events archive`` shows its progress over them)."""
     cutoff = (now - timedelta(days=keep_days)).replace(hour=0, minute=0, second=0, microsecond=0)
-    out.mkdir(parents=True, exist_ok=True)
     with db.transaction() as session:
         first = session.scalar(select(func.min(MonitorEvent.ts)).where(MonitorEvent.ts < cutoff))
-    done = []
     day = first.replace(hour=0, minute=0, second=0, microsecond=0) if first else cutoff
-    while day < cutoff:
-        following = day + timedelta(days=1)
-        moved = _archive_day(db, day, following, out)
-        if moved is not None:
-            done.append(moved)
-        day = following
-    return done
+    return [day + timedelta(days=n) for n in range((cutoff - day).days)]
 
 
-def _archive_day(db: Database, day: datetime, following: datetime, out: Path) -> Archived | None:
-    in_day = (MonitorEvent.ts >= day, MonitorEvent.ts < following)
+def archive_day(db: Database, day: datetime, out: Path) -> Archived | None:
+    """One UTC day's events to its file, then out of the database (None: the day had none)."""
+    out.mkdir(parents=True, exist_ok=True)
+    in_day = (MonitorEvent.ts >= day, MonitorEvent.ts < day + timedelta(days=1))
     with db.transaction() as session:
         rows = session.execute(
             select(MonitorEvent.id, *(getattr(MonitorEvent, c) for c in COLUMNS))

@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peakguard.cli_support import console, open_db
+from peakguard.cli_support import console, err_console, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.monitor import queries
 from peakguard.plan.service import current_plan
@@ -52,10 +53,19 @@ def archive_events(
     ),
 ) -> None:
     """Move raw events older than the retention to Parquet files per UTC day (safe to re-run)."""
-    from peakguard.monitor.archive import archive
+    from peakguard.monitor.archive import archive_day, days_to_archive
 
-    days = keep_days or current_plan().detection.retention_days
-    moved = archive(open_db(), SystemClock().now(), days, out)
-    for day in moved:
-        console.print(f"{day.day}: {day.events} events -> {day.path}")
-    console.print(f"archived {sum(d.events for d in moved)} events older than {days} days")
+    days, db = keep_days or current_plan().detection.retention_days, open_db()
+    moved = 0
+    columns = (TextColumn("[bold]archive"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=err_console) as progress:
+        due = days_to_archive(db, SystemClock().now(), days)
+        task = progress.add_task("archive", total=len(due))
+        for day in due:
+            done = archive_day(db, day, out)
+            if done is not None:
+                moved += done.events
+                console.print(f"{done.day}: {done.events} events -> {done.path}")
+            progress.advance(task)
+    console.print(f"archived {moved} events older than {days} days")
