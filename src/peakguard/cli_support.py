@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -13,8 +13,21 @@ from peakguard.audit.service import Actor
 from peakguard.config import get_settings
 from peakguard.db import Database, database_for
 
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 console = Console()
 err_console = Console(stderr=True)
+
+
+def counting_progress(label: str, unit: str = "") -> Progress:
+    """The bar long CLI work shows on stderr: what it does, the bar, done of total (``unit``
+    after it), the time so far. Rich's progress module is imported here, by the commands that
+    show one, not by every one-shot command."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn()]
+    return Progress(*columns, *([TextColumn(unit)] if unit else []), TimeElapsedColumn(), console=err_console)
 
 
 def open_db() -> Database:

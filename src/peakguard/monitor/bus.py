@@ -491,7 +491,7 @@ class _Worker:
         sees fewer workers alive than the one before, the share is by the workers alive alone:
         the partitions freed were a worker's that ended, not ones kept for a worker starting,
         so they are taken at once instead of after :data:`TAKEOVER_AFTER` (a worker killed at
-        30,000 events/s: taken over 6.1-6.2 s after the kill before this, 2.8-3.4 s after)."""
+        30,000 events/s: taken over 6.1-6.2 s after the kill before this, 2.8-3.2 s after)."""
         if not await run_in_threadpool(self.leases.alive):
             raise partitions.LostPartition("the lease connection is gone")
         members = await run_in_threadpool(self.leases.members)

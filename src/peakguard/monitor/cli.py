@@ -13,10 +13,10 @@ from typing import Any
 
 import typer
 from nats.errors import Error as NatsError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peakguard.cli_support import cli_actor, console, err_console, open_db, print_json
+from peakguard.cli_support import cli_actor, console, counting_progress, err_console, open_db, print_json
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.monitor import bus, service
 from peakguard.monitor.events import read_file
@@ -199,9 +199,8 @@ def publish(
         err_console.print(f"[red]error[/red] file: no such file {file}")
         raise typer.Exit(2)
     target = bus.Bus(bus_url, subject, stream, partitions=partitions)
-    columns = (TextColumn("[bold]publish"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=err_console) as progress:
+        with counting_progress("publish") as progress:
             task = progress.add_task("publish", total=_lines_in(file))
             sent = asyncio.run(
                 bus.publish(target, read_file(file), pack, on_sent=lambda n: progress.advance(task, n))
@@ -218,8 +217,7 @@ def ingest(file: Path) -> None:
     if not file.exists():
         err_console.print(f"[red]error[/red] file: no such file {file}")
         raise typer.Exit(2)
-    columns = (TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console) as progress:
+    with counting_progress("ingest") as progress:
         task = progress.add_task("ingest", total=_lines_in(file))
         total = service.ingest_file(
             open_db(), cli_actor(), file, SystemClock(), on_batch=lambda n: progress.advance(task, n)

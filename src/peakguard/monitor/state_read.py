@@ -2,18 +2,19 @@
 checkpoints start from, and the scans ``serve``'s live detector folds in each round.
 
 A bus worker taking partitions over (``peakguard monitor --bus``) and the live detector of
-``peakguard serve`` each start by reading every stored parcel; the live detector then reads
-the events stored since its last round, 50,000 of them a second at a national feed's rate. Through the ORM a million rows
-took 9-12 s, nearly all of it in Python per row and value: result rows, a time-zone-aware
-``datetime`` per row (``UTCDateTime``), then microseconds from it and a dictionary look-up per
-string. Here the database joins each row into one line (the columns apart by ``_SEP``, a NULL
-exception as ``_NULL``: the control characters that :mod:`peakguard.monitor.store` joins
-columns with, which validation keeps out of every value), on PostgreSQL with the time already
-in integer microseconds; the driver's own cursor hands over a chunk of lines at a time, and Polars parses
-the chunk as one CSV text into a frame for :meth:`~peakguard.monitor.parcels.Names.encode_frame`.
-One string a row instead of six values: on PostgreSQL a million six-value rows and their frames
-took 1.9-2.1 s, as lines 1.2-1.5 s (on SQLite 1.9-2.0 s and 1.4-1.6 s); ``COPY .. TO STDOUT``
-took 2.2-3.2 s for the lines alone, psycopg handing its rows over one call each.
+``peakguard serve`` each start by reading every stored parcel; the live detector then reads the
+events stored since its last round, 50,000 of them a second at a national feed's rate. Through
+the ORM a million rows took 9-12 s, nearly all of it in Python per row and value: result rows,
+a time-zone-aware ``datetime`` per row (``UTCDateTime``), then microseconds from it and a
+dictionary look-up per string. Here the database joins each row into one line (the columns
+apart by ``_SEP``, a NULL exception as ``_NULL``: the control characters that
+:mod:`peakguard.monitor.store` joins columns with, which validation keeps out of every value),
+on PostgreSQL with the time already in integer microseconds; the driver's own cursor hands
+over a chunk of lines at a time, and Polars parses the chunk as one CSV text into a frame for
+:meth:`~peakguard.monitor.parcels.Names.encode_frame`. One string a row instead of six values:
+on PostgreSQL a million six-value rows and their frames took 1.9-2.1 s, as lines 1.2-1.5 s (on
+SQLite 1.9-2.0 s and 1.4-1.6 s); ``COPY .. TO STDOUT`` took 2.2-3.2 s for the lines alone,
+psycopg handing its rows over one call each.
 
 - PostgreSQL: a server-side cursor (one snapshot, a chunk in memory at a time, as the ORM's
   ``yield_per`` had); the time as ``extract(epoch ..) * 1000000``, exact (``numeric`` since

@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from peakguard.cli_support import console, err_console, open_db
+from peakguard.cli_support import console, counting_progress, open_db
 from peakguard.clock import SystemClock, parse_iso
 from peakguard.monitor import queries
 from peakguard.plan.service import current_plan
@@ -57,9 +56,7 @@ def archive_events(
 
     days, db = keep_days or current_plan().detection.retention_days, open_db()
     moved = 0
-    columns = (TextColumn("[bold]archive"), BarColumn(), MofNCompleteColumn(), TextColumn("days"),
-               TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=err_console) as progress:
+    with counting_progress("archive", "days") as progress:
         due = days_to_archive(db, SystemClock().now(), days)
         task = progress.add_task("archive", total=len(due))
         for day in due:

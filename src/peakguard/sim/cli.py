@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from peakguard.cli_support import console, err_console
+from peakguard.cli_support import console, counting_progress, err_console
 from peakguard.clock import ScaledClock, parse_iso
 from peakguard.plan.service import current_plan
 from peakguard.sim.generator import generate
@@ -39,8 +39,7 @@ def sim(
     """Generate a synthetic peak day (S1.8 curve) with injected faults and its truth file."""
     day_start = parse_iso(start, "start") if start else default_start()
     day = generate(current_plan(), parcels=parcels, areas=areas, seed=seed, start=day_start)
-    columns = (TextColumn("[bold]writing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with out.open("w", encoding="utf-8") as fh, Progress(*columns, console=err_console) as progress:
+    with out.open("w", encoding="utf-8") as fh, counting_progress("writing") as progress:
         task = progress.add_task("events", total=len(day.events))
         for i, event in enumerate(day.events, start=1):
             fh.write(json.dumps(event, ensure_ascii=False) + "\n")
