@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 
 from fastapi.testclient import TestClient
 
@@ -67,3 +69,26 @@ def test_incident_open_json_and_errors(db_url):
 def test_plan_show_lists_levels_and_kinds(db_url):
     out = run(db_url, "plan", "show", "--lang", "en").stdout
     assert "Level 2 (fairly serious)" in out and "480" in out and "transit_interrupted" in out
+
+
+def test_a_bus_that_does_not_answer_is_an_error_at_once(db_url, tmp_path):
+    """``publish`` and ``monitor --bus`` against a port nobody listens on: exit 2 within seconds,
+    naming the bus (nats-py retried a refused first connection for two minutes, silently)."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # a port of our own that nothing listens on
+    url = f"nats://127.0.0.1:{closed.getsockname()[1]}"
+    events = tmp_path / "day.ndjson"
+    events.write_text(json.dumps({"event_id": "e1", "type": "scan"}) + "\n")
+    try:
+        for args in (("publish", str(events), "--bus", url), ("monitor", "--bus", url, "--until-idle")):
+            started = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "peakguard.cli", *args],
+                env={**os.environ, "PEAKGUARD_DATABASE_URL": db_url, "COLUMNS": "200"},
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert done.returncode == 2, done.stderr
+            assert f"cannot reach NATS at {url}" in done.stderr
+            assert time.monotonic() - started < 20
+    finally:
+        closed.close()

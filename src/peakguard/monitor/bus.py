@@ -50,6 +50,7 @@ from peakguard.monitor import partitions, service
 from peakguard.monitor.bulk import scan_row
 from peakguard.monitor.events import Rejected
 from peakguard.monitor.parcels import ParcelCheckpoint, warm_up
+from peakguard.nats_connect import connect_once, quiet
 from peakguard.plan.schemas import Plan
 from peakguard.plan.service import current_plan
 
@@ -162,7 +163,7 @@ async def publish(
     A row the file reader already refused is sent as its raw text, so the consumer
     dead-letters it rather than it vanishing here; one with a line break in it goes alone.
     ``on_sent`` hears how many events each acknowledged window held. Returns the events sent."""
-    nc = await nats.connect(bus.url, connect_timeout=3, error_cb=_quiet, allow_reconnect=False)
+    nc = await connect_once(bus.url)
     try:
         js = nc.jetstream()
         await ensure_stream(js, bus)
@@ -265,7 +266,7 @@ async def consume(
                 nc = await nats.connect(
                     bus.url,
                     connect_timeout=3,
-                    error_cb=_quiet,
+                    error_cb=quiet,
                     reconnect_time_wait=RECONNECT_FIRST_PAUSE,
                     max_reconnect_attempts=bus.reconnect_attempts,
                 )
@@ -292,7 +293,7 @@ async def consume(
 
 async def ensure_reachable(bus: Bus) -> None:
     """The first connection, tried once: a wrong URL is an error at once, not a retry loop."""
-    nc = await nats.connect(bus.url, connect_timeout=3, error_cb=_quiet, allow_reconnect=False)
+    nc = await connect_once(bus.url)
     await _close(nc)
 
 
@@ -851,11 +852,6 @@ async def _pause(
     if on_reconnect is not None:
         on_reconnect(exc, seconds)
     await asyncio.sleep(seconds)
-
-
-async def _quiet(exc: Exception) -> None:
-    """The client's own error report (a traceback per failed reconnect, by default): the
-    consumer reports lost connections itself through ``on_reconnect``."""
 
 
 async def _close(nc: Any) -> None:

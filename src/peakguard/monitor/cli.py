@@ -208,6 +208,9 @@ def publish(
     except bus.BusMismatch as exc:
         err_console.print(f"[red]error[/red] partitions: {exc}")
         raise typer.Exit(2) from None
+    except (OSError, NatsError) as exc:
+        err_console.print(f"[red]error[/red] bus: cannot reach NATS at {bus_url} ({type(exc).__name__})")
+        raise typer.Exit(2) from None
     console.print(f"published {sent} events to {subject}")
 
 

@@ -68,11 +68,9 @@ def _database_answers(db: Database) -> None:
 
 
 async def _nats_answers(url: str) -> None:
-    import nats
+    from peakguard.nats_connect import connect_once
 
-    nc = await nats.connect(
-        url, connect_timeout=CHECK_SECONDS, allow_reconnect=False, max_reconnect_attempts=0
-    )
+    nc = await connect_once(url, CHECK_SECONDS)
     try:
         await nc.flush(timeout=CHECK_SECONDS)
     finally:
