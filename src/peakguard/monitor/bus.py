@@ -292,7 +292,8 @@ async def consume(
 
 
 async def ensure_reachable(bus: Bus) -> None:
-    """The first connection, tried once: a wrong URL is an error at once, not a retry loop."""
+    """The first connection, by :func:`~peakguard.nats_connect.connect_once`: a wrong URL is an
+    error within seconds, not a retry loop."""
     nc = await connect_once(bus.url)
     await _close(nc)
 
