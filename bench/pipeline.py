@@ -74,6 +74,7 @@ from peakguard.clock import SystemClock
 from peakguard.db import Database, normalise_url
 from peakguard.incidents.models import Incident
 from peakguard.monitor import bus, service
+from peakguard.monitor.bulk import PAYLOAD_FIELDS
 from peakguard.monitor.events import read_file
 from peakguard.monitor.models import MonitorEvent
 from peakguard.plan.service import load_plan
@@ -156,7 +157,8 @@ def file_ingest(url: str, path: Path) -> float:
 
 
 def baseline(url: str, path: Path) -> float:
-    """The same rows, decoded before the clock starts, straight into the tables."""
+    """The same rows (the columns and payload the pipeline stores), decoded before the clock
+    starts, straight into the tables."""
     now = datetime.now(UTC)
     rows = []
     for _line, raw in read_file(path):
@@ -164,7 +166,8 @@ def baseline(url: str, path: Path) -> float:
         ts = datetime.fromisoformat(e["ts"]).astimezone(UTC)
         subject = e.get("parcel_id") or e.get("order_id") or e["shop"]
         scope = e.get("area") or e["shop"]
-        rows.append((e["event_id"], e["type"], ts, now, subject, scope, e.get("status"), json.dumps(e)))
+        payload = {name: e[name] for name in PAYLOAD_FIELDS[e["type"]] if e.get(name) is not None}
+        rows.append((e["event_id"], e["type"], ts, now, subject, scope, e.get("status"), json.dumps(payload)))
     latest = """INSERT INTO parcel_state (parcel_id, ts, status, area, site, exception)
         SELECT parcel_id, ts, status, area, site, exception FROM (
             SELECT subject AS parcel_id, ts, status, scope AS area, payload ->> 'site' AS site,

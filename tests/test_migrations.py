@@ -6,6 +6,8 @@ must agree with Alembic's own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,6 +16,7 @@ from sqlalchemy import select
 
 import peakguard.models  # noqa: F401  (every domain's tables on Base.metadata)
 from peakguard.db import Base, Database, alembic_config, applied_heads, database_for, script_heads, upgrade
+from peakguard.monitor.models import ParcelState, SiteHeard
 from peakguard.warehouse import clients, inbound, outbound, picking, skus
 from peakguard.warehouse.models import PickTask
 from tests.factories import ADMIN
@@ -71,3 +74,22 @@ def test_walk_rank_migration_ranks_released_waves_by_location_code(db, clock, pl
         assert dict(s.execute(select(PickTask.id, PickTask.walk_rank)).all()) == {near: 0, far: 1}
         first = picking.next_task(s, wave.id)
         assert first is not None and (first.id, first.location) == (near, "B-01-1")
+
+
+def test_site_heard_migration_fills_each_sites_newest_scan_from_parcel_state(db, clock):
+    """0014s moves the heartbeat from an index on ``parcel_state.ts`` (written by every upsert)
+    to a few rows per site: a database migrated with parcels already stored keeps its sites' times."""
+    now = clock.now()
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014s-1")
+    with db.transaction() as s:
+        s.add_all(
+            ParcelState(parcel_id=pid, ts=now - timedelta(minutes=m), status="hub_arrived", area="A", site=site)
+            for pid, m, site in (("P1", 5, "S1"), ("P2", 1, "S1"), ("P3", 9, "S2"))
+        )
+    upgrade(db)
+    with db.transaction() as s:
+        sites = dict(s.execute(select(SiteHeard.site, SiteHeard.ts)).all())
+    assert sites == {"S1": now - timedelta(minutes=1), "S2": now - timedelta(minutes=9)}

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from peakguard.monitor import bulk, service, store
+from peakguard.monitor import bulk, heartbeat, service, store
 from peakguard.monitor.events import Rejected, parse_rows
-from peakguard.monitor.models import DeadLetter, MonitorEvent, OrderState, ParcelState
+from peakguard.monitor.models import DeadLetter, MonitorEvent, OrderState, ParcelState, SiteHeard
 from tests.factories import ADMIN
 from tests.test_monitor_ingest import ingest_rows, scan
 
@@ -309,5 +309,59 @@ def test_backslashes_quotes_and_chinese_come_back_as_sent(db, clock):
         events = {e.event_id: e for e in s.scalars(select(MonitorEvent))}
         parcels = {p.parcel_id: (p.area, p.site) for p in s.scalars(select(ParcelState))}
     assert events["a\\N"].subject == "P\\1" and events["a\\N"].payload["site"] == "S\\t\\\\x"
-    assert events["s2"].payload["area"] == "区域"
+    assert (events["s2"].scope, events["s2"].payload) == ("区域", {"site": "站点"})
     assert parcels == {"P\\1": ('A"q', "S\\t\\\\x"), "P2": ("区域", "站点")}
+
+
+@pytest.mark.parametrize("as_bytes", [True, False])
+def test_the_payload_keeps_only_what_no_column_holds(as_bytes, db, clock):
+    """A stored event's payload is its fields beyond the columns (a null one left out), the same
+    by the fast decoder (lines) and the models (decoded rows, an amount as a number): storing
+    the whole event wrote the id, type, time, parcel, area and status twice (issue 14)."""
+    now = clock.now()
+    rows = [
+        scan(1, "P1", now),
+        {**scan(2, "P2", now), "status": "exception", "exception": "damaged"},
+        {**ORDER, "amount": "12.50" if as_bytes else 12.5},
+        METRICS,
+    ]
+    given = [json.dumps(r).encode() for r in rows] if as_bytes else rows
+    assert ingest_rows(db, clock, given).accepted == 4
+    with db.transaction() as s:
+        stored = {e.event_id: (e.subject, e.scope, e.status, e.payload) for e in s.scalars(select(MonitorEvent))}
+    assert stored == {
+        "s1": ("P1", "FZ-01", "hub_arrived", {"site": "FZ-HUB"}),
+        "s2": ("P2", "FZ-01", "exception", {"site": "FZ-HUB", "exception": "damaged"}),
+        "o1": ("O1", "s", "paid", {"amount": "12.50" if as_bytes else "12.5", "coupon_error": False}),
+        "m1": ("s", "s", None, {"visitors": 5, "orders": 4, "paid_orders": 3, "platform_errors": 0}),
+    }
+
+
+def test_each_sites_newest_scan_is_heard_once_per_step_and_trimmed_to_the_newest(db, clock):
+    """``site_heard`` (the heartbeat's source): a scan older than its parcel's stored one still
+    says its site spoke; a site's time never moves back; a replay or a scan within
+    ``HEARD_STEP`` of the site's stored time adds no row; the heartbeat's trim keeps each
+    site's newest time only."""
+    t0 = clock.now()
+    later = t0 + timedelta(minutes=5)
+    ingest_rows(db, clock, [json.dumps(r).encode() for r in [scan(1, "P1", later, site="A"), scan(2, "P2", t0, site="B")]])
+    second = [
+        scan(3, "P1", t0 + timedelta(minutes=2), site="C"),  # older than P1's stored scan
+        scan(4, "P3", t0 - timedelta(minutes=1), site="A"),  # older than A's newest
+        scan(5, "P4", t0 + timedelta(minutes=1), site="B"),
+        scan(6, "P5", t0 + timedelta(minutes=3), site="B"),
+    ]
+    ingest_rows(db, clock, second)
+    ingest_rows(db, clock, second)  # a replay
+    ingest_rows(db, clock, [scan(7, "P6", t0 + timedelta(minutes=3) + store.HEARD_STEP / 2, site="B")])
+    newest = {"A": later, "B": t0 + timedelta(minutes=3), "C": t0 + timedelta(minutes=2)}
+    with db.transaction() as s:
+        assert {k: at for k, (_name, at) in heartbeat.last_seen(s, None).items()} == {
+            f"site:{site}": at for site, at in newest.items()
+        }
+        assert s.scalar(select(func.count()).select_from(SiteHeard)) == 4  # B twice
+        heartbeat.forget_superseded(s)
+    with db.transaction() as s:
+        assert sorted(s.execute(select(SiteHeard.site, SiteHeard.ts)).all()) == sorted(newest.items())
+        parcel = s.get(ParcelState, "P1")
+    assert parcel is not None and parcel.site == "A"

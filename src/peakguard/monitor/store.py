@@ -13,7 +13,9 @@ Two set-based statements inside the caller's transaction, whatever the batch's s
    among equal times the later row, as the checkpoint folds them) by one ``INSERT .. ON
    CONFLICT DO UPDATE .. WHERE excluded.ts >= parcel_state.ts``;
 
-and orders, a minority, are folded per order in Python and upserted in one executemany.
+and orders, a minority, are folded per order in Python and upserted in one executemany; and
+``site_heard`` gets each site's newest new scan where it moves the site on by
+:data:`HEARD_STEP` (for the feed heartbeat), appended: no row every batch would lock.
 
 Only new events touch the state, so a replayed file, batch or bus message changes nothing:
 idempotent by ``event_id`` in the same transaction as the state it produced. Rows go in the
@@ -23,7 +25,7 @@ batch's order, so ids follow arrival order (the live detector folds by id).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
@@ -71,6 +73,19 @@ _UPSERT_SCANS = {
         VALUES (?, ?, ?, ?, ?, ?) {_NEWER_SCAN}""",
 }
 
+HEARD_STEP = timedelta(seconds=10)
+"""A site's scan time is appended to ``site_heard`` when it is this far past every time stored
+for the site: the heartbeat (silence counted in minutes) sees each site to within 10 s, and
+a feed adds at most a row per site every 10 s whatever its rate."""
+_HEARD_SITES = {
+    "postgresql": f"""INSERT INTO site_heard (site, ts)
+        SELECT b.site, b.ts FROM unnest({_split("site")}, {_split("ts", "timestamptz")},
+                                        {_split("since", "timestamptz")}) AS b (site, ts, since)
+        WHERE NOT EXISTS (SELECT 1 FROM site_heard h WHERE h.site = b.site AND h.ts > b.since)""",
+    "sqlite": """INSERT INTO site_heard (site, ts) SELECT ?1, ?2
+        WHERE NOT EXISTS (SELECT 1 FROM site_heard WHERE site = ?1 AND ts > ?3)""",
+}
+
 
 def _columns(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, str]:
     """Rows as one joined text per column (see ``_SEP``): times in ISO 8601 with their offset,
@@ -115,6 +130,7 @@ def store(
     _upsert_scans(dialect, dbapi, latest)
     if batch.orders:
         _update_orders(session, [batch.orders[r[1]] for r in new if r[2] == "order"])
+    _append_sites(dialect, dbapi, site_times(new))
     return len(new), latest if scans_wanted else []
 
 
@@ -130,6 +146,19 @@ def latest_scans(records: Iterable[Record]) -> list[Record]:
             if held is None or record[3] >= held[3]:
                 latest[record[4]] = record
     return [latest[parcel] for parcel in sorted(latest)]
+
+
+def site_times(records: Iterable[Record]) -> list[tuple[str, datetime]]:
+    """Each site's newest scan among ``records``, in site order."""
+    newest: dict[str, datetime] = {}
+    for record in records:
+        site = record[7]
+        if site is None:
+            continue  # not a scan
+        held = newest.get(site)
+        if held is None or held < record[3]:
+            newest[site] = record[3]
+    return sorted(newest.items())
 
 
 def _insert_postgresql(dbapi: Any, now: datetime, records: list[Record]) -> list[Record]:
@@ -214,6 +243,19 @@ def _upsert_scans(dialect: str, dbapi: Any, scans: Sequence[Record]) -> None:
         return
     dbapi.cursor().executemany(
         _UPSERT_SCANS[dialect], [(s[4], _sqlite_time(s[3]), s[6], s[5], s[7], s[8]) for s in scans]
+    )
+
+
+def _append_sites(dialect: str, dbapi: Any, sites: list[tuple[str, datetime]]) -> None:
+    if not sites:
+        return
+    if dialect == "postgresql":
+        rows = [(site, ts, ts - HEARD_STEP) for site, ts in sites]
+        with dbapi.cursor() as cursor:
+            cursor.execute(_HEARD_SITES[dialect], _columns(("site", "ts", "since"), rows))
+        return
+    dbapi.cursor().executemany(
+        _HEARD_SITES[dialect], [(site, _sqlite_time(ts), _sqlite_time(ts - HEARD_STEP)) for site, ts in sites]
     )
 
 

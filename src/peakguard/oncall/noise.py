@@ -116,6 +116,7 @@ def check_feeds(session: Session, now: datetime, plan: Plan) -> list[int]:
     """Refresh each feed's last event time, re-arm feeds that spoke again, and open
     ``feed_silent`` once for each feed silent too long; return the incident ids opened."""
     newest = session.scalar(select(func.max(FeedHeartbeat.last_seen_at)))
+    heartbeat.forget_superseded(session)
     for key, (name, at) in heartbeat.last_seen(session, newest).items():
         feed = session.get(FeedHeartbeat, key)
         if feed is None:
