@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 import peakguard.models  # noqa: F401  (every domain's tables on Base.metadata)
 from peakguard.db import Base, Database, alembic_config, applied_heads, database_for, script_heads, upgrade
-from peakguard.monitor.models import ParcelState, SiteHeard
+from peakguard.monitor.models import FILL_FACTOR, ParcelState, SiteHeard
 from peakguard.warehouse import clients, inbound, outbound, picking, skus
 from peakguard.warehouse.models import PickTask
 from tests.factories import ADMIN
@@ -93,3 +94,15 @@ def test_site_heard_migration_fills_each_sites_newest_scan_from_parcel_state(db,
     with db.transaction() as s:
         sites = dict(s.execute(select(SiteHeard.site, SiteHeard.ts)).all())
     assert sites == {"S1": now - timedelta(minutes=1), "S2": now - timedelta(minutes=9)}
+
+
+def test_parcel_state_pages_keep_room_for_a_parcels_next_scan_on_postgresql(db, db_url):
+    """A parcel's next scan changes no indexed column, so with room on its page PostgreSQL
+    writes it there without a new index entry (a HOT update): the models and the migration
+    both ask for it."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL storage parameter")
+    with db.engine.connect() as conn:
+        options = conn.exec_driver_sql("SELECT reloptions FROM pg_class WHERE relname = 'parcel_state'").scalar()
+    assert options == [f"fillfactor={FILL_FACTOR}"]
+    assert ParcelState.__table__.dialect_options["postgresql"]["with"] == {"fillfactor": FILL_FACTOR}
