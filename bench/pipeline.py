@@ -14,7 +14,8 @@ Every path starts from an empty, migrated database and the same simulated day
 bench starts (the consumers judge it by the wall clock):
 
 - **file ingest** (``peakguard ingest``'s own function, SQLite and PostgreSQL): read, validate,
-  store, dead-letter, 50,000 rows a transaction;
+  store, dead-letter, 50,000 rows a transaction, in two processes on PostgreSQL (each its own
+  parcels, as ``peakguard ingest`` does by default there);
 - **HTTP**: ``POST /api/v1/events`` in batches of 1,000 to a real uvicorn server (two clients
   at once, PostgreSQL), each answer a 200 that accepted the whole batch; once with one uvicorn
   worker process and once with two (``uvicorn --workers 2``: one process's GIL runs one
@@ -76,6 +77,7 @@ from peakguard.incidents.models import Incident
 from peakguard.monitor import bus, service
 from peakguard.monitor.bulk import PAYLOAD_FIELDS
 from peakguard.monitor.events import read_file
+from peakguard.monitor.file_shares import default_shares
 from peakguard.monitor.models import MonitorEvent
 from peakguard.plan.service import load_plan
 from peakguard.sim.generator import generate
@@ -149,9 +151,10 @@ def timed(work: Callable[[], object]) -> float:
 
 
 def file_ingest(url: str, path: Path) -> float:
+    """As ``peakguard ingest`` runs it: on PostgreSQL two processes, each its own parcels."""
     db = Database(url)
     try:
-        return timed(lambda: service.ingest_file(db, ADMIN, path, SystemClock()))
+        return timed(lambda: service.ingest_file(db, ADMIN, path, SystemClock(), shares=default_shares(db)))
     finally:
         db.dispose()
 

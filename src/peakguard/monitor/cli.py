@@ -214,17 +214,30 @@ def publish(
     console.print(f"published {sent} events to {subject}")
 
 
-def ingest(file: Path) -> None:
+def ingest(
+    file: Path,
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=16, help="processes loading at once, each its own parcels (default 2 on PostgreSQL, 1 on SQLite)"
+    ),
+) -> None:
     """Load an event file (NDJSON, CSV or Parquet) idempotently; bad rows go to dead letters.
     Each batch is its own transaction, so an interrupted load keeps what it had accepted."""
+    from peakguard.monitor.file_shares import ShareFailed, default_shares
+
     if not file.exists():
         err_console.print(f"[red]error[/red] file: no such file {file}")
         raise typer.Exit(2)
-    with counting_progress("ingest") as progress:
-        task = progress.add_task("ingest", total=_lines_in(file))
-        total = service.ingest_file(
-            open_db(), cli_actor(), file, SystemClock(), on_batch=lambda n: progress.advance(task, n)
-        )
+    db = open_db()
+    try:
+        with counting_progress("ingest") as progress:
+            task = progress.add_task("ingest", total=_lines_in(file))
+            total = service.ingest_file(
+                db, cli_actor(), file, SystemClock(), on_batch=lambda n: progress.advance(task, n),
+                shares=workers or default_shares(db),
+            )  # fmt: skip
+    except ShareFailed as exc:
+        err_console.print(f"[red]error[/red] ingest: {exc}; what was committed stays, run it again to finish")
+        raise typer.Exit(1) from None
     console.print(
         f"accepted {total.accepted}, duplicates {total.duplicates}, dead-lettered {len(total.rejected)}"
     )

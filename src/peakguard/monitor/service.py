@@ -27,9 +27,9 @@ from peakguard.audit.service import Actor, record
 from peakguard.clock import Clock
 from peakguard.db import Database
 from peakguard.incidents import followups, reporting
-from peakguard.monitor import bulk, partitions, shop, store
+from peakguard.monitor import bulk, file_shares, partitions, shop, store
 from peakguard.monitor.bulk import Record
-from peakguard.monitor.events import Rejected, read_file
+from peakguard.monitor.events import Rejected
 from peakguard.monitor.models import (
     SHOP_EVENTS,
     DeadLetter,
@@ -117,15 +117,25 @@ def ingest_file(
     clock: Clock,
     on_batch: Callable[[int], None] | None = None,
     batch_size: int = FILE_BATCH,
+    shares: int = 1,
 ) -> IngestResult:
-    """Load an event file batch by batch, each its own transaction (``peakguard ingest``).
-    ``on_batch`` hears how many rows each committed batch had."""
+    """Load an event file batch by batch, each its own transaction (``peakguard ingest``), in
+    ``shares`` processes at once, each the events of its own parcels, orders and shops
+    (:mod:`.file_shares`). ``on_batch`` hears how many rows each committed batch had."""
+
+    def load(share_db: Database, rows: Iterator[tuple[int, Any]], report: Callable[[int], None] | None) -> IngestResult:
+        done = IngestResult()
+        for size, batch in _validated_batches(rows, batch_size, share_db.dialect != "sqlite"):
+            with share_db.transaction() as session:
+                done.add(ingest(session, actor, clock.now(), batch, source=str(path)))
+            if report is not None:
+                report(size)
+        return done
+
     total = IngestResult()
-    for size, batch in _validated_batches(read_file(path), batch_size, db.dialect != "sqlite"):
-        with db.transaction() as session:
-            total.add(ingest(session, actor, clock.now(), batch, source=str(path)))
-        if on_batch is not None:
-            on_batch(size)
+    for part in file_shares.load_in_shares(db, path, shares, load, on_batch):
+        total.add(part)
+    total.rejected.sort(key=lambda bad: bad.line)  # the shares' refusals, in file order
     return total
 
 

@@ -273,14 +273,18 @@ def _sqlite_time(ts: datetime) -> str:
 
 
 def _update_orders(session: Session, orders: list[OrderEvent]) -> None:
-    """Each order's state from its new events, by the rules the per-event code had: the first
-    event (by time) makes the row with its shop and amount; the creation time is the earliest
-    ``created``; the status is the latest event's unless the stored one is newer; a coupon error
-    once seen stays."""
+    """Each order's state from its new events (in arrival order), as folding them one by one
+    gives: the first to arrive makes the row with its shop, amount and time; the creation time
+    is then the earliest ``created``; the status is the newest event's (a later one wins a tie)
+    unless the stored one is newer; a coupon error once seen stays.
+
+    The first by time used to make the row, which made an order's creation time depend on which
+    of its events shared a batch (a file loaded in batches of 200 or in two shares stored
+    another time than in batches of 50)."""
     if not orders:
         return
     folded: dict[str, dict[str, Any]] = {}
-    for event in sorted(orders, key=lambda o: o.ts):  # stable: a later row wins a tie
+    for event in orders:
         row = folded.get(event.order_id)
         if row is None:
             row = folded[event.order_id] = {
