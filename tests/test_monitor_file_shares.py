@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 from datetime import timedelta
 
 import pytest
@@ -98,3 +99,18 @@ def test_a_failing_share_is_an_error_naming_it_and_the_others_commits_stay(db, c
     with pytest.raises(file_shares.ShareFailed, match="share 1 of 2 failed: ConnectionError: the database went away"):
         file_shares.load_in_shares(db, path, 2, load, None)
     assert 0 < count(db, MonitorEvent) < 900  # share 0's events, committed
+
+
+def test_a_share_killed_without_a_word_is_named_by_its_exit(db, clock, tmp_path):
+    """A forked share killed (SIGKILL) before it reports: the load ends, naming the share and
+    its exit, instead of waiting for a result that will never come."""
+    path, _events, _bad, _lines = day_file(tmp_path, clock)
+    parent = os.getpid()
+
+    def load(share_db, rows, report):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return sum(1 for _ in rows)
+
+    with pytest.raises(file_shares.ShareFailed, match="share 1 of 2 failed: exited with code -9 before reporting"):
+        file_shares.load_in_shares(db, path, 2, load, None)

@@ -23,6 +23,7 @@ back through a queue.
 from __future__ import annotations
 
 import multiprocessing
+import queue as queues
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -132,14 +133,14 @@ def _drain(
     results: dict[int, Any],
     failures: dict[int, str],
 ) -> None:
-    """Pass the forked shares' progress on and collect their results, until each has ended (a
-    share that died without a word is noticed when its process is joined: 5 s without news
-    from any share is checked against the processes by the caller's join)."""
+    """Pass the forked shares' progress on and collect their results until each has reported
+    its end, or no forked process is left alive (one killed without a word: the caller then
+    names it by its exit code)."""
     ended = 0
     while ended < expected:
         try:
             kind, share, payload = queue.get(timeout=5)
-        except Exception:  # queue.Empty: no news for 5 s; is anyone still alive?
+        except queues.Empty:
             if not multiprocessing.active_children():
                 return
             continue
