@@ -82,6 +82,26 @@ def test_orders_and_metrics_get_the_models_verdict_reason_and_values(row):
             assert batch.orders[expected.event_id].model_dump() == expected.model_dump(), row
 
 
+def random_events(rng, base, n, parcels, orders, minutes, scans, sites=1):
+    """``n`` scans and orders (``scans`` the share of scans) at whole minutes within ``minutes``
+    of ``base``, so many share a time and ties decide; times as datetimes (for :func:`replay`)."""
+    events = []
+    for i in range(n):
+        at = base + timedelta(minutes=rng.randrange(minutes))
+        if rng.random() < scans:
+            e = scan(i, f"P{rng.randrange(parcels)}", at, status=rng.choice(["hub_arrived", "hub_departed", "delivered"]),
+                     area=f"A{rng.randrange(3)}")  # fmt: skip
+            if sites > 1:
+                e["site"] = f"S{rng.randrange(sites)}"
+        else:
+            e = {"event_id": f"o{i}", "type": "order", "order_id": f"O{rng.randrange(orders)}", "shop": "s",
+                 "status": rng.choice(["created", "paid", "cancelled"]), "amount": "10.00",
+                 "coupon_error": rng.random() < 0.1}  # fmt: skip
+        e["ts"] = at
+        events.append(e)
+    return events
+
+
 def replay(events):
     """The rules, one event at a time, in arrival order (the reference)."""
     parcels, orders, seen = {}, {}, set()
@@ -117,19 +137,7 @@ def test_set_based_state_equals_the_event_by_event_replay(as_bytes, db, clock):
     PostgreSQL the replays inside the stream are refused by the ``COPY`` and go by the insert
     that skips stored events."""
     rng = random.Random(14)
-    base = clock.now()
-    events = []
-    for i in range(600):
-        at = base + timedelta(minutes=rng.randrange(30))  # many equal times: ties decide
-        if rng.random() < 0.7:
-            e = scan(i, f"P{rng.randrange(60)}", at, status=rng.choice(["hub_arrived", "hub_departed", "delivered"]),
-                     area=f"A{rng.randrange(3)}")  # fmt: skip
-            e["ts"] = at
-        else:
-            e = {"event_id": f"o{i}", "type": "order", "order_id": f"O{rng.randrange(40)}", "shop": "s",
-                 "ts": at, "status": rng.choice(["created", "paid", "cancelled"]), "amount": "10.00",
-                 "coupon_error": rng.random() < 0.1}  # fmt: skip
-        events.append(e)
+    events = random_events(rng, clock.now(), 600, parcels=60, orders=40, minutes=30, scans=0.7)
     events += rng.sample(events, 50)  # replays inside the stream
     parcels, orders = replay(events)
     wire = [{**e, "ts": e["ts"].isoformat()} for e in events]

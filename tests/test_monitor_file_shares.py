@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,25 +17,14 @@ from sqlalchemy import select
 from peakguard.monitor import file_shares, service
 from peakguard.monitor.models import DeadLetter, MonitorEvent, OrderState, ParcelState
 from tests.factories import ADMIN, count
-from tests.test_monitor_bulk import replay
+from tests.test_monitor_bulk import random_events, replay
 from tests.test_monitor_ingest import scan
 
 
 def day_file(tmp_path, clock):
     rng = random.Random(23)
     base = clock.now()
-    events = []
-    for i in range(900):
-        at = base + timedelta(minutes=rng.randrange(40))  # many equal times: ties decide
-        if rng.random() < 0.75:
-            e = scan(i, f"P{rng.randrange(90)}", at, status=rng.choice(["hub_arrived", "hub_departed", "delivered"]),
-                     area=f"A{rng.randrange(3)}", site=f"S{rng.randrange(5)}")  # fmt: skip
-        else:
-            e = {"event_id": f"o{i}", "type": "order", "order_id": f"O{rng.randrange(50)}", "shop": "s",
-                 "ts": at, "status": rng.choice(["created", "paid", "cancelled"]), "amount": "10.00",
-                 "coupon_error": rng.random() < 0.1}  # fmt: skip
-        e["ts"] = at
-        events.append(e)
+    events = random_events(rng, base, 900, parcels=90, orders=50, minutes=40, scans=0.75, sites=5)
     events += rng.sample(events, 60)  # replays later in the file
     lines = [json.dumps({**e, "ts": e["ts"].isoformat()}) for e in events]
     bad = {17: "{broken json", 400: "[1, 2]", 733: json.dumps({**scan(9999, "P1", base), "status": "teleported"})}
